@@ -1,0 +1,284 @@
+"""View models: what `get`, `list` and `status` show, as frozen values.
+
+Statuses are kept as the strings the reference shows (`Healthy`, `ScaledDown`, a Pod's
+`ImagePullBackOff`, an AnalysisRun's phase verbatim), because a Pod reason or a phase from
+a newer controller can be any string and must still be shown as it is.
+
+`to_dict()` methods give the documented, stable machine-readable schema of `-o json|yaml`
+(README, "Machine-readable output"): timestamps instead of ages, so the output does not
+change with the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from kubectl_rollouts_py.derive.fields import rfc3339
+
+SCHEMA_VERSION = "rollouts-py.argoproj.io/v1"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    image: str
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"image": self.image, "tags": list(self.tags)}
+
+
+@dataclass(frozen=True)
+class PodView:
+    name: str
+    status: str
+    ready: int
+    total: int
+    restarts: int
+    created: dt.datetime
+    age: str
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "ready": f"{self.ready}/{self.total}",
+            "restarts": self.restarts,
+            "creationTimestamp": rfc3339(self.created),
+        }
+
+
+@dataclass(frozen=True)
+class ReplicaSetView:
+    name: str
+    revision: int
+    status: str
+    tags: tuple[str, ...]  # role tags in the reference's order: stable, canary|active|preview, ping, pong
+    scale_down_delay: str | None  # None: no deadline annotation; "" unparsable; "passed"; or a duration
+    replicas: int | None  # spec.replicas
+    current: int  # status.replicas
+    available: int
+    images: tuple[str, ...]
+    template_name: str  # experiment template (annotation), "" if none
+    created: dt.datetime
+    age: str
+    pods: tuple[PodView, ...] = ()
+
+    @property
+    def info_tags(self) -> tuple[str, ...]:
+        """The INFO cell's items: role tags, then `delay:…` if a deadline is set."""
+        if self.scale_down_delay is None:
+            return self.tags
+        return self.tags + (f"delay:{self.scale_down_delay}",)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "revision": self.revision,
+            "status": self.status,
+            "tags": list(self.tags),
+            "scaleDownDelay": self.scale_down_delay,
+            "replicas": self.replicas,
+            "current": self.current,
+            "available": self.available,
+            "images": list(self.images),
+            "creationTimestamp": rfc3339(self.created),
+            "pods": [p.to_dict() for p in self.pods],
+        }
+
+
+@dataclass(frozen=True)
+class JobView:
+    name: str
+    namespace: str
+    status: str  # the measurement phase
+    started: dt.datetime
+    age: str
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "namespace": self.namespace, "status": self.status, "startedAt": rfc3339(self.started)}
+
+
+@dataclass(frozen=True)
+class AnalysisRunView:
+    name: str
+    revision: int
+    status: str  # status.phase verbatim, may be ""
+    successful: int
+    failed: int
+    inconclusive: int
+    error: int
+    jobs: tuple[JobView, ...]
+    created: dt.datetime
+    age: str
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "revision": self.revision,
+            "status": self.status,
+            "counts": {
+                "successful": self.successful,
+                "failed": self.failed,
+                "inconclusive": self.inconclusive,
+                "error": self.error,
+            },
+            "jobs": [j.to_dict() for j in self.jobs],
+            "creationTimestamp": rfc3339(self.created),
+        }
+
+
+@dataclass(frozen=True)
+class ExperimentView:
+    name: str
+    namespace: str
+    revision: int
+    status: str
+    message: str
+    replica_sets: tuple[ReplicaSetView, ...]
+    analysis_runs: tuple[AnalysisRunView, ...]
+    images: tuple[ImageView, ...]
+    created: dt.datetime
+    age: str
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": "ExperimentView",
+            "apiVersion": SCHEMA_VERSION,
+            "name": self.name,
+            "namespace": self.namespace,
+            "revision": self.revision,
+            "status": self.status,
+            "message": self.message,
+            "images": [i.to_dict() for i in self.images],
+            "replicaSets": [r.to_dict() for r in self.replica_sets],
+            "analysisRuns": [a.to_dict() for a in self.analysis_runs],
+            "creationTimestamp": rfc3339(self.created),
+        }
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    revision: int
+    replica_sets: tuple[ReplicaSetView, ...]
+    experiments: tuple[ExperimentView, ...]
+    analysis_runs: tuple[AnalysisRunView, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "revision": self.revision,
+            "replicaSets": [r.to_dict() for r in self.replica_sets],
+            "experiments": [e.to_dict() for e in self.experiments],
+            "analysisRuns": [a.to_dict() for a in self.analysis_runs],
+        }
+
+
+@dataclass(frozen=True)
+class Replicas:
+    desired: int
+    current: int
+    updated: int
+    ready: int
+    available: int
+
+    def to_dict(self) -> dict:
+        return {
+            "desired": self.desired,
+            "current": self.current,
+            "updated": self.updated,
+            "ready": self.ready,
+            "available": self.available,
+        }
+
+
+@dataclass(frozen=True)
+class RolloutView:
+    name: str
+    namespace: str
+    status: str
+    message: str
+    strategy: str  # "Canary", "BlueGreen" or ""
+    step: str  # "1/3", or "" when there is no step index or no steps (canary only)
+    set_weight: str  # canary only, "" otherwise
+    actual_weight: str  # canary only, "" otherwise
+    images: tuple[ImageView, ...]
+    replicas: Replicas
+    revisions: tuple[RevisionView, ...]
+    created: dt.datetime
+    age: str
+    current_step_index: int | None = None
+    total_steps: int | None = None
+
+    def to_dict(self) -> dict:
+        canary = self.strategy == "Canary"
+        return {
+            "kind": "RolloutView",
+            "apiVersion": SCHEMA_VERSION,
+            "name": self.name,
+            "namespace": self.namespace,
+            "status": self.status,
+            "message": self.message,
+            "strategy": self.strategy,
+            "step": self.step or None,
+            "currentStepIndex": self.current_step_index,
+            "totalSteps": self.total_steps,
+            "setWeight": int(self.set_weight) if canary and self.set_weight.lstrip("-").isdigit() else None,
+            "actualWeight": int(self.actual_weight) if canary and self.actual_weight.lstrip("-").isdigit() else None,
+            "images": [i.to_dict() for i in self.images],
+            "replicas": self.replicas.to_dict(),
+            "revisions": [r.to_dict() for r in self.revisions],
+            "creationTimestamp": rfc3339(self.created),
+        }
+
+
+@dataclass(frozen=True)
+class RolloutRow:
+    """One line of `list rollouts`."""
+
+    namespace: str
+    name: str
+    strategy: str  # Canary, BlueGreen or unknown
+    status: str
+    step: str  # "-" when not applicable
+    set_weight: str  # "-" when not applicable
+    ready: str  # "ready/current"
+    desired: int
+    updated: int
+    available: int
+
+    def to_dict(self) -> dict:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "strategy": self.strategy,
+            "status": self.status,
+            "step": None if self.step == "-" else self.step,
+            "setWeight": int(self.set_weight) if self.set_weight.lstrip("-").isdigit() else None,
+            "ready": self.ready,
+            "desired": self.desired,
+            "upToDate": self.updated,
+            "available": self.available,
+        }
+
+
+@dataclass(frozen=True)
+class ExperimentRow:
+    """One line of `list experiments`."""
+
+    namespace: str
+    name: str
+    status: str
+    duration: str
+    remaining: str
+    age: str
+    created: dt.datetime = field(compare=False, default=dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc))
+
+    def to_dict(self) -> dict:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+            "duration": None if self.duration == "-" else self.duration,
+            "remaining": None if self.remaining == "-" else self.remaining,
+            "creationTimestamp": rfc3339(self.created),
+        }

@@ -1,0 +1,35 @@
+"""The root command and its subcommands."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_rollouts_py import __version__
+from kubectl_rollouts_py.cli.get import get
+from kubectl_rollouts_py.cli.listing import list_
+from kubectl_rollouts_py.cli.options import AliasGroup, global_options
+from kubectl_rollouts_py.cli.status import status
+from kubectl_rollouts_py.cli.version import version
+
+EPILOG = """\b
+Exit codes: 0 success; 1 error (not found, unreachable, forbidden, degraded rollout,
+status timeout); 2 usage error; 130 interrupted (Ctrl-C).
+The global flags above are accepted anywhere after the plugin name.
+"""
+
+
+@click.group(cls=AliasGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
+@click.version_option(__version__, "--version", message="kubectl-rollouts_py: v%(version)s")
+@global_options(shown=True)
+def root() -> None:
+    """kubectl rollouts-py: watch, steer and check Argo Rollouts from the terminal.
+
+    It shows what the Argo Rollouts kubectl plugin shows, with the same text, and adds
+    machine-readable output (-o json|yaml) and rendering from saved objects (--from-file).
+    """
+
+
+root.add_command(get)
+root.add_command(list_)
+root.add_command(status)
+root.add_command(version)

@@ -1,0 +1,53 @@
+"""Turn every outcome into an exit code and at most one `Error: ...` line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.render.escape import clean
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"Error: {clean(message)}\n")
+    sys.stderr.flush()
+
+
+def _silence_broken_pipe() -> None:
+    # `... | head` closed our stdout: point it at /dev/null so the interpreter's final
+    # flush does not raise again, then exit quietly.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run(argv: list[str] | None, *, prog_name: str) -> int:
+    """Run the root command; return the exit code (see errors.ExitCode and the README)."""
+    try:
+        from kubectl_rollouts_py.cli.app import root
+
+        root.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        sys.stderr.write("\n")
+        _error("interrupted")
+        return errors.ExitCode.INTERRUPTED
+    except errors.RolloutsError as exc:
+        _error(exc.message)
+        return exc.exit_code
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        return errors.ExitCode.SUCCESS
+    except Exception as exc:  # a bug of ours: still one line, never a traceback
+        _error(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        return errors.ExitCode.ERROR
+    return errors.ExitCode.SUCCESS

@@ -1,0 +1,96 @@
+"""`list rollouts` and `list experiments`."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.cli.context import App
+from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
+from kubectl_rollouts_py.cli.output import as_list, serialise
+
+
+@click.group("list", cls=AliasGroup)
+@global_options
+def list_() -> None:
+    """List rollouts or experiments."""
+
+
+def _timestamp(app: App) -> str:
+    return app.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@list_.command("rollouts", cls=CobraCommand)
+@click.argument("ignored", nargs=-1, metavar="")
+@click.option("--name", default=None, help="Only the rollout with this name.")
+@click.option("-A", "--all-namespaces", is_flag=True, help="List rollouts in every namespace.")
+@click.option("-w", "--watch", is_flag=True, help="After the table, print a row whenever a rollout's row changes.")
+@click.option("--timestamps", is_flag=True, help="Add a TIMESTAMP column (UTC).")
+@output_option
+@from_file_option
+@global_options
+def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bool, watch: bool, timestamps: bool, output: str, from_files: tuple[str, ...]) -> None:
+    """List rollouts in the namespace, or in all namespaces with -A."""
+    from kubectl_rollouts_py.derive import rollout as derive_rollout
+    from kubectl_rollouts_py.kube import follow
+    from kubectl_rollouts_py.kube import resources as r
+    from kubectl_rollouts_py.render import listing
+
+    app = App.of(click.get_current_context())
+    selector = f"metadata.name={name}" if name else None
+    with app.source(from_files) as source:
+        namespace = None if all_namespaces else source.namespace
+        listed = source.list(r.ROLLOUTS, namespace, field_selector=selector)
+        rows = [derive_rollout.build_rollout_row(o) for o in listed.items]
+        if output != "text":
+            app.write(serialise(as_list([row.to_dict() for row in rows]), output))
+            return
+        if not rows and not watch:
+            app.warn("No resources found.")
+            return
+        stamp = _timestamp(app) if timestamps else None
+        app.write(listing.render_rollout_rows(rows, all_namespaces=all_namespaces, timestamp=stamp))
+        if not watch:
+            return
+        printed = {(row.namespace, row.name): row for row in rows}
+        with live.stop_after(None) as stop:
+            for batch in follow.follow(source, (r.ROLLOUTS,), namespace, stop=stop, field_selector=selector):
+                changed = []
+                for _, kind, obj in batch:
+                    for item in obj.get("items", []) if kind == "LIST" else [obj]:
+                        row = derive_rollout.build_rollout_row(item)
+                        if printed.get((row.namespace, row.name)) != row:
+                            printed[(row.namespace, row.name)] = row
+                            changed.append(row)
+                if changed:
+                    stamp = _timestamp(app) if timestamps else None
+                    app.write(listing.render_rollout_rows(changed, all_namespaces=all_namespaces, timestamp=stamp, header=False))
+
+
+@list_.command("experiments", cls=CobraCommand)
+@click.argument("ignored", nargs=-1, metavar="")
+@click.option("-A", "--all-namespaces", is_flag=True, help="List experiments in every namespace.")
+@output_option
+@from_file_option
+@global_options
+def list_experiments(ignored: tuple[str, ...], all_namespaces: bool, output: str, from_files: tuple[str, ...]) -> None:
+    """List experiments in the namespace, or in all namespaces with -A."""
+    from kubectl_rollouts_py.derive import listing as derive_listing
+    from kubectl_rollouts_py.kube import resources as r
+    from kubectl_rollouts_py.render import listing
+
+    app = App.of(click.get_current_context())
+    with app.source(from_files) as source:
+        listed = source.list(r.EXPERIMENTS, None if all_namespaces else source.namespace)
+    now = app.now()
+    rows = [derive_listing.build_experiment_row(o, now) for o in listed.items]
+    if output != "text":
+        app.write(serialise(as_list([row.to_dict() for row in rows]), output))
+    elif not rows:
+        app.warn("No resources found.")
+    else:
+        app.write(listing.render_experiment_rows(rows, all_namespaces=all_namespaces))
+
+
+list_.add_alias("rollouts", "ro", "rollout")
+list_.add_alias("experiments", "exp", "experiment")

@@ -1,0 +1,146 @@
+"""Shared flags: kubectl's global flags (accepted anywhere after the plugin name), `-o`,
+`--from-file`, and click classes that behave like the reference's cobra commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+GLOBALS_KEY = "rollouts_py.globals"
+
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+def _store_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Remember a global flag given on any command; a later (deeper) command wins."""
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not None and source.name == "DEFAULT":
+        return value
+    store = ctx.find_root().meta.setdefault(GLOBALS_KEY, {})
+    if param.multiple:
+        store[param.name] = tuple(store.get(param.name, ())) + tuple(value)
+    else:
+        store[param.name] = value
+    return value
+
+
+
+
+def _global(*decls: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    return decls, kwargs
+
+
+GLOBAL_OPTIONS = [
+    _global("-n", "--namespace", metavar="NS", help="Namespace (default: from the kubeconfig context)."),
+    _global("--kubeconfig", metavar="PATH", help="Path to the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)."),
+    _global("--context", metavar="NAME", help="The kubeconfig context to use."),
+    _global("--cluster", metavar="NAME", help="The kubeconfig cluster to use."),
+    _global("--user", metavar="NAME", help="The kubeconfig user to use."),
+    _global("-s", "--server", metavar="URL", help="The address of the Kubernetes API server."),
+    _global("--token", metavar="TOKEN", help="Bearer token for authentication to the API server."),
+    _global("--insecure-skip-tls-verify", is_flag=True, default=None, help="Do not check the server's certificate."),
+    _global("--certificate-authority", metavar="PATH", help="Path to a CA certificate file."),
+    _global("--request-timeout", metavar="DURATION", help="Per-request timeout, e.g. 5s, 1m; 0 means none."),
+    _global("--as", "as_user", metavar="USER", help="Username to impersonate."),
+    _global("--as-group", multiple=True, metavar="GROUP", help="Group to impersonate (repeatable)."),
+    _global("--no-color", is_flag=True, default=None, help="Never colour the output."),
+]
+
+
+def global_options(func: Callable[..., Any] | None = None, *, shown: bool = False) -> Any:
+    """Add kubectl's global flags to a command. They are listed only in the root's help
+    (`shown=True`), like `kubectl options`, but every command accepts them."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        for decls, kwargs in reversed(GLOBAL_OPTIONS):
+            f = click.option(*decls, expose_value=False, callback=_store_global, hidden=not shown, **kwargs)(f)
+        return f
+
+    return decorate(func) if func is not None else decorate
+
+
+def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Choice(["text", "json", "yaml"]),
+        default="text",
+        show_default=True,
+        help="Output format; json and yaml give the documented view schema (README).",
+    )(func)
+
+
+def from_file_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--from-file",
+        "from_files",
+        multiple=True,
+        type=click.Path(),
+        metavar="PATH",
+        help="Read saved objects (YAML, JSON, a List; a file or a directory) instead of a cluster. Repeatable.",
+    )(func)
+
+
+class CobraCommand(click.Command):
+    """A command whose boolean flags also take `--flag=true|false`, as cobra's do."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _rewrite_bool_flags(self, args))
+
+
+def _rewrite_bool_flags(command: click.Command, args: list[str]) -> list[str]:
+    flags: dict[str, tuple[str | None, str | None]] = {}
+    for param in command.params:
+        if isinstance(param, click.Option) and param.is_flag and param.is_bool_flag:
+            off = param.secondary_opts[0] if param.secondary_opts else None
+            for opt in param.opts:
+                flags[opt] = (opt, off)
+    result: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return result + args[i:]
+        name, sep, value = arg.partition("=")
+        if sep and name in flags and (value in _TRUE or value in _FALSE):
+            on, off = flags[name]
+            if value in _TRUE:
+                result.append(on or name)
+            elif off:
+                result.append(off)
+            continue
+        result.append(arg)
+    return result
+
+
+class AliasGroup(click.Group):
+    """A group whose subcommands also answer to the reference's aliases (`ro`, `exp`, ...)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.aliases: dict[str, str] = {}
+
+    def add_alias(self, command_name: str, *aliases: str) -> None:
+        for alias in aliases:
+            self.aliases[alias] = command_name
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, self.aliases.get(cmd_name, cmd_name))
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        _, command, rest = super().resolve_command(ctx, args)
+        return (command.name if command else None), command, rest
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            aliases = sorted(a for a, target in self.aliases.items() if target == name)
+            label = name + (f" ({', '.join(aliases)})" if aliases else "")
+            rows.append((label, command.get_short_help_str(limit=80)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)

@@ -1,0 +1,79 @@
+"""`status NAME`: one line of rollout status, optionally until it settles."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.cli.context import App
+from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
+from kubectl_rollouts_py.cli.output import serialise
+
+SETTLED = ("Healthy", "Degraded")
+
+
+def _timeout(value: str) -> float | None:
+    from kubectl_rollouts_py.derive.humantime import parse_go_duration
+
+    seconds = parse_go_duration(value)
+    if seconds is None or seconds < 0:
+        raise errors.UsageError(f'invalid --timeout "{value}": use a duration such as 30s, 5m or 1h30m')
+    return seconds or None
+
+
+def _document(name: str, namespace: str, status: str, message: str) -> dict[str, str]:
+    return {"name": name, "namespace": namespace, "status": status, "message": message}
+
+
+@click.command("status", cls=CobraCommand)
+@click.argument("name")
+@click.option("-w", "--watch/--no-watch", default=True, show_default=True, help="Keep printing status changes until the rollout is Healthy or Degraded (--watch=false: print once).")
+@click.option("-t", "--timeout", "timeout", default="0", metavar="DURATION", help="Give up watching after this long (e.g. 30s, 5m); 0 waits forever.")
+@output_option
+@from_file_option
+@global_options
+def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[str, ...]) -> None:
+    """Print the status of rollout NAME.
+
+    Exits 0 when the rollout is Healthy (or, with --watch=false, not Degraded), 1 when it
+    is Degraded or the watch timed out, 130 on Ctrl-C.
+    """
+    from kubectl_rollouts_py.derive import rollout as derive_rollout
+    from kubectl_rollouts_py.kube import fetch, follow
+    from kubectl_rollouts_py.kube import resources as r
+    from kubectl_rollouts_py.render import listing
+
+    app = App.of(click.get_current_context())
+    seconds = _timeout(timeout)
+    with app.source(from_files) as source:
+        namespace = source.namespace
+        rollout = fetch.fetch_object(source, r.ROLLOUTS, name, namespace)
+        state, message = derive_rollout.rollout_status(rollout)
+
+        def show(state: str, message: str) -> str:
+            if output != "text":
+                return serialise(_document(name, namespace, state, message), output)
+            return listing.status_line(state, message, watching=watch) + "\n"
+
+        last = show(state, message)
+        app.write(last)
+        if watch and state not in SETTLED:
+            with live.stop_after(seconds) as stop:
+                selector = f"metadata.name={name}"
+                for batch in follow.follow(source, (r.ROLLOUTS,), namespace, stop=stop, field_selector=selector):
+                    for _, kind, obj in batch:
+                        for item in obj.get("items", []) if kind == "LIST" else [obj]:
+                            if kind == "DELETED":
+                                raise errors.NotFound(f'rollout.argoproj.io "{name}" not found')
+                            state, message = derive_rollout.rollout_status(item)
+                    line = show(state, message)
+                    if line != last:
+                        app.write(line)
+                        last = line
+                    if state in SETTLED:
+                        break
+    if state == "Degraded":
+        raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
+    if watch and state != "Healthy":
+        raise errors.RolloutsError("Rollout status watch exceeded timeout")

@@ -1,0 +1,57 @@
+"""Fetch everything a view needs in as few round trips as possible."""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import resources as r
+
+
+@dataclass(frozen=True)
+class NamespaceObjects:
+    """The objects of one namespace that rollout and experiment views are built from."""
+
+    replica_sets: list[dict[str, Any]]
+    pods: list[dict[str, Any]]
+    analysis_runs: list[dict[str, Any]]
+    experiments: list[dict[str, Any]]
+
+
+def _not_found_singular(resource: r.Resource, name: str) -> errors.NotFound:
+    # The reference looks objects up in an informer cache, so its message names the
+    # resource in the singular (`rollout.argoproj.io "x" not found`); keep that wording.
+    return errors.NotFound(f'{resource.qualified_singular} "{name}" not found')
+
+
+def fetch_object(source: Any, resource: r.Resource, name: str, namespace: str) -> dict[str, Any]:
+    """One object, with the reference's not-found wording."""
+    try:
+        return source.get(resource, name, namespace)
+    except errors.NotFound as exc:
+        raise _not_found_singular(resource, name) from exc
+
+
+def fetch_with_namespace(source: Any, resource: r.Resource, name: str, namespace: str) -> tuple[dict[str, Any], NamespaceObjects]:
+    """The named object plus the namespace's RSs, pods, runs and experiments, concurrently.
+
+    One GET and four LISTs are sent at once, so the wall time is about one round trip.
+    """
+    plurals = (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
+    with ThreadPoolExecutor(max_workers=1 + len(plurals)) as pool:
+        target: Future[dict[str, Any]] = pool.submit(fetch_object, source, resource, name, namespace)
+        lists = [pool.submit(source.list, plural, namespace) for plural in plurals]
+        obj = target.result()
+        items = [future.result().items for future in lists]
+    if resource is r.ROLLOUTS:
+        _check_workload_ref(source, obj, namespace)
+    return obj, NamespaceObjects(*items)
+
+
+def _check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
+    # Like the reference, a Rollout whose workloadRef names a missing Deployment is an error.
+    ref = (rollout.get("spec") or {}).get("workloadRef") if isinstance(rollout.get("spec"), dict) else None
+    if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
+        fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)

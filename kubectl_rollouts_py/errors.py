@@ -81,6 +81,13 @@ class Conflict(ApiError):
     """409: stale resourceVersion or the object already exists."""
 
 
+class Expired(ApiError):
+    """410: the resourceVersion a list or watch started from is too old; list again."""
+
+    def __init__(self, message: str, *, status: int = 410, reason: str = "Expired") -> None:
+        super().__init__(message, status=status, reason=reason)
+
+
 class Interrupted(RolloutsError):
     """Ctrl-C (SIGINT)."""
 

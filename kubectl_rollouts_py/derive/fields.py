@@ -57,7 +57,7 @@ def flag(value: Any) -> bool:
 
 def go_int(value: str) -> int | None:
     """Parse like Go's strconv.ParseInt(s, 10, 64): optional sign and digits only."""
-    body = value[1:] if value[:1] in "+-" else value
+    body = value[1:] if value and value[0] in "+-" else value
     if not body or not body.isascii() or not body.isdigit():
         return None
     number = int(value)

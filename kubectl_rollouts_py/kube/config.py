@@ -1,0 +1,539 @@
+"""Which cluster to talk to, and as whom: kubeconfig and flag resolution, as kubectl does it.
+
+Two stages keep the expensive part late:
+
+1. `resolve` reads and merges the kubeconfig files with PyYAML alone and applies the
+   flags. It returns a `ClusterConfig` (server, namespace, the chosen cluster and user
+   entries) or raises a one-line `ConfigError` naming the file and what is wrong.
+2. `new_configuration` turns a ClusterConfig into a private `kubernetes.client.Configuration`
+   through the kubernetes library's own loaders, so exec credential plugins, auth
+   providers, token files and client certificates behave as the library implements them.
+   This is the first place that imports `kubernetes` (about half a second).
+
+We merge the files ourselves rather than through the library, because the library
+differs from kubectl: its last file wins `current-context` (kubectl: first), it reads
+$KUBECONFIG once at import time, it has no --cluster/--user/--server overrides, and it
+falls back to an anonymous user when a context names an undefined one.
+
+Nothing here touches the library's process-wide default Configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import options as kube_options
+
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+# Path-valued kubeconfig fields, resolved against the directory of the file that defines
+# them (kubectl's rule), so the library never has to guess a base path.
+_CLUSTER_PATH_FIELDS = ("certificate-authority",)
+_USER_PATH_FIELDS = ("client-certificate", "client-key", "tokenFile")
+
+# Connect timeout when --request-timeout does not ask for less: a black-holed address
+# must fail in seconds, not after the OS's two-minute SYN retry budget.
+MAX_CONNECT_TIMEOUT = 10.0
+
+# Credentials that --token replaces in the selected user entry.
+_CREDENTIAL_FIELDS = ("token", "tokenFile", "exec", "auth-provider", "username", "password")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One named kubeconfig entry (context, cluster or user) and the file it came from."""
+
+    body: dict[str, Any]
+    path: str
+
+
+@dataclass(frozen=True)
+class Kubeconfig:
+    """The merged kubeconfig files: for every name the first file to define it wins."""
+
+    paths: tuple[str, ...]
+    current_context: str
+    contexts: dict[str, _Entry]
+    clusters: dict[str, _Entry]
+    users: dict[str, _Entry]
+
+    @property
+    def where(self) -> str:
+        """The file list, for messages."""
+        return ":".join(self.paths)
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Everything needed to build an API client, resolved from kubeconfig and flags.
+
+    `cluster` and `user` are the selected kubeconfig entries with the flag overrides
+    applied and relative paths made absolute; `user` holds credentials, so it is kept out
+    of repr. `origin` says where this came from, for messages ("in-cluster" or the file).
+    """
+
+    server: str
+    namespace: str
+    origin: str
+    context: str | None = None
+    cluster: dict[str, Any] = field(default_factory=dict, repr=False)
+    user: dict[str, Any] = field(default_factory=dict, repr=False)
+    base_path: str = ""  # where an exec credential plugin runs (the user's kubeconfig dir)
+    in_cluster: bool = False
+    service_account_dir: str = SERVICE_ACCOUNT_DIR
+    token: str | None = field(default=None, repr=False)  # --token, when given in-cluster
+    insecure_skip_tls_verify: bool = False
+    certificate_authority: str | None = None
+    request_timeout: float | None = None  # seconds; None means no limit
+    impersonate_user: str | None = None
+    impersonate_groups: tuple[str, ...] = ()
+    impersonate_uid: str | None = None
+
+    @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for a TCP/TLS connection: bounded even without --request-timeout."""
+        if self.request_timeout:
+            return min(MAX_CONNECT_TIMEOUT, self.request_timeout)
+        return MAX_CONNECT_TIMEOUT
+
+    def impersonation_headers(self) -> list[tuple[str, str]]:
+        """Impersonate-* headers, one per group (the API reads repeated headers, not a list)."""
+        headers: list[tuple[str, str]] = []
+        if self.impersonate_user:
+            headers.append(("Impersonate-User", self.impersonate_user))
+        headers.extend(("Impersonate-Group", group) for group in self.impersonate_groups)
+        if self.impersonate_uid:
+            headers.append(("Impersonate-Uid", self.impersonate_uid))
+        return headers
+
+
+def kubeconfig_paths(options: kube_options.ConnectionOptions, environ: Mapping[str, str]) -> tuple[list[str], str]:
+    """The kubeconfig files to read, in precedence order, and which setting named them.
+
+    The second value is "--kubeconfig", "KUBECONFIG" or "default".
+    """
+    if options.kubeconfig:
+        return [_expand_user(options.kubeconfig, environ)], "--kubeconfig"
+    listed = environ.get("KUBECONFIG", "")
+    if listed:
+        paths = [_expand_user(p, environ) for p in listed.split(os.pathsep) if p]
+        # Duplicates would only re-merge the same entries; kubectl drops them too.
+        return list(dict.fromkeys(paths)), "KUBECONFIG"
+    return [_expand_user("~/.kube/config", environ)], "default"
+
+
+def read_kubeconfig(paths: list[str], *, required: bool) -> Kubeconfig | None:
+    """Read and merge the files that exist; None when none does.
+
+    With `required`, every path must exist (used for --kubeconfig, where kubectl also
+    refuses a missing file). Files listed in $KUBECONFIG may be missing, as in kubectl.
+
+    Raises:
+        ConfigError: a file cannot be read, is not valid YAML or is not shaped like a kubeconfig.
+    """
+    found: list[str] = []
+    current = ""
+    merged: dict[str, dict[str, _Entry]] = {"contexts": {}, "clusters": {}, "users": {}}
+    for path in paths:
+        document = _load_yaml_file(path, required=required)
+        if document is _MISSING:
+            continue
+        found.append(path)
+        if document is None:
+            continue  # an empty file is an empty config, as in kubectl
+        if not isinstance(document, dict):
+            raise errors.ConfigError(f"invalid kubeconfig {path}: expected a mapping, found {_type_name(document)}")
+        if not current and document.get("current-context"):
+            current = str(document["current-context"])
+        for section, body_key in (("contexts", "context"), ("clusters", "cluster"), ("users", "user")):
+            for name, body in _named_entries(document, section, body_key, path):
+                merged[section].setdefault(name, _Entry(body, path))
+    if not found:
+        return None
+    return Kubeconfig(tuple(found), current, merged["contexts"], merged["clusters"], merged["users"])
+
+
+def resolve(
+    options: kube_options.ConnectionOptions,
+    *,
+    environ: Mapping[str, str] | None = None,
+    service_account_dir: str = SERVICE_ACCOUNT_DIR,
+) -> ClusterConfig:
+    """Resolve the flags and kubeconfig to one cluster, user and namespace, like kubectl.
+
+    Order: --kubeconfig, else $KUBECONFIG (a colon-separated list, merged, first wins),
+    else ~/.kube/config, else the in-cluster service account, else --server alone.
+    Namespace: -n, else the context's namespace, else the in-cluster namespace file,
+    else "default".
+
+    Raises:
+        ConfigError: with one line naming the file and what is wrong.
+    """
+    env = os.environ if environ is None else environ
+    paths, named_by = kubeconfig_paths(options, env)
+    kubeconfig = read_kubeconfig(paths, required=named_by == "--kubeconfig")
+    if kubeconfig is not None:
+        return _from_kubeconfig(kubeconfig, options)
+    if env.get("KUBERNETES_SERVICE_HOST") and env.get("KUBERNETES_SERVICE_PORT"):
+        return _in_cluster(options, env, service_account_dir)
+    if options.server:
+        # kubectl works with --server and no kubeconfig at all (anonymous, or --token).
+        return _from_kubeconfig(Kubeconfig((), "", {}, {}, {}), options)
+    if named_by == "KUBECONFIG":
+        raise errors.ConfigError(
+            f"no kubeconfig found: none of the files in KUBECONFIG exists ({':'.join(paths)}); "
+            "fix KUBECONFIG or pass --kubeconfig"
+        )
+    raise errors.ConfigError(f"no kubeconfig found: {paths[0]} does not exist; set KUBECONFIG or pass --kubeconfig")
+
+
+def resolve_namespace_leniently(
+    options: kube_options.ConnectionOptions, *, environ: Mapping[str, str] | None = None
+) -> str:
+    """The namespace for saved objects: -n, else the kubeconfig context's, else "default".
+
+    Never fails: saved objects must work with no kubeconfig, or a broken one, at all.
+    """
+    if options.namespace:
+        return options.namespace
+    env = os.environ if environ is None else environ
+    try:
+        paths, named_by = kubeconfig_paths(options, env)
+        kubeconfig = read_kubeconfig(paths, required=False)
+        if kubeconfig is not None:
+            context = kubeconfig.contexts.get(options.context or kubeconfig.current_context)
+            if context is not None and context.body.get("namespace"):
+                return str(context.body["namespace"])
+    except Exception:  # noqa: BLE001 - anything wrong with the kubeconfig means "no opinion"
+        pass
+    return "default"
+
+
+def new_configuration(cluster_config: ClusterConfig) -> Any:
+    """A private `kubernetes.client.Configuration` for this cluster and user.
+
+    Credentials come from the library's loaders (token, token file, client certificates,
+    exec plugins, auth providers); persist_config stays off, so nothing is written back to
+    the kubeconfig. Retries are disabled: urllib3's default retries a refused connection
+    with backoff, and a CLI must fail fast.
+
+    Raises:
+        ConfigError: the loader rejected the entry (missing certificate file, failing
+            exec plugin, ...).
+    """
+    from kubernetes.client import Configuration
+    from kubernetes.config import config_exception
+
+    configuration = Configuration()
+    try:
+        if cluster_config.in_cluster:
+            _load_in_cluster(cluster_config, configuration)
+        else:
+            _load_kubeconfig_entry(cluster_config, configuration)
+    except config_exception.ConfigException as exc:
+        raise errors.ConfigError(f"invalid kubeconfig {cluster_config.origin}: {_one_line(exc)}") from exc
+    except (AttributeError, KeyError, TypeError, ValueError, OSError) as exc:
+        # Auth providers fail in library-specific ways (e.g. gcp without google-auth
+        # installed); the user still deserves one line rather than a traceback.
+        raise errors.ConfigError(f"cannot load credentials from {cluster_config.origin}: {_one_line(exc)}") from exc
+    configuration.retries = False
+    # One CLI run issues a handful of concurrent requests (a GET and four LISTs).
+    configuration.connection_pool_maxsize = 8
+    return configuration
+
+
+# ---------------------------------------------------------------------------------------
+# kubeconfig reading
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _load_yaml_file(path: str, *, required: bool) -> Any:
+    """The parsed file, or _MISSING if it does not exist and is not required."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        if required:
+            raise errors.ConfigError(f"cannot read kubeconfig {path}: no such file") from None
+        return _MISSING
+    except OSError as exc:
+        raise errors.ConfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from exc
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        # libyaml is fast but terse; the pure-Python parser explains the same error better.
+        try:
+            yaml.load(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as slow_exc:
+            exc = slow_exc
+        raise errors.ConfigError(f"invalid kubeconfig {path}: {_yaml_problem(exc)}") from exc
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """`line 3: mapping values are not allowed here` from a PyYAML error."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        return f"line {mark.line + 1}: {problem}"
+    return str(problem)
+
+
+def _named_entries(document: dict[str, Any], section: str, body_key: str, path: str) -> list[tuple[str, dict[str, Any]]]:
+    """The (name, body) pairs of one kubeconfig list section, validated."""
+    items = document.get(section) or []
+    if not isinstance(items, list):
+        raise errors.ConfigError(f"invalid kubeconfig {path}: {section} must be a list")
+    entries = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("name"):
+            raise errors.ConfigError(f"invalid kubeconfig {path}: {section}[{index}] has no name")
+        body = item.get(body_key) or {}
+        if not isinstance(body, dict):
+            raise errors.ConfigError(f"invalid kubeconfig {path}: {section}[{index}].{body_key} must be a mapping")
+        entries.append((str(item["name"]), body))
+    return entries
+
+
+def _from_kubeconfig(kubeconfig: Kubeconfig, options: kube_options.ConnectionOptions) -> ClusterConfig:
+    """Select context, cluster and user as kubectl does, then apply the flag overrides."""
+    where = kubeconfig.where or "(no kubeconfig)"
+    context_name = options.context or kubeconfig.current_context or None
+    context: dict[str, Any] = {}
+    if context_name:
+        entry = kubeconfig.contexts.get(context_name)
+        if entry is None:
+            how = "" if options.context else "current "
+            raise errors.ConfigError(
+                f"{how}context {context_name!r} not found in {where}{_available(kubeconfig.contexts)}"
+            )
+        context = entry.body
+        where = entry.path
+
+    cluster_name = options.cluster or context.get("cluster")
+    if not cluster_name and not options.server:
+        if context_name:
+            raise errors.ConfigError(f"context {context_name!r} in {where} has no cluster")
+        raise errors.ConfigError(
+            f"no current context in {where}; pass --context or set one with 'kubectl config use-context NAME'"
+        )
+    cluster: dict[str, Any] = {}
+    cluster_path = where
+    if cluster_name:
+        found = kubeconfig.clusters.get(str(cluster_name))
+        if found is None:
+            raise errors.ConfigError(_undefined("cluster", str(cluster_name), options.cluster, context_name, where))
+        cluster = _absolute_paths(found.body, _CLUSTER_PATH_FIELDS, found.path)
+        cluster_path = found.path
+
+    user_name = options.user or context.get("user")
+    user: dict[str, Any] = {}
+    base_path = ""
+    if user_name:
+        found = kubeconfig.users.get(str(user_name))
+        if found is None:
+            raise errors.ConfigError(_undefined("user", str(user_name), options.user, context_name, where))
+        user = _absolute_paths(found.body, _USER_PATH_FIELDS, found.path)
+        base_path = os.path.dirname(os.path.abspath(found.path))
+
+    if options.server:
+        cluster["server"] = options.server
+    if not cluster.get("server"):
+        raise errors.ConfigError(f"cluster {cluster_name!r} in {cluster_path} has no server")
+    cluster["server"] = _normalise_server(str(cluster["server"]))
+    if options.certificate_authority:
+        cluster.pop("certificate-authority-data", None)
+        cluster["certificate-authority"] = os.path.abspath(options.certificate_authority)
+    if options.insecure_skip_tls_verify:
+        # kubectl drops the CA when the flag is given: verifying nothing needs no roots.
+        cluster.pop("certificate-authority-data", None)
+        cluster.pop("certificate-authority", None)
+        cluster["insecure-skip-tls-verify"] = True
+    if options.token:
+        for key in _CREDENTIAL_FIELDS:
+            user.pop(key, None)
+        user["token"] = options.token
+
+    groups = options.impersonate_groups or tuple(str(g) for g in (user.get("as-groups") or ()))
+    return ClusterConfig(
+        server=cluster["server"],
+        namespace=options.namespace or str(context.get("namespace") or "") or "default",
+        origin=":".join(kubeconfig.paths) if len(kubeconfig.paths) > 1 else where,
+        context=context_name,
+        cluster=cluster,
+        user=user,
+        base_path=base_path,
+        insecure_skip_tls_verify=bool(cluster.get("insecure-skip-tls-verify")),
+        certificate_authority=cluster.get("certificate-authority"),
+        request_timeout=options.request_timeout or None,
+        impersonate_user=options.impersonate or user.get("as") or None,
+        impersonate_groups=tuple(groups),
+        impersonate_uid=user.get("as-uid") or None,
+    )
+
+
+def _in_cluster(options: kube_options.ConnectionOptions, env: Mapping[str, str], service_account_dir: str) -> ClusterConfig:
+    """The pod's service account, as `kubectl` inside a pod uses it."""
+    host = env["KUBERNETES_SERVICE_HOST"]
+    if ":" in host:  # an IPv6 address needs brackets in a URL
+        host = f"[{host}]"
+    server = options.server or f"https://{host}:{env['KUBERNETES_SERVICE_PORT']}"
+    namespace = options.namespace
+    if not namespace:
+        try:
+            with open(os.path.join(service_account_dir, "namespace"), encoding="utf-8") as handle:
+                namespace = handle.read().strip()
+        except OSError:
+            namespace = ""
+    return ClusterConfig(
+        server=_normalise_server(server),
+        namespace=namespace or "default",
+        origin="in-cluster service account",
+        in_cluster=True,
+        service_account_dir=service_account_dir,
+        token=options.token,
+        insecure_skip_tls_verify=options.insecure_skip_tls_verify,
+        certificate_authority=os.path.abspath(options.certificate_authority) if options.certificate_authority else None,
+        request_timeout=options.request_timeout or None,
+        impersonate_user=options.impersonate,
+        impersonate_groups=tuple(options.impersonate_groups),
+    )
+
+
+def _undefined(kind: str, name: str, flag_value: str | None, context_name: str | None, where: str) -> str:
+    if flag_value:
+        return f"{kind} {name!r} (from --{kind}) not found in {where}"
+    return f"context {context_name!r} in {where} refers to {kind} {name!r}, which is not defined"
+
+
+def _available(entries: Mapping[str, _Entry]) -> str:
+    if not entries:
+        return " (it defines no contexts)"
+    names = sorted(entries)
+    shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+    return f" (available: {shown})"
+
+
+def _absolute_paths(body: dict[str, Any], keys: tuple[str, ...], path: str) -> dict[str, Any]:
+    """A copy of `body` with relative file references resolved against `path`'s directory."""
+    result = dict(body)
+    base = os.path.dirname(os.path.abspath(path))
+    for key in keys:
+        value = result.get(key)
+        if isinstance(value, str) and value and not os.path.isabs(value):
+            result[key] = os.path.join(base, os.path.expanduser(value))
+    return result
+
+
+def _normalise_server(server: str) -> str:
+    """`host:6443` → `https://host:6443`; no trailing slash (paths are appended to it)."""
+    server = server.strip().rstrip("/")
+    if "://" not in server:
+        server = "https://" + server
+    return server
+
+
+def _expand_user(path: str, environ: Mapping[str, str]) -> str:
+    """`~` from the given environment's HOME (not the process's), so tests can move it."""
+    if path == "~" or path.startswith("~/"):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        return os.path.join(home, path[2:]) if len(path) > 1 else home
+    return os.path.expanduser(path)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _type_name(value: Any) -> str:
+    return {list: "a list", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# kubernetes library loaders
+
+
+def _load_kubeconfig_entry(cluster_config: ClusterConfig, configuration: Any) -> None:
+    """Fill `configuration` through the library's KubeConfigLoader, from one synthetic context."""
+    from kubernetes.config import kube_config
+
+    context = {"cluster": "cluster"}
+    users = []
+    if cluster_config.user:
+        context["user"] = "user"
+        users.append({"name": "user", "user": cluster_config.user})
+    config_dict = {
+        "current-context": "context",
+        "contexts": [{"name": "context", "context": context}],
+        "clusters": [{"name": "cluster", "cluster": cluster_config.cluster}],
+        "users": users,
+    }
+    loader = kube_config.KubeConfigLoader(
+        config_dict=config_dict,
+        config_base_path=cluster_config.base_path,
+    )
+    # The library logs (and swallows) a failing exec plugin, then sends requests with no
+    # credentials. kubectl stops with the plugin's error instead, so capture it and do that.
+    captured = _CapturedErrors()
+    root = logging.getLogger()
+    root.addHandler(captured)
+    try:
+        loader.load_and_set(configuration)
+    finally:
+        root.removeHandler(captured)
+    if "exec" in cluster_config.user and captured.messages and not configuration.api_key and not configuration.cert_file:
+        raise errors.ConfigError(
+            f"getting credentials for context {cluster_config.context!r}: {captured.messages[-1]}"
+        )
+
+
+def _load_in_cluster(cluster_config: ClusterConfig, configuration: Any) -> None:
+    """Fill `configuration` from the service account files, then apply flag overrides."""
+    from kubernetes.config import incluster_config
+
+    directory = cluster_config.service_account_dir
+    if cluster_config.token:
+        # --token replaces the service account token; the CA file is still the pod's.
+        configuration.api_key["BearerToken"] = f"Bearer {cluster_config.token}"
+        ca = os.path.join(directory, "ca.crt")
+        configuration.ssl_ca_cert = ca if os.path.isfile(ca) else None
+    else:
+        incluster_config.InClusterConfigLoader(
+            token_filename=os.path.join(directory, "token"),
+            cert_filename=os.path.join(directory, "ca.crt"),
+            # The loader insists on these variables; the host it builds from them is
+            # replaced below by the server `resolve` chose (which honours --server).
+            environ={"KUBERNETES_SERVICE_HOST": "in-cluster", "KUBERNETES_SERVICE_PORT": "443"},
+        ).load_and_set(configuration)
+    configuration.host = cluster_config.server
+    if cluster_config.certificate_authority:
+        configuration.ssl_ca_cert = cluster_config.certificate_authority
+    if cluster_config.insecure_skip_tls_verify:
+        configuration.verify_ssl = False
+        configuration.ssl_ca_cert = None
+
+
+class _CapturedErrors(logging.Handler):
+    """A logging handler that keeps the ERROR messages logged while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())

@@ -123,12 +123,13 @@ def test_patch_arguments_are_checked_before_any_request():
         src.get(resources.ROLLOUTS, "web", None)
 
 
-@pytest.fixture
-def tls_server(tmp_path) -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
     """An HTTPS listener with a fresh self-signed certificate; yields (url, cert path)."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a certificate")
-    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = str(directory / "cert.pem"), str(directory / "key.pem")
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
          "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],

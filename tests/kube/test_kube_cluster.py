@@ -1,0 +1,280 @@
+"""ClusterSource against the stand-in API server: real HTTP, real kubeconfig, no mocks."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import resources
+from kubectl_rollouts_py.kube import source as kube_source
+from kubectl_rollouts_py.kube.options import ConnectionOptions
+from kubectl_rollouts_py.sandbox.apiserver import APIServer
+
+TOKEN = "t0ken-for-tests"
+
+
+def rollout(name: str, namespace: str = "team", labels: dict | None = None, **spec) -> dict:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Rollout",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+        "spec": {"replicas": 1, **spec},
+    }
+
+
+def pod(name: str, namespace: str = "team", phase: str = "Running") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1"}]},
+        "status": {"phase": phase},
+    }
+
+
+@pytest.fixture
+def server() -> Iterator[APIServer]:
+    with APIServer(token=TOKEN) as srv:
+        srv.seed([rollout("web", labels={"app": "web"}), rollout("db"), rollout("other", namespace="elsewhere"), pod("web-1"), pod("web-2", phase="Pending")])
+        yield srv
+
+
+@pytest.fixture
+def kubeconfig(server, tmp_path) -> str:
+    return str(server.write_kubeconfig(tmp_path / "kubeconfig", namespace="team"))
+
+
+@pytest.fixture
+def src(kubeconfig) -> Iterator[kube_source.Source]:
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"})
+    yield source
+    source.close()
+
+
+def test_namespace_and_description_come_from_the_kubeconfig(src, server):
+    assert src.namespace == "team"
+    assert src.describe() == server.url
+
+
+def test_get_returns_the_object_as_a_plain_dict(src, server):
+    got = src.get(resources.ROLLOUTS, "web", "team")
+    assert type(got) is dict
+    assert got["metadata"]["name"] == "web"
+    assert got["metadata"]["resourceVersion"]
+    request = server.requests[-1]
+    assert (request.method, request.path) == ("GET", "/apis/argoproj.io/v1alpha1/namespaces/team/rollouts/web")
+    assert request.headers.get("Authorization") == f"Bearer {TOKEN}"
+    assert request.headers.get("Accept") == "application/json"
+
+
+def test_get_missing_object_raises_not_found_with_the_api_message(src):
+    with pytest.raises(errors.NotFound) as caught:
+        src.get(resources.ROLLOUTS, "nope", "team")
+    assert str(caught.value) == 'rollouts.argoproj.io "nope" not found'
+    assert caught.value.reason == "NotFound"
+
+
+def test_list_in_a_namespace_and_across_all(src, server):
+    listed = src.list(resources.ROLLOUTS, "team")
+    assert sorted(o["metadata"]["name"] for o in listed.items) == ["db", "web"]
+    assert listed.resource_version == server.resource_version
+    everywhere = src.list(resources.ROLLOUTS, None)
+    assert sorted(o["metadata"]["name"] for o in everywhere.items) == ["db", "other", "web"]
+    assert server.requests[-1].path == "/apis/argoproj.io/v1alpha1/rollouts"
+
+
+def test_list_items_of_built_in_kinds_carry_kind_and_api_version(src):
+    items = src.list(resources.PODS, "team").items
+    assert {(o["kind"], o["apiVersion"]) for o in items} == {("Pod", "v1")}
+
+
+def test_selectors_are_sent_and_applied_by_the_server(src, server):
+    assert [o["metadata"]["name"] for o in src.list(resources.ROLLOUTS, "team", label_selector="app=web").items] == ["web"]
+    assert server.requests[-1].query["labelSelector"] == "app=web"
+    pending = src.list(resources.PODS, "team", field_selector="status.phase=Pending").items
+    assert [o["metadata"]["name"] for o in pending] == ["web-2"]
+    assert server.requests[-1].query["fieldSelector"] == "status.phase=Pending"
+
+
+def test_concurrent_get_and_lists_through_one_source(src):
+    # The CLI's `get rollout`: one GET and four LISTs at once.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(src.get, resources.ROLLOUTS, "web", "team")]
+        futures += [pool.submit(src.list, r, "team") for r in (resources.REPLICASETS, resources.PODS, resources.ANALYSISRUNS, resources.EXPERIMENTS)]
+        results = [f.result(timeout=10) for f in futures]
+    assert results[0]["metadata"]["name"] == "web"
+    assert len(results[2].items) == 2
+
+
+def test_impersonation_headers_are_sent_one_per_group(kubeconfig, server):
+    options = ConnectionOptions(kubeconfig=kubeconfig, impersonate="jane", impersonate_groups=("devs", "a,b"))
+    with kube_source.open_source(options, environ={"HOME": "/nonexistent-home"}) as source:
+        source.get(resources.ROLLOUTS, "web", "team")
+    headers = server.requests[-1].headers
+    assert headers.get("Impersonate-User") == "jane"
+    assert headers.get_all("Impersonate-Group") == ["devs", "a,b"]
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def test_wrong_token_is_unauthorized(server, tmp_path):
+    path = server.write_kubeconfig(tmp_path / "kc", token="wrong")
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=str(path)), environ={"HOME": "/nonexistent-home"})
+    with pytest.raises(errors.Unauthorized) as caught:
+        source.list(resources.ROLLOUTS, "team")
+    assert str(caught.value) == "You must be logged in to the server (Unauthorized)"
+    assert "wrong" not in str(caught.value)
+
+
+def test_token_flag_overrides_the_kubeconfig_token(server, tmp_path):
+    path = server.write_kubeconfig(tmp_path / "kc", token="wrong")
+    options = ConnectionOptions(kubeconfig=str(path), token=TOKEN)
+    with kube_source.open_source(options, environ={"HOME": "/nonexistent-home"}) as source:
+        assert source.get(resources.ROLLOUTS, "web", "team")["metadata"]["name"] == "web"
+
+
+def test_forbidden_carries_the_server_message(src, server):
+    server.forbid("get", "rollouts")
+    with pytest.raises(errors.Forbidden) as caught:
+        src.get(resources.ROLLOUTS, "web", "team")
+    assert caught.value.status == 403
+    assert str(caught.value).startswith('rollouts.argoproj.io "web" is forbidden: ')
+
+
+def test_connection_refused_after_the_server_is_gone(kubeconfig, server):
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"})
+    server.stop()
+    started = time.monotonic()
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        source.get(resources.ROLLOUTS, "web", "team")
+    assert time.monotonic() - started < 2.0
+    assert str(caught.value) == f"cannot reach the Kubernetes API at {server.url}: connection refused"
+
+
+# -- watch -------------------------------------------------------------------------------
+
+
+def test_watch_replays_changes_after_the_listed_version_and_stops_on_request(src, server):
+    listed = src.list(resources.ROLLOUTS, "team")
+    server.apply_change(rollout("web", labels={"app": "web"}, replicas=3))
+    server.apply_change(rollout("new"))
+    stop = threading.Event()
+    events = []
+    started = time.monotonic()
+    # timeout_seconds only keeps a broken stop from hanging the test run.
+    for event in src.watch(resources.ROLLOUTS, "team", resource_version=listed.resource_version, timeout_seconds=10, stop=stop):
+        events.append((event.type, event.object["metadata"]["name"]))
+        if len(events) == 2:
+            stop.set()
+    assert events == [("MODIFIED", "web"), ("ADDED", "new")]
+    assert time.monotonic() - started < 2.0
+
+
+def test_watch_ends_promptly_when_stop_is_set_from_another_thread(src, server):
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    started = time.monotonic()
+    events = list(src.watch(resources.ROLLOUTS, "team", resource_version=server.resource_version, timeout_seconds=10, stop=stop))
+    assert events == []
+    assert time.monotonic() - started < 1.5
+
+
+def test_watch_sees_live_changes(src, server):
+    stop = threading.Event()
+    rv = server.resource_version
+    threading.Timer(0.1, lambda: server.apply_change(rollout("db", replicas=5))).start()
+    for event in src.watch(resources.ROLLOUTS, "team", resource_version=rv, timeout_seconds=10, stop=stop):
+        assert (event.type, event.object["metadata"]["name"], event.object["spec"]["replicas"]) == ("MODIFIED", "db", 5)
+        stop.set()
+        break
+
+
+def test_watch_ends_when_the_server_ends_it_at_timeout_seconds(src, server):
+    started = time.monotonic()
+    events = list(src.watch(resources.ROLLOUTS, "team", resource_version=server.resource_version, timeout_seconds=1))
+    assert events == []
+    assert 0.9 <= time.monotonic() - started < 3.0
+    assert server.requests[-1].query["timeoutSeconds"] == "1"
+
+
+def test_watch_with_a_selector_on_one_object(src, server):
+    stop = threading.Event()
+    rv = server.resource_version
+    server.apply_change(rollout("db", replicas=2))
+    server.apply_change(rollout("web", labels={"app": "web"}, replicas=2))
+    got = []
+    for event in src.watch(
+        resources.ROLLOUTS, "team", resource_version=rv, field_selector="metadata.name=web", timeout_seconds=10, stop=stop
+    ):
+        got.append(event.object["metadata"]["name"])
+        stop.set()
+    assert got == ["web"]
+
+
+def test_watch_from_a_version_older_than_the_window_raises_expired(tmp_path):
+    with APIServer(event_window=2) as srv:
+        srv.seed([rollout("web")])
+        old = srv.resource_version
+        for replicas in range(2, 6):
+            srv.apply_change(rollout("web", replicas=replicas))
+        path = srv.write_kubeconfig(tmp_path / "kc", namespace="team")
+        with kube_source.open_source(ConnectionOptions(kubeconfig=str(path)), environ={"HOME": "/nonexistent-home"}) as source:
+            with pytest.raises(errors.Expired) as caught:
+                list(source.watch(resources.ROLLOUTS, "team", resource_version=old, timeout_seconds=5))
+    assert caught.value.status == 410
+    assert str(caught.value).startswith(f"too old resource version: {old} ")
+
+
+# -- writes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("patch_type", "body", "content_type"),
+    [
+        ("merge", {"spec": {"paused": True}}, "application/merge-patch+json"),
+        ("json", [{"op": "add", "path": "/spec/paused", "value": True}], "application/json-patch+json"),
+    ],
+)
+def test_patch_sends_the_content_type_of_its_patch_type(src, server, patch_type, body, content_type):
+    patched = src.patch(resources.ROLLOUTS, "web", "team", body, patch_type=patch_type)
+    assert patched["spec"]["paused"] is True
+    request = server.requests[-1]
+    assert (request.method, request.content_type, request.json()) == ("PATCH", content_type, body)
+
+
+def test_strategic_merge_patch_on_a_built_in_kind(src, server):
+    body = {"spec": {"containers": [{"name": "app", "image": "nginx:2"}]}}
+    patched = src.patch(resources.PODS, "web-1", "team", body, patch_type="strategic")
+    assert patched["spec"]["containers"] == [{"name": "app", "image": "nginx:2"}]
+    assert server.requests[-1].content_type == "application/strategic-merge-patch+json"
+
+
+def test_patch_of_the_status_subresource(src, server):
+    patched = src.patch(resources.ROLLOUTS, "web", "team", {"status": {"abort": True}}, subresource="status")
+    assert patched["status"]["abort"] is True
+    assert server.requests[-1].path == "/apis/argoproj.io/v1alpha1/namespaces/team/rollouts/web/status"
+
+
+def test_create_returns_the_stored_object_and_a_duplicate_conflicts(src, server):
+    created = src.create(resources.ROLLOUTS, "team", rollout("fresh"))
+    assert created["metadata"]["uid"] and created["metadata"]["resourceVersion"]
+    assert server.requests[-1].method == "POST"
+    with pytest.raises(errors.Conflict) as caught:
+        src.create(resources.ROLLOUTS, "team", rollout("fresh"))
+    assert str(caught.value) == 'rollouts.argoproj.io "fresh" already exists'
+
+
+def test_replace_with_a_stale_resource_version_conflicts(src):
+    current = src.get(resources.ROLLOUTS, "web", "team")
+    current["spec"]["replicas"] = 4
+    replaced = src.replace(resources.ROLLOUTS, "web", "team", current)
+    assert replaced["spec"]["replicas"] == 4
+    current["spec"]["replicas"] = 5  # still carries the old resourceVersion
+    with pytest.raises(errors.Conflict):
+        src.replace(resources.ROLLOUTS, "web", "team", current)

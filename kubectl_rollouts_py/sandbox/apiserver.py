@@ -1080,7 +1080,9 @@ class APIServer:
     def apply_change(self, obj: Mapping[str, Any]) -> JSON:
         """Create or replace an object from test code, as if a controller wrote it.
 
-        Bumps the resourceVersion and emits a watch event unless nothing changed.
+        Bumps the resourceVersion and emits a watch event unless nothing changed. Status is
+        taken as given. uid and creationTimestamp are kept from the stored object unless
+        given; generation is computed unless given with a value other than the stored one.
         Returns a copy of the stored object.
 
         Raises:
@@ -1223,8 +1225,11 @@ class APIServer:
         old_meta = current.obj["metadata"]
         for key in ("uid", "creationTimestamp"):
             meta.setdefault(key, old_meta.get(key))
-        if "generation" not in meta:
-            meta["generation"] = old_meta.get("generation", 1) + (1 if _spec_changed(rtype, current.obj, new) else 0)
+        # A generation that differs from the stored one was set on purpose and wins; an absent
+        # or unchanged one (the usual read-modify-apply_change) is computed as a server would.
+        old_generation = old_meta.get("generation", 1)
+        if meta.get("generation", old_generation) == old_generation:
+            meta["generation"] = old_generation + (1 if _spec_changed(rtype, current.obj, new) else 0)
         return self._write(rtype, namespace, current, new, dry_run=False)
 
     def _create(self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> _Entry:

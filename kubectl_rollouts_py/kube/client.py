@@ -107,6 +107,12 @@ class ClusterSource:
     ) -> Iterator[kube_source.WatchEvent]:
         """Stream changes after `resource_version` (see Source.watch).
 
+        The stream ends when the server ends it, at `timeout_seconds` (sent to the server,
+        and enforced here WATCH_DEADLINE_GRACE later should the server not), or soon after
+        `stop` is set. --request-timeout bounds connecting and waiting for the response
+        headers, not the stream itself: events may be minutes apart. The request is sent
+        on the first `next()`.
+
         Raises:
             Expired: the version is too old (HTTP 410, or a 410 ERROR event mid-stream).
             ConnectionFailed: the connection broke before the server ended the stream.
@@ -168,7 +174,10 @@ class ClusterSource:
 
     def _headers(self, content_type: str | None = None) -> Any:
         """Request headers: auth from the Configuration, impersonation, content type."""
-        from urllib3 import HTTPHeaderDict
+        try:
+            from urllib3 import HTTPHeaderDict
+        except ImportError:  # urllib3 1.x keeps it private
+            from urllib3._collections import HTTPHeaderDict  # type: ignore[no-redef]
 
         headers = HTTPHeaderDict()
         headers["Accept"] = "application/json"
@@ -238,6 +247,9 @@ class ClusterSource:
         """One request whose answer is a JSON object; HTTP errors become our errors."""
         import urllib3
 
+        # urllib3's read timeout bounds each wait for data rather than the whole answer;
+        # for a server that answers at all that is the same thing, and a silent one is
+        # what --request-timeout is there to catch.
         timeout = self.config.request_timeout
         response = self._request(method, path, query=query, body=body, content_type=content_type, read_timeout=timeout)
         try:
@@ -295,6 +307,8 @@ class ClusterSource:
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
+                    if closer.fired or (stop is not None and stop.is_set()):
+                        return  # the caller has stopped listening; drop what is buffered
                     event = self._decode_event(line)
                     if event is not None:
                         yield event

@@ -203,7 +203,7 @@ def resolve_namespace_leniently(
         return options.namespace
     env = os.environ if environ is None else environ
     try:
-        paths, named_by = kubeconfig_paths(options, env)
+        paths, _ = kubeconfig_paths(options, env)
         kubeconfig = read_kubeconfig(paths, required=False)
         if kubeconfig is not None:
             context = kubeconfig.contexts.get(options.context or kubeconfig.current_context)

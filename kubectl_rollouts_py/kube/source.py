@@ -122,6 +122,13 @@ class Source(Protocol):
         """Release connections. Safe to call twice."""
         ...
 
+    def __enter__(self) -> Source:
+        """`with open_source(...) as src:` closes the source on exit."""
+        ...
+
+    def __exit__(self, *exc_info: object) -> None:
+        ...
+
 
 def open_source(
     options: kube_options.ConnectionOptions,

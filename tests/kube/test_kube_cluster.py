@@ -111,6 +111,15 @@ def test_concurrent_get_and_lists_through_one_source(src):
     assert len(results[2].items) == 2
 
 
+def test_opening_a_source_leaves_the_library_defaults_alone(kubeconfig):
+    from kubernetes.client import ApiClient, Configuration
+
+    before = (Configuration._default, ApiClient._default)
+    with kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"}) as source:
+        source.get(resources.ROLLOUTS, "web", "team")
+    assert (Configuration._default, ApiClient._default) == before
+
+
 def test_impersonation_headers_are_sent_one_per_group(kubeconfig, server):
     options = ConnectionOptions(kubeconfig=kubeconfig, impersonate="jane", impersonate_groups=("devs", "a,b"))
     with kube_source.open_source(options, environ={"HOME": "/nonexistent-home"}) as source:

@@ -807,6 +807,7 @@ class _Store:
         self.cond = threading.Condition()
         self.rv = 0
         self.stopping = False
+        self.watchers = 0  # open watch streams, so stop() can let them end cleanly
         self._window = window
         self._objects: dict[ResourceType, dict[tuple[str, str], _Entry]] = {r: {} for r in RESOURCES}
         self._log: list[_Event] = []
@@ -1017,6 +1018,8 @@ class APIServer:
         with self._store.cond:
             self._store.stopping = True
             self._store.cond.notify_all()
+            # Give open watches a moment to write their last chunk before sockets close.
+            self._store.cond.wait_for(lambda: self._store.watchers == 0, timeout=1.0)
         # serve_forever only notices shutdown() between select() calls; a throwaway
         # connection wakes it at once instead of waiting out the poll interval.
         stopper = threading.Thread(target=httpd.shutdown, daemon=True)
@@ -1711,6 +1714,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream_watch(self, target: _Target, query: dict[str, str], selector: Selector) -> None:
         """Stream watch events as chunked JSON lines until timeoutSeconds, stop() or hang-up."""
+        store = self.server.api._store
+        with store.cond:
+            store.watchers += 1
+        try:
+            self._watch_loop(target, query, selector)
+        finally:
+            with store.cond:
+                store.watchers -= 1
+                store.cond.notify_all()
+
+    def _watch_loop(self, target: _Target, query: dict[str, str], selector: Selector) -> None:
         store = self.server.api._store
         rtype = target.rtype
         requested = query.get("resourceVersion", "")

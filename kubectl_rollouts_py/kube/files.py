@@ -133,7 +133,9 @@ class FileSource:
         group = _group(obj.get("apiVersion"))
         metadata = obj["metadata"]
         known = resources.BY_KIND.get(kind)
-        if group is None:
+        if group is None or (known is not None and (group, kind) in _LEGACY_GROUPS):
+            # Saved objects from old clusters (and the reference's own fixtures) say
+            # extensions/v1beta1 for what API servers now serve as apps/v1.
             group = known.group if known is not None else ""
         if known is not None and not known.namespaced:
             ns = ""
@@ -144,6 +146,9 @@ class FileSource:
                 ns = self.namespace
                 obj = {**obj, "metadata": {**metadata, "namespace": ns}}
         self._objects[(group, kind, ns, str(metadata["name"]))] = obj
+
+
+_LEGACY_GROUPS = {("extensions", "ReplicaSet"), ("extensions", "Deployment")}
 
 
 def _idle(timeout_seconds: float | None, stop: threading.Event | None) -> Iterator[kube_source.WatchEvent]:

@@ -350,3 +350,22 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("kubernetes", "urllib
 def test_load_file_is_usable_on_its_own(tmp_path):
     path = write(tmp_path, "r.yaml", "kind: Rollout\napiVersion: argoproj.io/v1alpha1\nmetadata: {name: a}\n")
     assert kube_files.load_file(path) == [rollout("a")]
+
+
+def test_legacy_extensions_group_replica_sets_are_served_as_apps(tmp_path):
+    path = write(
+        tmp_path,
+        "old.yaml",
+        """\
+        apiVersion: extensions/v1beta1
+        kind: ReplicaSet
+        metadata: {name: old-rs, namespace: a}
+        ---
+        apiVersion: extensions/v1beta1
+        kind: Ingress
+        metadata: {name: not-a-replicaset, namespace: a}
+        """,
+    )
+    src = open_files(path)
+    assert [o["metadata"]["name"] for o in src.list(resources.REPLICASETS, "a").items] == ["old-rs"]
+    assert src.get(resources.REPLICASETS, "old-rs", "a")["apiVersion"] == "extensions/v1beta1"

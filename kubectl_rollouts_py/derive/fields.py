@@ -110,7 +110,10 @@ def parse_time(value: Any) -> dt.datetime | None:
         return None
     if parsed.tzinfo is None:
         return None
-    return parsed.astimezone(dt.timezone.utc)
+    try:
+        return parsed.astimezone(dt.timezone.utc)
+    except OverflowError:  # e.g. year 1 with a positive offset: before datetime.min in UTC
+        return None
 
 
 def created_of(obj: Any) -> dt.datetime:

@@ -70,18 +70,20 @@ def parse_go_duration(value: str) -> float | None:
     total = 0.0
     while s:
         i = 0
-        while i < len(s) and (s[i].isdigit() or s[i] == "."):
+        while i < len(s) and (s[i] in "0123456789."):
             i += 1
         number = s[:i]
         if not number or number == "." or number.count(".") > 1:
             return None
         s = s[i:]
         j = 0
-        while j < len(s) and not (s[j].isdigit() or s[j] == "."):
+        while j < len(s) and s[j] not in "0123456789.":
             j += 1
         unit = s[:j]
         if unit not in units:
             return None
         s = s[j:]
         total += float(number) * units[unit]
+    if total > _MAX_SECONDS:
+        return None  # Go's ParseDuration rejects what does not fit in int64 nanoseconds
     return sign * total

@@ -44,14 +44,16 @@ def pod_status(pod: dict[str, Any]) -> tuple[str, int, int]:
         restarts += f.count(container.get("restartCount"))
         state = f.mapping(container, "state")
         terminated, waiting = f.mapping(state, "terminated"), f.mapping(state, "waiting")
-        if f.text(container.get("name")) in sidecars and f.flag(container.get("started")):
+        is_terminated = isinstance(state.get("terminated"), dict)
+        if is_terminated and f.count(terminated.get("exitCode")) == 0:
+            continue
+        if is_terminated:
+            reason = _terminated_reason(terminated, "Init:")
+        elif f.text(container.get("name")) in sidecars and f.flag(container.get("started")):
+            # A running native sidecar does not hold up initialisation once it is ready.
             if f.flag(container.get("ready")):
                 continue
             break
-        if "terminated" in state and isinstance(state["terminated"], dict):
-            if f.count(terminated.get("exitCode")) == 0:
-                continue
-            reason = _terminated_reason(terminated, "Init:")
         elif f.text(waiting.get("reason")) and waiting.get("reason") != "PodInitializing":
             reason = "Init:" + f.text(waiting.get("reason"))
         else:

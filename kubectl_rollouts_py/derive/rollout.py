@@ -346,7 +346,7 @@ def build_analysis_run_views(owner_uid: str, runs: Iterable[dict[str, Any]], now
                 continue
             for key in totals:
                 totals[key] += f.count(result.get(key))
-            for measurement in result.get("measurements") or []:
+            for measurement in f.seq(result, "measurements"):
                 if not isinstance(measurement, dict):
                     continue
                 metadata = measurement.get("metadata")

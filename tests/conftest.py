@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,8 +175,11 @@ def to_visible(text: str) -> str:
 
 
 def _shown(line: str) -> str:
-    # Make the invisible differences visible: ESC, and where each line really ends.
-    return line.replace(ESC, VISIBLE_ESC).rstrip("\n") + "$\n"
+    """A diff line with the invisible made visible: ESC as `\\e`, any other raw control or
+    format character as `⟦U+XXXX⟧`, and `$` where the line really ends."""
+    body = line.rstrip("\n").replace(ESC, VISIBLE_ESC)
+    body = "".join(f"⟦U+{ord(c):04X}⟧" if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in body)
+    return body + "$\n"
 
 
 @pytest.fixture

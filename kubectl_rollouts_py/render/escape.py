@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 # C0 controls (tab and newline included: they would break the table), DEL, C1 controls,
-# zero-width and bidi formatting characters, line/paragraph separators, and BOM.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# zero-width and bidi formatting characters (incl. the Arabic letter mark), line/paragraph
+# separators, and BOM.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,9 +125,14 @@ def scenario_names() -> list[str]:
     return sorted(p.name for p in SCENARIOS.iterdir() if (p / "scenario.yaml").is_file())
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=None)
 def load_scenario_dir(name: str) -> Scenario:
+    """Parse tests/scenarios/<name>/ (once; callers must not mutate the result)."""
     folder = SCENARIOS / name
-    meta = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    meta = yaml.load((folder / "scenario.yaml").read_text(encoding="utf-8"), Loader=_Loader)
     scenario = Scenario(
         name=name,
         description=meta.get("description", ""),
@@ -137,7 +143,7 @@ def load_scenario_dir(name: str) -> Scenario:
     for path in sorted(folder.glob("*.yaml")):
         if path.name == "scenario.yaml":
             continue
-        docs = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+        docs = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader) if d is not None]
         if len(docs) != 1:
             raise ValueError(f"{path}: one Kubernetes object per file, found {len(docs)}")
         obj = docs[0]
@@ -148,22 +154,13 @@ def load_scenario_dir(name: str) -> Scenario:
     return scenario
 
 
-_CACHE: dict[str, Scenario] = {}
-
-
 @pytest.fixture(scope="session")
 def load_scenario() -> Callable[[str], Scenario]:
     """`load_scenario("app-backend-canary-step1")` -> Scenario (parsed once per session).
 
     Derivation must not mutate its input; tests that want to change an object deep-copy it.
     """
-
-    def load(name: str) -> Scenario:
-        if name not in _CACHE:
-            _CACHE[name] = load_scenario_dir(name)
-        return _CACHE[name]
-
-    return load
+    return load_scenario_dir
 
 
 # --------------------------------------------------------------------------- golden files

@@ -207,3 +207,37 @@ def test_list_experiments_widths() -> None:
 )
 def test_status_line(status: str, message: str, watching: bool, line: str) -> None:
     assert listing.status_line(status, message, watching=watching) == line
+
+
+def test_rollout_without_replica_sets_or_strategy() -> None:
+    """No images: no Images line; no strategy: an empty Strategy value and no Step lines;
+    a tree with only the root row (spec §3.1)."""
+    import datetime as dt
+
+    from kubectl_rollouts_py.derive.rollout import build_rollout_view
+
+    ro = {"metadata": {"name": "bare", "namespace": "ns", "uid": "u", "creationTimestamp": "2026-03-14T11:00:00Z"}, "spec": {}, "status": {}}
+    view = build_rollout_view(ro, replica_sets=[], pods=[], analysis_runs=[], experiments=[], now=dt.datetime(2026, 3, 14, 12, tzinfo=dt.timezone.utc))
+    assert tree.render_rollout(view) == (
+        "Name:            bare\n"
+        "Namespace:       ns\n"
+        "Status:          ◌ Progressing\n"
+        "Message:         more replicas need to be updated\n"
+        "Strategy:        \n"
+        "Replicas:\n"
+        "  Desired:       1\n"
+        "  Current:       0\n"
+        "  Updated:       0\n"
+        "  Ready:         0\n"
+        "  Available:     0\n"
+        "\n"
+        "NAME    KIND     STATUS         AGE  INFO\n"
+        "⟳ bare  Rollout  ◌ Progressing  60m  \n"
+    )
+
+
+def test_list_rollouts_keeps_the_given_order() -> None:
+    rows = [RolloutRow(namespace="ns", name=n, strategy="Canary", status="Healthy", step="-", set_weight="100", ready="1/1",
+                       desired=1, updated=1, available=1) for n in ("zeta", "alpha")]
+    lines = listing.render_rollout_rows(rows).split("\n")
+    assert [line.split()[0] for line in lines[1:3]] == ["zeta", "alpha"]

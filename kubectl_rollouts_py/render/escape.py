@@ -2,26 +2,32 @@
 
 Object names, messages and images come from other people's controllers. A raw ESC, BEL
 or C1 byte could move the cursor, retitle the window or hide text (kubectl's own
-CVE-2021-25743), and bidirectional or zero-width characters can make text read differently
-from what it is. Such characters are shown as visible escapes instead; ordinary text,
-including non-ASCII letters and the reference's glyphs, passes through unchanged.
+CVE-2021-25743), and bidirectional, zero-width and other invisible format characters can
+make text read differently from what it is. Such characters are shown as visible escapes
+(`\\x1b`, `\\u202e`) instead; ordinary text, including non-ASCII letters and the
+reference's glyphs, passes through unchanged.
 """
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
-# C0 controls (tab and newline included: they would break the table), DEL, C1 controls,
-# zero-width and bidi formatting characters (incl. the Arabic letter mark), line/paragraph
-# separators, and BOM.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Control (Cc), format (Cf: bidi marks and overrides, zero-width characters, soft hyphen,
+# tag characters...), line/paragraph separators (Zl, Zp), surrogates (Cs) and private use (Co).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
 
 
-def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def clean(value: str) -> str:
     """`value` with every control or invisible formatting character made visible."""
-    return _UNSAFE.sub(_visible, value)
+    if value.isascii() and value.isprintable():
+        return value  # the common case, decided in C
+    return "".join(_escape(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in value)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 
 from kubectl_rollouts_py import __version__
+from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.get import get
 from kubectl_rollouts_py.cli.listing import list_
+from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
 from kubectl_rollouts_py.cli.options import AliasGroup, global_options
 from kubectl_rollouts_py.cli.status import status
+from kubectl_rollouts_py.cli.templates import set_, set_image_alias, undo
 from kubectl_rollouts_py.cli.version import version
 
 EPILOG = """\b
@@ -29,7 +32,5 @@ def root() -> None:
     """
 
 
-root.add_command(get)
-root.add_command(list_)
-root.add_command(status)
-root.add_command(version)
+for command in (get, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
+    root.add_command(command)

@@ -90,6 +90,12 @@ class App:
         sys.stdout.flush()
 
     @staticmethod
+    def error(message: str) -> None:
+        from kubectl_rollouts_py.cli.errors import print_error
+
+        print_error(message)
+
+    @staticmethod
     def warn(text: str) -> None:
         sys.stderr.write(text + "\n")
         sys.stderr.flush()

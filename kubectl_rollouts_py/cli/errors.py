@@ -11,7 +11,8 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.render.escape import clean
 
 
-def _error(message: str) -> None:
+def print_error(message: str) -> None:
+    """The one format of an error line: `Error: <message>`, escaped for the terminal."""
     sys.stderr.write(f"Error: {clean(message)}\n")
     sys.stderr.flush()
 
@@ -39,15 +40,15 @@ def run(argv: list[str] | None, *, prog_name: str) -> int:
         return exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         sys.stderr.write("\n")
-        _error("interrupted")
+        print_error("interrupted")
         return errors.ExitCode.INTERRUPTED
     except errors.RolloutsError as exc:
-        _error(exc.message)
+        print_error(exc.message)
         return exc.exit_code
     except BrokenPipeError:
         _silence_broken_pipe()
         return errors.ExitCode.SUCCESS
     except Exception as exc:  # a bug of ours: still one line, never a traceback
-        _error(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        print_error(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return errors.ExitCode.ERROR
     return errors.ExitCode.SUCCESS

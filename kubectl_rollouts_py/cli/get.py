@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
 from kubectl_rollouts_py.cli.output import serialise
@@ -63,7 +64,7 @@ def _show(app: App, frame, name: str, from_files: tuple[str, ...], output: str, 
 
 
 @get.command("rollout", cls=CobraCommand)
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw when anything changes.")
 @click.option("--timeout-seconds", type=click.IntRange(min=0), default=0, help="Stop watching after this many seconds (0: never); exits 0.")
 @click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the reference's view).")
@@ -81,7 +82,7 @@ def get_rollout(name: str, watch: bool, timeout_seconds: int, analysis: str, out
 
 
 @get.command("experiment", cls=CobraCommand)
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names("experiments"))
 @click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw when anything changes.")
 @click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables.")
 @output_option

@@ -6,6 +6,7 @@ import click
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
 from kubectl_rollouts_py.cli.output import serialise
@@ -27,7 +28,7 @@ def _document(name: str, namespace: str, status: str, message: str) -> dict[str,
 
 
 @click.command("status", cls=CobraCommand)
-@click.argument("name")
+@click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("-w", "--watch/--no-watch", default=True, show_default=True, help="Keep printing status changes until the rollout is Healthy or Degraded (--watch=false: print once).")
 @click.option("-t", "--timeout", "timeout", default="0", metavar="DURATION", help="Give up watching after this long (e.g. 30s, 5m); 0 waits forever.")
 @output_option

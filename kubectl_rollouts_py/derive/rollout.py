@@ -319,6 +319,7 @@ def build_replica_set_views(
                 status=_replica_set_status(rs),
                 tags=_role_tags(rs, rollout),
                 scale_down_delay=_scale_down_delay(rs, now),
+                scale_down_deadline=f.text(f.annotations_of(rs).get(f.SCALE_DOWN_DEADLINE_ANNOTATION)) or None,
                 replicas=f.integer(f.mapping(rs, "spec").get("replicas")),
                 current=f.count(f.mapping(rs, "status").get("replicas")),
                 available=f.count(f.mapping(rs, "status").get("availableReplicas")),

@@ -55,6 +55,7 @@ class ReplicaSetView:
     status: str
     tags: tuple[str, ...]  # role tags in the reference's order: stable, canary|active|preview, ping, pong
     scale_down_delay: str | None  # None: no deadline annotation; "" unparsable; "passed"; or a duration
+    scale_down_deadline: str | None  # the annotation as written (RFC 3339), for machine output
     replicas: int | None  # spec.replicas
     current: int  # status.replicas
     available: int
@@ -77,7 +78,7 @@ class ReplicaSetView:
             "revision": self.revision,
             "status": self.status,
             "tags": list(self.tags),
-            "scaleDownDelay": self.scale_down_delay,
+            "scaleDownDeadline": self.scale_down_deadline,
             "replicas": self.replicas,
             "current": self.current,
             "available": self.available,

@@ -141,7 +141,7 @@ def test_hostile_scenario_derivation(load_scenario) -> None:  # type: ignore[no-
 ROLLOUT_KEYS = {"kind", "apiVersion", "name", "namespace", "status", "message", "strategy", "step", "currentStepIndex", "totalSteps",
                 "setWeight", "actualWeight", "images", "replicas", "revisions", "creationTimestamp"}
 REVISION_KEYS = {"revision", "replicaSets", "experiments", "analysisRuns"}
-RS_KEYS = {"name", "revision", "status", "tags", "scaleDownDelay", "replicas", "current", "available", "images", "creationTimestamp", "pods"}
+RS_KEYS = {"name", "revision", "status", "tags", "scaleDownDeadline", "replicas", "current", "available", "images", "creationTimestamp", "pods"}
 POD_KEYS = {"name", "status", "ready", "restarts", "creationTimestamp"}
 RUN_KEYS = {"name", "revision", "status", "counts", "jobs", "creationTimestamp"}
 JOB_KEYS = {"name", "namespace", "status", "startedAt"}
@@ -206,7 +206,7 @@ def test_rollout_view_values(load_scenario) -> None:  # type: ignore[no-untyped-
     assert data["replicas"] == {"desired": 4, "current": 5, "updated": 1, "ready": 5, "available": 5}
     assert [r["revision"] for r in data["revisions"]] == [2, 1]
     canary = data["revisions"][0]["replicaSets"][0]
-    assert (canary["tags"], canary["scaleDownDelay"], canary["replicas"], canary["current"]) == (["canary"], None, 1, 1)
+    assert (canary["tags"], canary["scaleDownDeadline"], canary["replicas"], canary["current"]) == (["canary"], None, 1, 1)
     assert canary["pods"][0] == {"name": "app-backend-7d9f8c6b5-w2fjs", "status": "Running", "ready": "1/1", "restarts": 0,
                                  "creationTimestamp": "2026-03-14T11:58:12Z"}
     assert data["revisions"][0]["analysisRuns"][0]["counts"] == {"successful": 3, "failed": 0, "inconclusive": 0, "error": 0}
@@ -226,10 +226,10 @@ def test_experiment_view_schema(load_scenario) -> None:  # type: ignore[no-untyp
     assert [j["startedAt"] for j in data["analysisRuns"][0]["jobs"]] == ["2026-03-14T10:04:31Z", "2026-03-14T10:06:31Z"]
 
 
-@pytest.mark.parametrize("name", ["app-backend-canary-step1", "app-backend-aborted", "checkout-experiment-step", "hostile"])
+@pytest.mark.parametrize("name", ["app-backend-canary-step1", "app-backend-aborted", "app-backend-healthy", "bluegreen-preview", "checkout-experiment-step", "hostile"])
 def test_json_view_does_not_change_with_the_clock(load_scenario, name: str) -> None:  # type: ignore[no-untyped-def]
-    """README: timestamps replace ages, so the output does not change with the clock.
-    (scaleDownDelay is documented as a relative duration; these scenarios have none pending.)"""
+    """README: timestamps replace ages (and the scale-down deadline is given as written), so
+    the output does not change with the clock."""
     sc = load_scenario(name)
     ro = sc.get("Rollout", sc.refs("Rollout")[0].name if sc.refs("Rollout") else "checkout")
     kwargs = dict(replica_sets=sc.of("ReplicaSet"), pods=sc.of("Pod"), analysis_runs=sc.of("AnalysisRun"), experiments=sc.of("Experiment"))

@@ -1,0 +1,928 @@
+"""The Prometheus provider: one instant (or range) query, shaped the way Argo Rollouts shapes it.
+
+This is the project's only importer of `prometheus_api_client` (and, through it, `requests`);
+both are imported inside the functions that send a request, so importing this module costs
+nothing beyond the standard library.
+
+What a caller gets (analysis spec §4):
+
+* `query(provider, at=...)` -> `Sample(value, result, result_type, warnings)`, where `result`
+  is what `successCondition`/`failureCondition` see (a float for a scalar, a list of floats for
+  a vector or a flattened matrix) and `value` is the measurement's `value` string, formatted
+  like Go's `strconv.FormatFloat(f, 'f', -1, 64)` (`10`, `0.95`, `-0`, `NaN`, `+Inf`,
+  `1000000000000000000000`), vectors as `[a,b]` with no spaces.
+* Any failure -> `ProviderError`, whose one-line message is the text Argo's controller would
+  put into the Error measurement (`client_error: client error: 401`,
+  `bad_data: invalid parameter "query": ...`, `Post "<url>": context deadline exceeded`, ...).
+
+Why the request does not go through `PrometheusConnect.custom_query()`: it returns only
+`data.result` (so `resultType` and `warnings` are lost, and a scalar looks like a string
+result), raises its own message for every non-200, and retries 408/429/5xx three times by
+default. We still build a `PrometheusConnect` (URL, headers, TLS, auth, timeout, retries off)
+and send the request through its `requests` session, then read the envelope ourselves with
+the same rules as Prometheus's Go client (client_golang v1.24), which Argo uses.
+
+`shape()` and `parse_response()` are pure and are what the table tests call.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from kubectl_rollouts_py.errors import RolloutsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds; Argo's default when `provider.prometheus.timeout` is unset (spec §1.6)."""
+
+_DEADLINE = "context deadline exceeded"
+_GET_FALLBACK_CODES = (403, 405, 501)  # client_golang retries a POST once as GET on these
+
+
+class ProviderError(RolloutsError):
+    """The query could not produce a value: bad provider config, transport, HTTP or API error.
+
+    The message is the measurement's error message; it never contains a password or token.
+    """
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One successful query, shaped per spec §4.3."""
+
+    value: str
+    """The measurement `value` string (`10`, `[0.99]`, `[]`, `NaN`)."""
+    result: Any
+    """What conditions see as `result`: float (scalar) or list[float] (vector, matrix)."""
+    result_type: str = ""
+    """Prometheus's `resultType`: "scalar", "vector" or "matrix"."""
+    warnings: tuple[str, ...] = ()
+    """The response's `warnings`, in order."""
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """The measurement's `metadata`: `{"warnings": '"w1", "w2"'}` when there are warnings."""
+        if not self.warnings:
+            return {}
+        return {"warnings": ", ".join(f'"{w}"' for w in self.warnings)}
+
+
+# --------------------------------------------------------------------------- float text
+
+
+def format_float(number: float) -> str:
+    """Go's `strconv.FormatFloat(number, 'f', -1, 64)`: shortest round-trip digits, no exponent."""
+    if math.isnan(number):
+        return "NaN"
+    if math.isinf(number):
+        return "+Inf" if number > 0 else "-Inf"
+    text = repr(float(number))  # Python's repr is the shortest round-trip form too
+    if "e" not in text:
+        return text[:-2] if text.endswith(".0") else text
+    mantissa, exponent = text.split("e")
+    sign = "-" if mantissa.startswith("-") else ""
+    mantissa = mantissa.lstrip("-")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + int(exponent)
+    if point <= 0:
+        body = "0." + "0" * -point + digits
+    elif point >= len(digits):
+        body = digits + "0" * (point - len(digits))
+    else:
+        body = digits[:point] + "." + digits[point:]
+    return sign + body
+
+
+_GO_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_GO_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+\Z")
+_GO_SPECIAL = re.compile(r"(?i)(?:[+-]?inf(?:inity)?|nan)\Z")
+
+
+def parse_go_float(text: str) -> float:
+    """Go's `strconv.ParseFloat(text, 64)`; ValueError carries Go's message."""
+    if _GO_SPECIAL.match(text):
+        return float(text)
+    if _GO_DECIMAL.match(text):
+        number = float(text)
+    elif _GO_HEX.match(text):
+        number = float.fromhex(text)
+    else:
+        raise ValueError(f"strconv.ParseFloat: parsing {_go_quote(text)}: invalid syntax")
+    if math.isinf(number):
+        raise ValueError(f"strconv.ParseFloat: parsing {_go_quote(text)}: value out of range")
+    return number
+
+
+def _go_quote(text: str) -> str:
+    """Close enough to Go's `%q` for error messages: JSON string syntax, non-ASCII kept."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _go_time(moment: datetime) -> str:
+    """Go's `formatTime`: Unix seconds with the shortest fractional part. Naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    seconds = delta.days * 86400 + delta.seconds
+    return format_float(float(seconds) + delta.microseconds * 1000 / 1e9)
+
+
+# --------------------------------------------------------------------------- shaping
+
+
+def shape(result_type: str, data: Any, *, warnings: Sequence[str] = ()) -> Sample:
+    """`data.result` of a successful response -> Sample (spec §4.3).
+
+    `data` is the decoded JSON. Raises ProviderError for a result type Argo rejects
+    (`unexpected value type "string"`) or a sample Go's decoder would not accept.
+    """
+    warnings = tuple(warnings)
+    if result_type == "scalar":
+        number = _scalar(data)
+        return Sample(format_float(number), number, "scalar", warnings)
+    if result_type == "vector":
+        numbers = [_vector_sample(s) for s in _json_list(data, "model.Vector") if s is not None]
+    elif result_type == "matrix":
+        numbers = [n for s in _json_list(data, "model.Matrix") if s is not None for n in _matrix_series(s)]
+    elif result_type in ("string", "<ValNone>"):
+        raise ProviderError(f'unexpected value type "{result_type}"')
+    else:  # model.ValueType does not know the name
+        raise ProviderError(f"unknown value type {_go_quote(result_type)}")
+    return Sample("[" + ",".join(format_float(n) for n in numbers) + "]", numbers, result_type, warnings)
+
+
+def _json_kind(value: Any) -> str:
+    """Go's name for a JSON value's kind in `cannot unmarshal <kind>` messages."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list) and not isinstance(value, _Object):
+        return "array"
+    return "object"
+
+
+def _json_list(data: Any, go_type: str) -> list[Any]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(data)} into Go value of type {go_type}")
+    return data
+
+
+def _pair(raw: Any) -> tuple[Any, Any]:
+    """A `[timestamp, "value"]` pair; Go decodes it into a two-element array."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, list):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type [2]interface {{}}")
+    items = list(raw[:2]) + [None] * (2 - len(raw[:2]))
+    return items[0], items[1]
+
+
+def _scalar(data: Any) -> float:
+    _, text = _pair(data)
+    if text is not None and not isinstance(text, str):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(text)} into Go value of type string")
+    try:
+        return parse_go_float(text or "")
+    except ValueError as exc:
+        raise ProviderError(f"error parsing sample value: {exc}") from None
+
+
+def _sample_value(raw: Any) -> float:
+    """SamplePair's value: must be a quoted string (prometheus/common SampleValue)."""
+    _, text = _pair(raw)
+    if text is None:
+        return 0.0
+    if not isinstance(text, str):
+        raise ProviderError("sample value must be a quoted string")
+    try:
+        return parse_go_float(text)
+    except ValueError as exc:
+        raise ProviderError(str(exc)) from None
+
+
+def _vector_sample(raw: Any) -> float:
+    if not isinstance(raw, dict):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type model.Sample")
+    # A native-histogram sample has no float value: it contributes 0 (the zero SampleValue).
+    if raw.get("histogram") is not None:
+        return 0.0
+    return _sample_value(raw.get("value"))
+
+
+def _matrix_series(raw: Any) -> list[float]:
+    if not isinstance(raw, dict):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type model.SampleStream")
+    # Histogram points ("histograms") are ignored; float points keep the response's order.
+    return [_sample_value(point) for point in _json_list(raw.get("values"), "[]model.SamplePair")]
+
+
+# --------------------------------------------------------------------------- the envelope
+
+
+def parse_response(status: int, body: bytes) -> Sample:
+    """An HTTP answer of `/api/v1/query[_range]` -> Sample, or ProviderError (spec §4.2).
+
+    Follows client_golang's `apiClientImpl.Do` then `QueryAPI.Query`, including Go's JSON
+    error texts, so the messages match the controller's Error measurements.
+    """
+    if status // 100 != 2 and status not in (400, 422):
+        if status // 100 == 4:
+            raise ProviderError(f"client_error: client error: {status}")
+        if status // 100 == 5:
+            raise ProviderError(f"server_error: server error: {status}")
+        raise ProviderError(f"bad_response: bad response code {status}")
+
+    envelope: dict[str, Any] = {}
+    if status != 204:
+        syntax = go_json_syntax_error(body)
+        if syntax:
+            raise ProviderError(f"bad_response: {syntax}")
+        envelope, type_error = _decode_envelope(body)
+        if type_error:
+            raise ProviderError(f"bad_response: {type_error}")
+
+    state = envelope.get("status") or ""
+    if state == "error":
+        raise ProviderError(f"{envelope.get('errorType') or ''}: {envelope.get('error') or ''}")
+    if status in (400, 422) and state == "success":
+        raise ProviderError("bad_response: inconsistent body for response code")
+
+    if "data" not in envelope:
+        # client_golang decodes the (empty) data bytes: Go's json says so.
+        raise ProviderError("unexpected end of JSON input")
+    data = envelope["data"]
+    if data is None:
+        raise ProviderError('unexpected value type "<ValNone>"')
+    if not isinstance(data, dict):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(data)} into Go value of type struct {{ Type model.ValueType \"json:\\\"resultType\\\"\"; Result json.RawMessage \"json:\\\"result\\\"\" }}")
+    present, result_type = _field(data, "resultType")
+    if not present:
+        result_type = "<ValNone>"  # the zero model.ValueType
+    elif result_type is None:
+        result_type = ""  # ValueType.UnmarshalJSON(null) reads an empty name
+    elif not isinstance(result_type, str):
+        raise ProviderError(f"json: cannot unmarshal {_json_kind(result_type)} into Go value of type string")
+    elif result_type not in ("<ValNone>", "scalar", "vector", "matrix", "string"):
+        raise ProviderError(f"unknown value type {_go_quote(result_type)}")
+    has_result, result = _field(data, "result")
+    if result_type in ("scalar", "vector", "matrix") and not has_result:
+        raise ProviderError("unexpected end of JSON input")
+    return shape(result_type, result, warnings=envelope.get("warnings") or ())
+
+
+def _field(obj: dict[str, Any], name: str) -> tuple[bool, Any]:
+    """(present, value) with Go's struct decoding: keys match case-insensitively, last wins."""
+    present, found = False, None
+    for key, value in obj.items():
+        if key.lower() == name.lower():
+            present, found = True, value
+    return present, found
+
+
+_ENVELOPE_FIELDS = {"status": "string", "data": None, "errortype": "v1.ErrorType", "error": "string", "warnings": "[]string"}
+
+
+class _Object(list):  # type: ignore[type-arg]
+    """A JSON object as its (key, value) pairs, so duplicate keys keep Go's last-wins order."""
+
+
+def _decode_envelope(body: bytes) -> tuple[dict[str, Any], str]:
+    """Decode client_golang's `apiResponse`; (fields, first type error or "").
+
+    Only called on a body that passed the syntax check, so json.loads cannot fail.
+    """
+    document = json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=_Object)
+    if document is None:
+        return {}, ""  # null: Go leaves the struct as it was
+    if not isinstance(document, _Object):
+        return {}, f"json: cannot unmarshal {_json_kind(document)} into Go value of type v1.apiResponse"
+    fields: dict[str, Any] = {}
+    first_error = ""
+    for key, value in document:
+        name = key.lower()
+        if name not in _ENVELOPE_FIELDS:
+            continue
+        canonical = "errorType" if name == "errortype" else name
+        go_type = _ENVELOPE_FIELDS[name]
+        problem = ""
+        if go_type is None:  # json.RawMessage: anything, null included
+            fields[canonical] = _plain(value)
+        elif value is None:
+            continue  # null leaves a Go field as it was
+        elif go_type == "[]string":
+            if not isinstance(value, list) or isinstance(value, _Object):
+                problem = f"{_json_kind(value)} into Go struct field apiResponse.warnings of type []string"
+            else:
+                bad = [v for v in value if v is not None and not isinstance(v, str)]
+                if bad:
+                    problem = f"{_json_kind(bad[0])} into Go struct field apiResponse.warnings of type string"
+                else:
+                    fields[canonical] = [v or "" for v in value]
+        elif isinstance(value, str):
+            fields[canonical] = value
+        else:
+            problem = f"{_json_kind(value)} into Go struct field apiResponse.{canonical} of type {go_type}"
+        if problem and not first_error:
+            first_error = "json: cannot unmarshal " + problem
+    return fields, first_error
+
+
+def _plain(value: Any) -> Any:
+    """Decoded JSON with every _Object turned into a dict (last key wins)."""
+    if isinstance(value, _Object):
+        return {k: _plain(v) for k, v in value}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- Go's JSON syntax errors
+
+_SPACE = b" \t\r\n"
+_MAX_DEPTH = 10000
+
+
+def _quote_char(byte: int) -> str:
+    """encoding/json's quoteChar: the offending byte as Go prints it."""
+    if byte == 0x27:
+        return "'\\''"
+    if byte == 0x22:
+        return "'\"'"
+    char = chr(byte)
+    if char == "\\":
+        return "'\\\\'"
+    if char.isprintable():
+        return f"'{char}'"
+    named = {0x07: "\\a", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0B: "\\v"}
+    if byte in named:
+        return f"'{named[byte]}'"
+    return f"'\\x{byte:02x}'" if byte < 0x80 else f"'\\u{byte:04x}'"
+
+
+def go_json_syntax_error(body: bytes) -> str:
+    """The message of Go's `json.Unmarshal` syntax check for `body`, or "" when it is valid.
+
+    A port of encoding/json's scanner states, so a proxy's HTML page or a plain-text answer
+    gets the same `invalid character ...` text Argo shows.
+    """
+    scanner = _Scanner()
+    for byte in body:
+        scanner.step(byte)
+        if scanner.error:
+            return scanner.error
+    return scanner.eof()
+
+
+class _Scanner:
+    # parse-state stack values
+    OBJECT_KEY, OBJECT_VALUE, ARRAY_VALUE = 0, 1, 2
+
+    def __init__(self) -> None:
+        self.stack: list[int] = []
+        self.error = ""
+        self.end_top = False
+        self.state = self.begin_value
+        self.literal = b""  # remaining bytes of true/false/null
+        self.literal_name = ""
+        self.hex_left = 0
+
+    def step(self, c: int) -> None:
+        self.state(c)
+
+    def eof(self) -> str:
+        if self.error:
+            return self.error
+        if self.end_top:
+            return ""
+        self.step(0x20)
+        if self.end_top:
+            return ""
+        return self.error or "unexpected end of JSON input"
+
+    def fail(self, c: int, context: str) -> None:
+        self.error = f"invalid character {_quote_char(c)} {context}"
+        self.state = lambda _c: None
+
+    def push(self, kind: int) -> bool:
+        self.stack.append(kind)
+        if len(self.stack) > _MAX_DEPTH:
+            self.error = "exceeded max depth"
+            self.state = lambda _c: None
+            return False
+        return True
+
+    def pop(self) -> None:
+        self.stack.pop()
+        if not self.stack:
+            self.state = self.end_top_state
+            self.end_top = True
+        else:
+            self.state = self.end_value
+
+    # -- values
+    def begin_value_or_empty(self, c: int) -> None:
+        if c in _SPACE:
+            return
+        if c == 0x5D:  # ]
+            self.end_value(c)
+            return
+        self.begin_value(c)
+
+    def begin_value(self, c: int) -> None:
+        if c in _SPACE:
+            return
+        if c == 0x7B:  # {
+            if self.push(self.OBJECT_KEY):
+                self.state = self.begin_string_or_empty
+        elif c == 0x5B:  # [
+            if self.push(self.ARRAY_VALUE):
+                self.state = self.begin_value_or_empty
+        elif c == 0x22:
+            self.state = self.in_string
+        elif c == 0x2D:  # -
+            self.state = self.neg
+        elif c == 0x30:
+            self.state = self.zero
+        elif 0x31 <= c <= 0x39:
+            self.state = self.one
+        elif c in (0x74, 0x66, 0x6E):  # t f n
+            self.literal_name = {0x74: "true", 0x66: "false", 0x6E: "null"}[c]
+            self.literal = self.literal_name[1:].encode()
+            self.state = self.in_literal
+        else:
+            self.fail(c, "looking for beginning of value")
+
+    def begin_string_or_empty(self, c: int) -> None:
+        if c in _SPACE:
+            return
+        if c == 0x7D:  # }
+            self.stack[-1] = self.OBJECT_VALUE
+            self.end_value(c)
+            return
+        self.begin_string(c)
+
+    def begin_string(self, c: int) -> None:
+        if c in _SPACE:
+            return
+        if c == 0x22:
+            self.state = self.in_string
+            return
+        self.fail(c, "looking for beginning of object key string")
+
+    def end_value(self, c: int) -> None:
+        if not self.stack:
+            self.state = self.end_top_state
+            self.end_top = True
+            self.end_top_state(c)
+            return
+        if c in _SPACE:
+            self.state = self.end_value
+            return
+        top = self.stack[-1]
+        if top == self.OBJECT_KEY:
+            if c == 0x3A:  # :
+                self.stack[-1] = self.OBJECT_VALUE
+                self.state = self.begin_value
+                return
+            self.fail(c, "after object key")
+        elif top == self.OBJECT_VALUE:
+            if c == 0x2C:
+                self.stack[-1] = self.OBJECT_KEY
+                self.state = self.begin_string
+                return
+            if c == 0x7D:
+                self.pop()
+                return
+            self.fail(c, "after object key:value pair")
+        else:
+            if c == 0x2C:
+                self.state = self.begin_value
+                return
+            if c == 0x5D:
+                self.pop()
+                return
+            self.fail(c, "after array element")
+
+    def end_top_state(self, c: int) -> None:
+        if c not in _SPACE:
+            self.fail(c, "after top-level value")
+
+    # -- strings
+    def in_string(self, c: int) -> None:
+        if c == 0x22:
+            self.state = self.end_value
+        elif c == 0x5C:
+            self.state = self.in_string_escape
+        elif c < 0x20:
+            self.fail(c, "in string literal")
+
+    def in_string_escape(self, c: int) -> None:
+        if c in b'bfnrt\\/"':
+            self.state = self.in_string
+        elif c == 0x75:  # u
+            self.hex_left = 4
+            self.state = self.in_string_hex
+        else:
+            self.fail(c, "in string escape code")
+
+    def in_string_hex(self, c: int) -> None:
+        if c in b"0123456789abcdefABCDEF":
+            self.hex_left -= 1
+            if not self.hex_left:
+                self.state = self.in_string
+            return
+        self.fail(c, "in \\u hexadecimal character escape")
+
+    # -- numbers
+    def neg(self, c: int) -> None:
+        if c == 0x30:
+            self.state = self.zero
+        elif 0x31 <= c <= 0x39:
+            self.state = self.one
+        else:
+            self.fail(c, "in numeric literal")
+
+    def one(self, c: int) -> None:
+        if 0x30 <= c <= 0x39:
+            return
+        self.zero(c)
+
+    def zero(self, c: int) -> None:
+        if c == 0x2E:
+            self.state = self.dot
+        elif c in (0x65, 0x45):
+            self.state = self.exp
+        else:
+            self.end_value(c)
+
+    def dot(self, c: int) -> None:
+        if 0x30 <= c <= 0x39:
+            self.state = self.dot_digits
+            return
+        self.fail(c, "after decimal point in numeric literal")
+
+    def dot_digits(self, c: int) -> None:
+        if 0x30 <= c <= 0x39:
+            return
+        if c in (0x65, 0x45):
+            self.state = self.exp
+            return
+        self.end_value(c)
+
+    def exp(self, c: int) -> None:
+        if c in (0x2B, 0x2D):
+            self.state = self.exp_sign
+            return
+        self.exp_sign(c)
+
+    def exp_sign(self, c: int) -> None:
+        if 0x30 <= c <= 0x39:
+            self.state = self.exp_digits
+            return
+        self.fail(c, "in exponent of numeric literal")
+
+    def exp_digits(self, c: int) -> None:
+        if 0x30 <= c <= 0x39:
+            return
+        self.end_value(c)
+
+    # -- true / false / null
+    def in_literal(self, c: int) -> None:
+        expected = self.literal[0]
+        if c != expected:
+            self.fail(c, f"in literal {self.literal_name} (expecting {_quote_char(expected)})")
+            return
+        self.literal = self.literal[1:]
+        if not self.literal:
+            self.state = self.end_value
+
+
+# --------------------------------------------------------------------------- the request
+
+
+def query(
+    provider: Mapping[str, Any],
+    *,
+    at: datetime | None = None,
+    address_override: str | None = None,
+    timeout: float | None = None,
+    default_address: str | None = None,
+) -> Sample:
+    """Run the provider's query as an instant query and shape the answer.
+
+    Args:
+        provider: the metric's `provider.prometheus` mapping, arguments already substituted.
+        at: evaluation time sent as `time` (Argo sends the controller's clock). None sends no
+            `time`, so Prometheus evaluates at its own "now".
+        address_override: use this address instead of `provider["address"]` (e.g. a
+            port-forward to the in-cluster Prometheus).
+        timeout: seconds; overrides `provider["timeout"]` (default 30 s). 0 times out at once.
+        default_address: used when the provider has no address, the way Argo falls back to
+            `ARGO_ROLLOUTS_PROMETHEUS_ADDRESS` (the caller reads the environment).
+
+    `provider["rangeQuery"]` is not looked at: its start/end are expressions the engine must
+    evaluate first; then call `query_range()`.
+
+    Raises:
+        ProviderError: with the message Argo would record in the Error measurement.
+    """
+    params = {"query": str(provider.get("query") or "")}
+    if at is not None:
+        params["time"] = _go_time(at)
+    return _run(provider, "/api/v1/query", params, address_override, timeout, default_address)
+
+
+def query_range(
+    provider: Mapping[str, Any],
+    *,
+    start: datetime,
+    end: datetime,
+    step: timedelta | float,
+    address_override: str | None = None,
+    timeout: float | None = None,
+    default_address: str | None = None,
+) -> Sample:
+    """Like `query()`, as a range query (`provider.rangeQuery`, already evaluated by the caller).
+
+    The answer is a matrix; `result` is every series' points flattened in response order.
+    """
+    seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
+    params = {"query": str(provider.get("query") or ""), "start": _go_time(start), "end": _go_time(end), "step": format_float(seconds)}
+    return _run(provider, "/api/v1/query_range", params, address_override, timeout, default_address)
+
+
+@dataclass(frozen=True)
+class _Config:
+    address: str
+    timeout: float
+    insecure: bool
+    headers: dict[str, str]
+    basic_auth: tuple[str, str] | None
+    oauth2: Mapping[str, Any] | None
+
+
+def _config(provider: Mapping[str, Any], address_override: str | None, timeout: float | None, default_address: str | None) -> _Config:
+    """Validate the provider spec the way Argo builds its client (spec §1.6)."""
+    address = address_override or str(provider.get("address") or "") or (default_address or "")
+    if not address:
+        raise ProviderError("prometheus address is not configured")
+    if not _is_url(address):
+        raise ProviderError("prometheus address is not is url format")  # sic: Argo's wording
+
+    if timeout is None:
+        raw = provider.get("timeout")
+        if raw is None:
+            timeout = DEFAULT_TIMEOUT
+        elif isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ProviderError(f"prometheus timeout must be a whole number of seconds, not {raw!r}")
+        else:
+            timeout = float(raw)
+    if timeout < 0:
+        raise ProviderError("prometheus timeout should not be negative")
+
+    headers: dict[str, str] = {}
+    for entry in provider.get("headers") or ():
+        if not isinstance(entry, Mapping) or not entry.get("key"):
+            raise ProviderError("prometheus headers: every entry needs a key")
+        # Header.Set semantics: names are case-insensitive and a later entry replaces.
+        key = str(entry["key"])
+        for existing in [k for k in headers if k.lower() == key.lower()]:
+            del headers[existing]
+        headers[key] = str(entry.get("value") or "")
+
+    auth = provider.get("authentication") or {}
+    basic = auth.get("basicAuth") or {}
+    basic_auth = None
+    if basic.get("username") or basic.get("password"):
+        if not basic.get("username"):
+            raise ProviderError("prometheus basicAuth: username is required when a password is set")
+        if not basic.get("password"):
+            raise ProviderError("prometheus basicAuth: password is required when a username is set")
+        basic_auth = (str(basic["username"]), str(basic["password"]))
+    oauth2 = auth.get("oauth2") or None
+    if oauth2 and oauth2.get("tokenUrl"):
+        for name in ("clientId", "clientSecret"):
+            if not oauth2.get(name):
+                raise ProviderError(f"prometheus oauth2: {name} is required with tokenUrl")
+    else:
+        oauth2 = None
+    sigv4 = auth.get("sigv4") or {}
+    if "aps-workspaces" in address and any(sigv4.get(k) for k in ("region", "profile", "roleArn")):
+        raise ProviderError("prometheus sigv4 authentication (Amazon Managed Prometheus) is not supported by rollouts-py")
+
+    if any(k.lower() == "authorization" for k in headers):
+        basic_auth, oauth2 = None, None  # a custom Authorization header wins (applied innermost)
+    return _Config(address.rstrip("/"), timeout, bool(provider.get("insecure")), headers, basic_auth, oauth2)
+
+
+def _is_url(address: str) -> bool:
+    """Go's `url.Parse` succeeds and the URL has a scheme and a host."""
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in address):
+        return False
+    try:
+        parts = urlsplit(address)
+        parts.port  # noqa: B018 - raises on a non-numeric port, as Go's parser does
+    except ValueError:
+        return False
+    return bool(parts.scheme) and bool(parts.hostname or parts.netloc.split("@")[-1])
+
+
+def _redact(url: str) -> str:
+    """Go's `URL.Redacted()`: a password in the userinfo becomes `xxxxx`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:xxxxx@{parts.netloc.rsplit('@', 1)[1]}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _run(
+    provider: Mapping[str, Any],
+    path: str,
+    params: dict[str, str],
+    address_override: str | None,
+    timeout: float | None,
+    default_address: str | None,
+) -> Sample:
+    config = _config(provider, address_override, timeout, default_address)
+    url = config.address + path
+    if config.timeout <= 0:
+        raise ProviderError(f'Post "{_redact(url)}": {_DEADLINE}')
+    deadline = time.monotonic() + config.timeout
+
+    from prometheus_api_client import PrometheusConnect
+    from urllib3.util.retry import Retry
+
+    headers = dict(config.headers)
+    if config.oauth2 is not None:
+        headers["Authorization"] = "Bearer " + _oauth2_token(config.oauth2, insecure=config.insecure, timeout=config.timeout)
+    connect = PrometheusConnect(
+        url=config.address,
+        headers=headers,
+        disable_ssl=config.insecure,
+        retry=Retry(0, read=False),  # Argo makes one attempt (plus the GET fallback)
+        auth=config.basic_auth,
+    )
+    # Go's ProxyFromEnvironment never proxies loopback; requests would unless NO_PROXY says so.
+    proxies = {"http": None, "https": None, "all": None} if _is_loopback(url) else None
+    try:
+        status, body = _send(connect, "POST", url, params, deadline, proxies)
+        if status in _GET_FALLBACK_CODES:
+            status, body = _send(connect, "GET", url + "?" + _encode(params), {}, deadline, proxies)
+    finally:
+        connect.close()
+    return parse_response(status, body)
+
+
+def _encode(params: Mapping[str, str]) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode(sorted(params.items()))  # Go's url.Values.Encode sorts by key
+
+
+def _send(
+    connect: Any,
+    method: str,
+    url: str,
+    form: Mapping[str, str],
+    deadline: float,
+    proxies: dict[str, None] | None,
+) -> tuple[int, bytes]:
+    """One HTTP exchange through the PrometheusConnect session, bounded by `deadline`.
+
+    Failures are worded like Go's `*url.Error` (`Post "<url>": <cause>`); a deadline hit
+    while reading the body is just `context deadline exceeded`, as client_golang reports it.
+    """
+    import requests
+
+    label = f'{method.title()} "{_redact(url)}"'
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise ProviderError(f"{label}: {_DEADLINE}")
+    try:
+        response = connect._session.request(
+            method=method,
+            url=url,
+            data=sorted(form.items()) if method == "POST" else None,
+            headers=connect.headers,
+            auth=connect.auth,
+            verify=connect._session.verify,
+            timeout=(remaining, remaining),
+            stream=True,
+            proxies=proxies,
+        )
+    except requests.exceptions.Timeout as exc:
+        raise ProviderError(f"{label}: {_DEADLINE}") from exc
+    except requests.exceptions.RequestException as exc:
+        raise ProviderError(f"{label}: {_reason(exc, url)}") from exc
+    with response:
+        chunks = []
+        try:
+            # requests bounds each read, not the whole body: check the deadline per chunk.
+            for chunk in response.iter_content(65536):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise ProviderError(_DEADLINE)
+        except requests.exceptions.RequestException as exc:
+            if time.monotonic() >= deadline - 0.05:
+                raise ProviderError(_DEADLINE) from exc
+            raise ProviderError(_reason(exc, url)) from exc
+        return response.status_code, b"".join(chunks)
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The innermost cause of a requests/urllib3 failure, worded like Go's net package."""
+    import errno
+    import socket
+    import ssl
+
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        nxt = getattr(seen, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = seen.__cause__ or seen.__context__
+        if nxt is None and seen.args and isinstance(seen.args[0], BaseException):
+            nxt = seen.args[0]
+        seen = nxt
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    for cause in reversed(chain):
+        if isinstance(cause, socket.gaierror):
+            return f"dial tcp: lookup {host}: no such host"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f"tls: failed to verify certificate: x509: {cause.verify_message or cause.reason}"
+        if isinstance(cause, ssl.SSLError):
+            return f"tls: {(cause.reason or str(cause)).lower().replace('_', ' ')}"
+        if isinstance(cause, OSError) and cause.errno is not None:
+            if cause.errno == errno.ECONNREFUSED:
+                return f"dial tcp {where}: connect: connection refused"
+            if cause.errno in (errno.ECONNRESET, errno.EPIPE):
+                return "EOF"
+            return f"dial tcp {where}: connect: {(cause.strerror or str(cause)).lower()}"
+    text = str(chain[-1]) or type(chain[-1]).__name__
+    return text.splitlines()[0] if text else "request failed"
+
+
+def _oauth2_token(spec: Mapping[str, Any], *, insecure: bool, timeout: float) -> str:
+    """Client-credentials grant (golang.org/x/oauth2 clientcredentials, AuthStyleAutoDetect)."""
+    import requests
+
+    token_url = str(spec["tokenUrl"])
+    form = {"grant_type": "client_credentials"}
+    scopes = [str(s) for s in spec.get("scopes") or ()]
+    if scopes:
+        form["scope"] = " ".join(scopes)
+    client_id, secret = str(spec["clientId"]), str(spec["clientSecret"])
+    shown = _redact(token_url)
+    attempts = (
+        {"data": form, "auth": (client_id, secret)},  # credentials in the header first ...
+        {"data": {**form, "client_id": client_id, "client_secret": secret}},  # ... then in the body
+    )
+    failure = ""
+    for attempt in attempts:
+        try:
+            answer = requests.post(token_url, timeout=timeout, verify=not insecure, **attempt)  # type: ignore[arg-type]
+        except requests.exceptions.RequestException as exc:
+            raise ProviderError(f'Post "{shown}": {_reason(exc, token_url)}') from exc
+        if answer.ok:
+            try:
+                token = answer.json().get("access_token")
+            except ValueError:
+                token = None
+            if token:
+                return str(token)
+            failure = "oauth2: server response missing access_token"
+            break
+        failure = f"oauth2: cannot fetch token: {answer.status_code} {answer.reason}".rstrip()
+    raise ProviderError(failure)

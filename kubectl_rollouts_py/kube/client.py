@@ -1,23 +1,18 @@
-"""The live cluster as a Source: plain-dict GET/LIST/WATCH/PATCH/POST/PUT over one ApiClient.
+"""The live cluster as a Source: plain-dict GET/LIST/WATCH/PATCH/POST/PUT over one transport.
 
-We use the kubernetes library for what it is good at (kubeconfig credentials, TLS and
-proxy set-up, the urllib3 pool built from them) and nothing else. Requests go straight to
-the ApiClient's REST client pool with `preload_content=False`, and JSON is decoded here:
+A transport (kube/transport.py) sends the bytes: http.client for static credentials, the
+kubernetes library's urllib3 pool for exec plugins, auth providers and proxies. Everything
+above the bytes is here, once for both: URLs and headers, JSON decoding, the translation of
+HTTP statuses and transport failures into the project's errors, and the watch stream with
+its stop event and deadline.
 
-- typed API classes (CoreV1Api, ...) would import hundreds of model modules (about a
-  second) and hand back model objects instead of dicts;
-- `ApiClient.call_api` changed signature and error behaviour between client releases
-  and cannot turn retries off per request; its REST layer also rewrites a json-patch
-  whose body is not a list into a strategic-merge patch.
-
-One ClusterSource is one ApiClient; urllib3's PoolManager is thread-safe, so the CLI may
-call get/list from several threads at once.
+One ClusterSource is one transport, safe to call from several threads at once (the CLI
+sends a GET and four LISTs together).
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +24,7 @@ from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import errors as kube_errors
 from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
+from kubectl_rollouts_py.kube import transport as kube_transport
 
 # How long a watch waits for the response headers when --request-timeout is not given.
 # A real API server answers a watch at once; this only bounds a server that never does.
@@ -42,23 +38,17 @@ class ClusterSource:
     """A Kubernetes API server, reached with the resolved kubeconfig credentials."""
 
     def __init__(self, cluster_config: kube_config.ClusterConfig) -> None:
-        """Build the ApiClient. Raises ConfigError if the credentials cannot be loaded."""
-        from kubernetes.client import ApiClient
-
+        """Load the credentials. Raises ConfigError if they cannot be loaded."""
         self.config = cluster_config
         self.namespace = cluster_config.namespace
-        self._configuration = kube_config.new_configuration(cluster_config)
-        self._api_client = ApiClient(configuration=self._configuration)
-        # The REST client built this pool from the Configuration: TLS roots, client
-        # certificates, proxy, pool size and retries=False.
-        self._pool = self._api_client.rest_client.pool_manager
-        self._base = self._configuration.host.rstrip("/")
-        # Credential refresh hooks (exec plugins, in-cluster token rotation) are not
-        # written for concurrent callers; one refresh at a time.
-        self._auth_lock = threading.Lock()
+        self._transport = kube_transport.open_transport(cluster_config)
+        self._base = cluster_config.server.rstrip("/")
         self._closed = False
-        if cluster_config.insecure_skip_tls_verify:
-            _silence_insecure_warning()
+
+    @property
+    def via(self) -> str:
+        """Which transport sends the requests: "http.client" or "kubernetes"."""
+        return self._transport.name
 
     # -- Source interface -------------------------------------------------------------
 
@@ -159,10 +149,10 @@ class ClusterSource:
         return self._json("PUT", path, body=body, content_type="application/json", resource=res)
 
     def close(self) -> None:
-        """Close pooled connections. Safe to call twice."""
+        """Close idle connections. Safe to call twice."""
         if not self._closed:
             self._closed = True
-            self._api_client.close()
+            self._transport.close()
 
     def __enter__(self) -> ClusterSource:
         return self
@@ -172,29 +162,20 @@ class ClusterSource:
 
     # -- HTTP ---------------------------------------------------------------------------
 
-    def _headers(self, content_type: str | None = None) -> Any:
-        """Request headers: auth from the Configuration, impersonation, content type."""
-        try:
-            from urllib3 import HTTPHeaderDict
-        except ImportError:  # urllib3 1.x keeps it private
-            from urllib3._collections import HTTPHeaderDict  # type: ignore[no-redef]
-
-        headers = HTTPHeaderDict()
-        headers["Accept"] = "application/json"
-        # The API server gzips large answers (a LIST of many rollouts) when asked; urllib3
-        # decodes them as they are read.
-        headers["Accept-Encoding"] = "gzip"
-        headers["User-Agent"] = f"kubectl-rollouts-py/{__version__}"
-        with self._auth_lock:
-            # auth_settings() runs the refresh hook (exec plugin expiry, token file re-read).
-            settings = self._configuration.auth_settings()
-        for setting in settings.values():
-            if setting.get("in") == "header" and setting.get("value"):
-                headers[setting["key"]] = setting["value"]
-        for name, value in self.config.impersonation_headers():
-            headers.add(name, value)  # repeated, not comma-joined: group names may hold commas
+    def _headers(self, content_type: str | None = None) -> kube_transport.Headers:
+        """Request headers: credentials from the transport, impersonation, content type."""
+        headers = [
+            ("Accept", "application/json"),
+            # The API server gzips large answers (a LIST of many rollouts) when asked; both
+            # transports decode them as they are read.
+            ("Accept-Encoding", "gzip"),
+            ("User-Agent", f"kubectl-rollouts-py/{__version__}"),
+        ]
+        headers.extend(self._transport.auth_headers())
+        # Repeated, not comma-joined: group names may hold commas.
+        headers.extend(self.config.impersonation_headers())
         if content_type:
-            headers["Content-Type"] = content_type
+            headers.append(("Content-Type", content_type))
         return headers
 
     def _request(
@@ -206,33 +187,33 @@ class ClusterSource:
         body: Any = None,
         content_type: str | None = None,
         read_timeout: float | None,
-    ) -> Any:
-        """Send one request and return the unread urllib3 response.
+        stream: bool = False,
+    ) -> kube_transport.Response:
+        """Send one request and return the unread response.
 
         Raises ConnectionFailed for anything below HTTP; HTTP error statuses are returned.
         """
-        import urllib3
-
         url = self._base + path
         if query:
             url += "?" + urlencode(query)
         data = json.dumps(body).encode() if body is not None else None
-        timeout = urllib3.Timeout(connect=self.config.connect_timeout, read=read_timeout)
         try:
-            return self._pool.request(
+            return self._transport.request(
                 method,
                 url,
                 body=data,
                 headers=self._headers(content_type),
-                timeout=timeout,
-                retries=False,
-                redirect=False,
-                preload_content=False,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=read_timeout,
+                stream=stream,
             )
-        except urllib3.exceptions.HTTPError as exc:
-            raise kube_errors.from_transport(
-                exc, server=self.describe(), connect_timeout=self.config.connect_timeout, read_timeout=read_timeout
-            ) from exc
+        except kube_transport.TransportError as exc:
+            raise self._connection_failed(exc, read_timeout) from exc
+
+    def _connection_failed(self, exc: kube_transport.TransportError, read_timeout: float | None) -> errors.ConnectionFailed:
+        return kube_errors.from_transport(
+            exc, server=self.describe(), connect_timeout=self.config.connect_timeout, read_timeout=read_timeout
+        )
 
     def _json(
         self,
@@ -245,21 +226,17 @@ class ClusterSource:
         resource: resources.Resource,
     ) -> dict[str, Any]:
         """One request whose answer is a JSON object; HTTP errors become our errors."""
-        import urllib3
-
-        # urllib3's read timeout bounds each wait for data rather than the whole answer;
-        # for a server that answers at all that is the same thing, and a silent one is
-        # what --request-timeout is there to catch.
+        # The read timeout bounds each wait for data rather than the whole answer; for a
+        # server that answers at all that is the same thing, and a silent one is what
+        # --request-timeout is there to catch.
         timeout = self.config.request_timeout
         response = self._request(method, path, query=query, body=body, content_type=content_type, read_timeout=timeout)
         try:
             raw = response.read()
-        except urllib3.exceptions.HTTPError as exc:
-            raise kube_errors.from_transport(
-                exc, server=self.describe(), connect_timeout=self.config.connect_timeout, read_timeout=timeout
-            ) from exc
+        except kube_transport.TransportError as exc:
+            raise self._connection_failed(exc, timeout) from exc
         finally:
-            response.release_conn()
+            response.close()
         if not 200 <= response.status < 300:
             raise kube_errors.from_response(response.status, raw, resource=resource)
         try:
@@ -282,28 +259,28 @@ class ClusterSource:
         stop: threading.Event | None,
     ) -> Iterator[kube_source.WatchEvent]:
         """The generator behind `watch`: one response, read line by line until it ends."""
-        import urllib3
-
         if stop is not None and stop.is_set():
             return
         header_timeout = self.config.request_timeout or WATCH_HEADER_TIMEOUT
-        response = self._request("GET", path, query=query, read_timeout=header_timeout)
+        response = self._request("GET", path, query=query, read_timeout=header_timeout, stream=True)
         if not 200 <= response.status < 300:
             try:
                 raw = response.read()
+            except kube_transport.TransportError as exc:
+                raise self._connection_failed(exc, header_timeout) from exc
             finally:
-                response.release_conn()
+                response.close()
             raise kube_errors.from_response(response.status, raw, resource=resource)
 
         # Events may be minutes apart, so the header timeout must not apply to the body;
         # the end conditions are the server's, our deadline and the stop event.
-        _set_stream_timeout(response, None)
+        response.set_timeout(None)
         deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds + WATCH_DEADLINE_GRACE
         closer = _StreamCloser(response, stop, deadline)
         closer.start()
         try:
             buffer = b""
-            for chunk in _chunks(response):
+            for chunk in response.stream():
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
@@ -318,14 +295,12 @@ class ClusterSource:
                 event = self._decode_event(buffer)
                 if event is not None:
                     yield event
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+        except kube_transport.TransportError as exc:
             # Shutting the socket down under a blocked read is how stop/deadline end the
             # stream; the read then fails in one of several ways. That is a normal end.
             if closer.fired:
                 return
-            raise kube_errors.from_transport(
-                exc, server=self.describe(), connect_timeout=self.config.connect_timeout, read_timeout=None
-            ) from exc
+            raise self._connection_failed(exc, None) from exc
         finally:
             closer.finish()
             response.close()
@@ -356,7 +331,7 @@ class _StreamCloser:
 
     SLICE = 0.25
 
-    def __init__(self, response: Any, stop: threading.Event | None, deadline: float | None) -> None:
+    def __init__(self, response: kube_transport.Response, stop: threading.Event | None, deadline: float | None) -> None:
         self._response = response
         self._stop = stop
         self._deadline = deadline
@@ -387,46 +362,8 @@ class _StreamCloser:
                 return
             if triggered or (self._deadline is not None and time.monotonic() >= self._deadline):
                 self.fired = True
-                _shutdown(self._response)
+                self._response.abort()
                 return
-
-
-def _chunks(response: Any) -> Iterator[bytes]:
-    """Body bytes as they arrive (not in fixed-size blocks, which would delay events)."""
-    if response.chunked and response.supports_chunked_reads():
-        yield from response.read_chunked(decode_content=True)
-        return
-    read1 = getattr(response, "read1", None)
-    while True:
-        data = read1(65536) if read1 is not None else response.read(1)
-        if not data:
-            return
-        yield data
-
-
-def _shutdown(response: Any) -> None:
-    """Wake a thread blocked reading `response` by shutting the socket down."""
-    try:
-        response.shutdown()  # urllib3 >= 2.3
-        return
-    except (AttributeError, ValueError, RuntimeError, OSError):
-        pass
-    sock = getattr(getattr(response, "connection", None), "sock", None)
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _set_stream_timeout(response: Any, timeout: float | None) -> None:
-    """Change the socket timeout of an open response (best effort)."""
-    sock = getattr(getattr(response, "connection", None), "sock", None)
-    if sock is not None:
-        try:
-            sock.settimeout(timeout)
-        except OSError:
-            pass
 
 
 def _selectors(label_selector: str | None, field_selector: str | None) -> dict[str, str]:
@@ -436,12 +373,3 @@ def _selectors(label_selector: str | None, field_selector: str | None) -> dict[s
     if field_selector:
         query["fieldSelector"] = field_selector
     return query
-
-
-def _silence_insecure_warning() -> None:
-    """--insecure-skip-tls-verify was asked for; urllib3 would warn on every request."""
-    import warnings
-
-    import urllib3
-
-    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)

@@ -5,10 +5,13 @@ Two stages keep the expensive part late:
 1. `resolve` reads and merges the kubeconfig files with PyYAML alone and applies the
    flags. It returns a `ClusterConfig` (server, namespace, the chosen cluster and user
    entries) or raises a one-line `ConfigError` naming the file and what is wrong.
-2. `new_configuration` turns a ClusterConfig into a private `kubernetes.client.Configuration`
-   through the kubernetes library's own loaders, so exec credential plugins, auth
-   providers, token files and client certificates behave as the library implements them.
-   This is the first place that imports `kubernetes` (about half a second).
+2. A transport (kube/transport.py) is built from the ClusterConfig. Static credentials
+   (token, token file, client certificate, CA, the in-cluster service account) are loaded
+   by kube/stdhttp.py with the library's rules and sent with http.client. Everything else
+   goes through `new_configuration`, which turns a ClusterConfig into a private
+   `kubernetes.client.Configuration` through the kubernetes library's own loaders, so exec
+   credential plugins and auth providers behave as the library implements them. That is
+   the only place that imports `kubernetes` (about half a second).
 
 We merge the files ourselves rather than through the library, because the library
 differs from kubectl: its last file wins `current-context` (kubectl: first), it reads
@@ -236,15 +239,25 @@ def new_configuration(cluster_config: ClusterConfig) -> Any:
         else:
             _load_kubeconfig_entry(cluster_config, configuration)
     except config_exception.ConfigException as exc:
-        raise errors.ConfigError(f"invalid kubeconfig {cluster_config.origin}: {_one_line(exc)}") from exc
+        raise invalid_entry(cluster_config, _one_line(exc)) from exc
     except (AttributeError, KeyError, TypeError, ValueError, OSError) as exc:
         # Auth providers fail in library-specific ways (e.g. gcp without google-auth
         # installed); the user still deserves one line rather than a traceback.
-        raise errors.ConfigError(f"cannot load credentials from {cluster_config.origin}: {_one_line(exc)}") from exc
+        raise unloadable_credentials(cluster_config, exc) from exc
     configuration.retries = False
     # One CLI run issues a handful of concurrent requests (a GET and four LISTs).
     configuration.connection_pool_maxsize = 8
     return configuration
+
+
+def invalid_entry(cluster_config: ClusterConfig, problem: str) -> errors.ConfigError:
+    """`invalid kubeconfig FILE: PROBLEM`, for an entry the credential loader rejects."""
+    return errors.ConfigError(f"invalid kubeconfig {cluster_config.origin}: {problem}")
+
+
+def unloadable_credentials(cluster_config: ClusterConfig, exc: BaseException) -> errors.ConfigError:
+    """`cannot load credentials from FILE: REASON`, for a file or value that cannot be read."""
+    return errors.ConfigError(f"cannot load credentials from {cluster_config.origin}: {_one_line(exc)}")
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources
+from kubectl_rollouts_py.kube import transport as kube_transport
 
 _BY_STATUS: dict[int, type[errors.ApiError]] = {
     401: errors.Unauthorized,
@@ -72,32 +73,38 @@ def _error(status: int, message: str, reason: str, *, body: bytes, resource: res
     return cls(text, status=status, reason=reason or _default_reason(status))
 
 
-def from_transport(exc: BaseException, *, server: str, connect_timeout: float, read_timeout: float | None) -> errors.ConnectionFailed:
-    """The error for a failure below HTTP: refused, DNS, TLS, timeout, dropped connection."""
-    import urllib3.exceptions as u3
+def from_transport(
+    exc: kube_transport.TransportError, *, server: str, connect_timeout: float, read_timeout: float | None
+) -> errors.ConnectionFailed:
+    """The error for a failure below HTTP: refused, DNS, TLS, timeout, dropped connection.
 
+    Both transports raise the same TransportError classes, with the library's or the
+    socket's exception as the cause, so a failure reads the same whichever met it.
+    """
+    cause = exc.__cause__ or exc
     prefix = f"cannot reach the Kubernetes API at {server}"
-    if isinstance(exc, u3.NameResolutionError):
+    if isinstance(exc, kube_transport.CannotResolve):
         return errors.ConnectionFailed(f"{prefix}: cannot resolve host {_host(server)}")
-    if isinstance(exc, u3.NewConnectionError):
-        # NewConnectionError subclasses ConnectTimeoutError, so it is tested first.
-        return errors.ConnectionFailed(f"{prefix}: {_socket_reason(exc)}")
-    if isinstance(exc, u3.ConnectTimeoutError):
+    if isinstance(exc, kube_transport.CannotConnect):
+        return errors.ConnectionFailed(f"{prefix}: {_socket_reason(cause)}")
+    if isinstance(exc, kube_transport.ConnectTimeout):
         return errors.ConnectionFailed(f"{prefix}: no connection within {connect_timeout:g}s")
-    if isinstance(exc, u3.ReadTimeoutError):
+    if isinstance(exc, kube_transport.ReadTimeout):
         waited = f" within {read_timeout:g}s" if read_timeout else ""
         return errors.ConnectionFailed(f"the Kubernetes API at {server} did not answer{waited}")
-    if isinstance(exc, u3.SSLError):
-        return errors.ConnectionFailed(f"{prefix}: TLS handshake failed: {_ssl_reason(exc)}")
-    if isinstance(exc, u3.ProxyError):
-        return errors.ConnectionFailed(f"{prefix}: proxy error: {_socket_reason(exc)}")
-    if isinstance(exc, u3.ProtocolError):
-        return errors.ConnectionFailed(f"the connection to the Kubernetes API at {server} broke: {_socket_reason(exc)}")
-    return errors.ConnectionFailed(f"{prefix}: {_one_line(exc)}")
+    if isinstance(exc, kube_transport.TLSFailure):
+        return errors.ConnectionFailed(f"{prefix}: TLS handshake failed: {_ssl_reason(cause)}")
+    if isinstance(exc, kube_transport.ProxyFailure):
+        return errors.ConnectionFailed(f"{prefix}: proxy error: {_socket_reason(cause)}")
+    if isinstance(exc, kube_transport.ConnectionBroken):
+        return errors.ConnectionFailed(f"the connection to the Kubernetes API at {server} broke: {_socket_reason(cause)}")
+    return errors.ConnectionFailed(f"{prefix}: {_one_line(cause)}")
 
 
 def _socket_reason(exc: BaseException) -> str:
     """`connection refused` rather than urllib3's wrapper text with object reprs."""
+    import http.client
+
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -110,6 +117,13 @@ def _socket_reason(exc: BaseException) -> str:
             return f"cannot resolve host ({current.strerror})"
         if isinstance(current, OSError) and current.strerror:
             return current.strerror[0].lower() + current.strerror[1:]
+        if isinstance(current, http.client.IncompleteRead):
+            # http.client keeps the bytes read, urllib3's subclass their count.
+            got = current.partial if isinstance(current.partial, int) else len(current.partial)
+            more = f", {current.expected} more expected" if current.expected is not None else ""
+            return f"the answer was cut short ({got} bytes read{more})"
+        if isinstance(current, http.client.BadStatusLine) and not isinstance(current, ConnectionError):
+            return "the answer is not HTTP"
         nested = current.args[1] if len(current.args) > 1 and isinstance(current.args[1], BaseException) else None
         current = nested or current.__cause__ or current.__context__
     text = _one_line(exc)

@@ -1,0 +1,190 @@
+"""The library transport: the kubernetes client's Configuration and its urllib3 pool.
+
+Used for what only the library does (see transport.py): exec credential plugins, auth
+providers, basic auth and proxies. We take the library's credentials, TLS and proxy
+set-up and the urllib3 pool built from them, and nothing else: requests go straight to the
+pool with `preload_content=False`.
+
+- typed API classes (CoreV1Api, ...) would import hundreds of model modules (about a
+  second) and hand back model objects instead of dicts;
+- `ApiClient.call_api` changed signature and error behaviour between client releases
+  and cannot turn retries off per request; its REST layer also rewrites a json-patch
+  whose body is not a list into a strategic-merge patch.
+
+urllib3's PoolManager is thread-safe, so one transport serves several threads at once.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import urllib3
+
+from kubectl_rollouts_py.kube import config as kube_config
+from kubectl_rollouts_py.kube import transport as kube_transport
+
+try:
+    from urllib3 import HTTPHeaderDict
+except ImportError:  # urllib3 1.x keeps it private
+    from urllib3._collections import HTTPHeaderDict  # type: ignore[no-redef]
+
+
+class LibraryTransport:
+    """Requests through the ApiClient's urllib3 pool, with the library's credentials."""
+
+    name = "kubernetes"
+
+    def __init__(self, cluster_config: kube_config.ClusterConfig) -> None:
+        """Build the ApiClient. Raises ConfigError if the credentials cannot be loaded."""
+        from kubernetes.client import ApiClient
+
+        self._configuration = kube_config.new_configuration(cluster_config)
+        self._api_client = ApiClient(configuration=self._configuration)
+        # The REST client built this pool from the Configuration: TLS roots, client
+        # certificates, proxy, pool size and retries=False.
+        self._pool = self._api_client.rest_client.pool_manager
+        # Credential refresh hooks (exec plugins, in-cluster token rotation) are not
+        # written for concurrent callers; one refresh at a time.
+        self._auth_lock = threading.Lock()
+        self._closed = False
+        if cluster_config.insecure_skip_tls_verify:
+            _silence_insecure_warning()
+
+    def auth_headers(self) -> kube_transport.Headers:
+        with self._auth_lock:
+            # auth_settings() runs the refresh hook (exec plugin expiry, token file re-read).
+            settings = self._configuration.auth_settings()
+        return [
+            (setting["key"], setting["value"])
+            for setting in settings.values()
+            if setting.get("in") == "header" and setting.get("value")
+        ]
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes | None,
+        headers: kube_transport.Headers,
+        connect_timeout: float,
+        read_timeout: float | None,
+        stream: bool = False,
+    ) -> _Response:
+        header_dict = HTTPHeaderDict()
+        for name, value in headers:
+            header_dict.add(name, value)  # repeated, not comma-joined: group names may hold commas
+        try:
+            response = self._pool.request(
+                method,
+                url,
+                body=body,
+                headers=header_dict,
+                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        except ValueError:
+            # http.client rejects a header value with a newline in it, and its message
+            # quotes the value: that may be the token, so neither text nor cause is kept.
+            raise kube_transport.TransportError(
+                "a request header is not valid HTTP; check the credentials in the kubeconfig"
+            ) from None
+        return _Response(response)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._api_client.close()
+
+
+class _Response:
+    """A urllib3 answer behind the Response interface."""
+
+    def __init__(self, response: Any) -> None:
+        self.status = response.status
+        self._response = response
+
+    def read(self) -> bytes:
+        try:
+            data: bytes = self._response.read()
+            return data
+        except urllib3.exceptions.HTTPError as exc:
+            raise _transport_error(exc) from exc
+        finally:
+            self._response.release_conn()
+
+    def stream(self) -> Iterator[bytes]:
+        response = self._response
+        try:
+            if response.chunked and response.supports_chunked_reads():
+                # urllib3 decodes gzip as it reads.
+                yield from response.read_chunked(decode_content=True)
+                return
+            read1 = getattr(response, "read1", None)
+            while True:
+                data = read1(65536) if read1 is not None else response.read(1)
+                if not data:
+                    return
+                yield data
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            raise _transport_error(exc) from exc
+
+    def set_timeout(self, seconds: float | None) -> None:
+        sock = getattr(getattr(self._response, "connection", None), "sock", None)
+        if sock is not None:
+            try:
+                sock.settimeout(seconds)
+            except OSError:
+                pass
+
+    def abort(self) -> None:
+        try:
+            self._response.shutdown()  # urllib3 >= 2.3
+            return
+        except (AttributeError, ValueError, RuntimeError, OSError):
+            pass
+        sock = getattr(getattr(self._response, "connection", None), "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._response.close()
+
+
+def _transport_error(exc: BaseException) -> kube_transport.TransportError:
+    """Classify a urllib3 failure (the caller chains `exc` as the cause)."""
+    u3 = urllib3.exceptions
+    name_resolution = getattr(u3, "NameResolutionError", ())  # urllib3 >= 2
+    if name_resolution and isinstance(exc, name_resolution):
+        return kube_transport.CannotResolve()
+    if isinstance(exc, u3.NewConnectionError):
+        # NewConnectionError subclasses ConnectTimeoutError, so it is tested first.
+        return kube_transport.CannotConnect()
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return kube_transport.ConnectTimeout()
+    if isinstance(exc, u3.ReadTimeoutError):
+        return kube_transport.ReadTimeout()
+    if isinstance(exc, u3.SSLError):
+        return kube_transport.TLSFailure()
+    if isinstance(exc, u3.ProxyError):
+        return kube_transport.ProxyFailure()
+    if isinstance(exc, u3.ProtocolError):
+        return kube_transport.ConnectionBroken()
+    return kube_transport.TransportError()
+
+
+def _silence_insecure_warning() -> None:
+    """--insecure-skip-tls-verify was asked for; urllib3 would warn on every request."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=urllib3.exceptions.InsecureRequestWarning)

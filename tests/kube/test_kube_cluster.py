@@ -1,4 +1,9 @@
-"""ClusterSource against the stand-in API server: real HTTP, real kubeconfig, no mocks."""
+"""ClusterSource against the stand-in API server: real HTTP, real kubeconfig, no mocks.
+
+Every test that takes the `transport` fixture (directly or through `kubeconfig`/`src`)
+runs twice: over http.client (a token kubeconfig) and over the kubernetes library (an
+exec credential plugin), with the same assertions, error texts included.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
+
+from .support import NO_HOME, write_kubeconfig
 
 TOKEN = "t0ken-for-tests"
 
@@ -45,13 +52,14 @@ def server() -> Iterator[APIServer]:
 
 
 @pytest.fixture
-def kubeconfig(server, tmp_path) -> str:
-    return str(server.write_kubeconfig(tmp_path / "kubeconfig", namespace="team"))
+def kubeconfig(server, tmp_path, transport) -> str:
+    return write_kubeconfig(tmp_path / "kubeconfig", server.url, transport=transport, token=TOKEN, namespace="team")
 
 
 @pytest.fixture
-def src(kubeconfig) -> Iterator[kube_source.Source]:
-    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"})
+def src(kubeconfig, transport) -> Iterator[kube_source.Source]:
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ=NO_HOME)
+    assert source.via == transport
     yield source
     source.close()
 
@@ -115,14 +123,14 @@ def test_opening_a_source_leaves_the_library_defaults_alone(kubeconfig):
     from kubernetes.client import ApiClient, Configuration
 
     before = (Configuration._default, ApiClient._default)
-    with kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"}) as source:
+    with kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ=NO_HOME) as source:
         source.get(resources.ROLLOUTS, "web", "team")
     assert (Configuration._default, ApiClient._default) == before
 
 
 def test_impersonation_headers_are_sent_one_per_group(kubeconfig, server):
     options = ConnectionOptions(kubeconfig=kubeconfig, impersonate="jane", impersonate_groups=("devs", "a,b"))
-    with kube_source.open_source(options, environ={"HOME": "/nonexistent-home"}) as source:
+    with kube_source.open_source(options, environ=NO_HOME) as source:
         source.get(resources.ROLLOUTS, "web", "team")
     headers = server.requests[-1].headers
     assert headers.get("Impersonate-User") == "jane"
@@ -132,20 +140,22 @@ def test_impersonation_headers_are_sent_one_per_group(kubeconfig, server):
 # -- errors ----------------------------------------------------------------------------
 
 
-def test_wrong_token_is_unauthorized(server, tmp_path):
-    path = server.write_kubeconfig(tmp_path / "kc", token="wrong")
-    source = kube_source.open_source(ConnectionOptions(kubeconfig=str(path)), environ={"HOME": "/nonexistent-home"})
+def test_wrong_token_is_unauthorized(server, tmp_path, transport):
+    path = write_kubeconfig(tmp_path / "kc", server.url, transport=transport, token="wrong")
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=path), environ=NO_HOME)
     with pytest.raises(errors.Unauthorized) as caught:
         source.list(resources.ROLLOUTS, "team")
     assert str(caught.value) == "You must be logged in to the server (Unauthorized)"
     assert "wrong" not in str(caught.value)
 
 
-def test_token_flag_overrides_the_kubeconfig_token(server, tmp_path):
-    path = server.write_kubeconfig(tmp_path / "kc", token="wrong")
-    options = ConnectionOptions(kubeconfig=str(path), token=TOKEN)
-    with kube_source.open_source(options, environ={"HOME": "/nonexistent-home"}) as source:
+def test_token_flag_overrides_the_kubeconfig_credentials(server, tmp_path, transport):
+    path = write_kubeconfig(tmp_path / "kc", server.url, transport=transport, token="wrong")
+    options = ConnectionOptions(kubeconfig=path, token=TOKEN)
+    with kube_source.open_source(options, environ=NO_HOME) as source:
         assert source.get(resources.ROLLOUTS, "web", "team")["metadata"]["name"] == "web"
+        # --token replaces an exec plugin too (as in kubectl), so no library is needed.
+        assert source.via == "http.client"
 
 
 def test_forbidden_carries_the_server_message(src, server):
@@ -157,7 +167,7 @@ def test_forbidden_carries_the_server_message(src, server):
 
 
 def test_connection_refused_after_the_server_is_gone(kubeconfig, server):
-    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ={"HOME": "/nonexistent-home"})
+    source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ=NO_HOME)
     server.stop()
     started = time.monotonic()
     with pytest.raises(errors.ConnectionFailed) as caught:
@@ -226,14 +236,14 @@ def test_watch_with_a_selector_on_one_object(src, server):
     assert got == ["web"]
 
 
-def test_watch_from_a_version_older_than_the_window_raises_expired(tmp_path):
+def test_watch_from_a_version_older_than_the_window_raises_expired(tmp_path, transport):
     with APIServer(event_window=2) as srv:
         srv.seed([rollout("web")])
         old = srv.resource_version
         for replicas in range(2, 6):
             srv.apply_change(rollout("web", replicas=replicas))
-        path = srv.write_kubeconfig(tmp_path / "kc", namespace="team")
-        with kube_source.open_source(ConnectionOptions(kubeconfig=str(path)), environ={"HOME": "/nonexistent-home"}) as source:
+        path = write_kubeconfig(tmp_path / "kc", srv.url, transport=transport, namespace="team")
+        with kube_source.open_source(ConnectionOptions(kubeconfig=path), environ=NO_HOME) as source:
             with pytest.raises(errors.Expired) as caught:
                 list(source.watch(resources.ROLLOUTS, "team", resource_version=old, timeout_seconds=5))
     assert caught.value.status == 410

@@ -1,0 +1,262 @@
+"""Test harness: a real Prometheus process, promtool backfill, and a stub HTTP server.
+
+* `PrometheusServer` runs Debian's `prometheus` (2.42) on 127.0.0.1 with its own config and
+  TSDB in a temp dir: it waits for `/-/ready`, and `stop()` terminates it (then kills).
+* `backfill()` writes an OpenMetrics text into TSDB blocks with
+  `promtool tsdb create-blocks-from openmetrics`, so a query at a fixed time has exact values.
+* `StubServer` answers every request with a canned status/body after an optional delay and
+  records what it was sent, for the cases a real Prometheus will not produce on demand
+  (slowness, HTML pages, 401, GET fallback).
+
+Only loopback addresses are used; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (nothing keeps it: bind soon, or use it as 'closed')."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def find_tool(name: str) -> str | None:
+    return shutil.which(name) or (f"/usr/bin/{name}" if Path(f"/usr/bin/{name}").exists() else None)
+
+
+def backfill(openmetrics: str, storage: Path, *, promtool: str = "promtool", workdir: Path) -> None:
+    """Write `openmetrics` (must end with `# EOF`) into TSDB blocks under `storage`."""
+    source = workdir / "backfill.om"
+    source.write_text(openmetrics, encoding="utf-8")
+    storage.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(source), str(storage)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"promtool backfill failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+
+
+class PrometheusServer:
+    """One `prometheus` process scraping `targets` every `scrape_interval`."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        binary: str = "prometheus",
+        targets: dict[str, Sequence[str]] | None = None,
+        scrape_interval: str = "1s",
+    ) -> None:
+        self.workdir = workdir
+        self.binary = binary
+        self.targets = dict(targets or {})
+        self.scrape_interval = scrape_interval
+        self.storage = workdir / "tsdb"
+        self.log_path = workdir / "prometheus.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self.started_in = 0.0
+
+    def config(self) -> str:
+        """The config file: JSON is valid YAML, so no YAML writer is needed."""
+        jobs = [
+            {
+                "job_name": job,
+                "scrape_interval": self.scrape_interval,
+                "scrape_timeout": self.scrape_interval,
+                "static_configs": [{"targets": list(addresses)}],
+            }
+            for job, addresses in self.targets.items()
+        ]
+        return json.dumps({"global": {"scrape_interval": self.scrape_interval, "evaluation_interval": "1m"}, "scrape_configs": jobs}, indent=2)
+
+    def start(self, *, ready_timeout: float = 30.0) -> str:
+        config = self.workdir / "prometheus.yml"
+        config.write_text(self.config(), encoding="utf-8")
+        self.storage.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        for attempt in range(3):  # the free port can be taken between probe and bind
+            port = free_port()
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen(
+                    [
+                        self.binary,
+                        f"--config.file={config}",
+                        f"--storage.tsdb.path={self.storage}",
+                        # Backfilled blocks are years old: keep them (retention is measured
+                        # between the newest and oldest block, not from the wall clock).
+                        "--storage.tsdb.retention.time=100y",
+                        f"--web.listen-address=127.0.0.1:{port}",
+                        "--log.level=warn",
+                        # Nothing to tune the first scrape: 2.42 hands targets to the scrape
+                        # manager on a 5 s tick, so live data starts about 5-6 s after start.
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.workdir,
+                )
+            self.url = f"http://127.0.0.1:{port}"
+            if self._wait_ready(ready_timeout):
+                self.started_in = time.monotonic() - began
+                return self.url
+            self.stop()
+            if "address already in use" not in self.log_tail() or attempt == 2:
+                break
+        raise RuntimeError(f"prometheus did not become ready at {self.url}; log:\n{self.log_tail()}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as answer:
+                    if answer.status == 200:
+                        return True
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def api(self, query: str, **params: str) -> Any:
+        """A direct GET of /api/v1/query (for waiting on data, not for the code under test)."""
+        from urllib.parse import urlencode
+
+        url = f"{self.url}/api/v1/query?{urlencode({'query': query, **params})}"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return json.load(answer)
+
+    def wait_for(self, query: str, predicate: Callable[[list[Any]], bool], *, timeout: float = 30.0) -> list[Any]:
+        """Poll an instant query until `predicate(data.result)` holds."""
+        deadline = time.monotonic() + timeout
+        result: list[Any] = []
+        while time.monotonic() < deadline:
+            result = self.api(query)["data"]["result"]
+            if predicate(result):
+                return result
+            time.sleep(0.2)
+        raise TimeoutError(f"after {timeout}s {query!r} still gives {result!r}; log:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- stub server
+
+
+@dataclass
+class Seen:
+    """One request the stub received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
+    content_type: str = "application/json"
+    delay: float = 0.0
+
+
+@dataclass
+class StubServer:
+    """A loopback HTTP(S) server answering from `replies` (by method, else "*")."""
+
+    replies: dict[str, Reply] = field(default_factory=lambda: {"*": Reply()})
+    seen: list[Seen] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._stopping = threading.Event()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                parts = urlsplit(self.path)
+                stub.seen.append(
+                    Seen(self.command, parts.path, dict(parse_qsl(parts.query)), dict(parse_qsl(body)), {k.lower(): v for k, v in self.headers.items()})
+                )
+                reply = stub.replies.get(self.command) or stub.replies["*"]
+                if reply.delay and stub._stopping.wait(reply.delay):
+                    return
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(reply.body)
+                except OSError:
+                    pass  # the client gave up (timeout tests)
+
+            do_GET = do_POST = _serve  # noqa: N815
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
+        scheme = "https" if self.tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def reply(self, status: int = 200, body: bytes | str | dict[str, Any] = b"", *, method: str = "*", delay: float = 0.0, content_type: str = "application/json") -> None:
+        if isinstance(body, dict):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        self.replies[method] = Reply(status, body, content_type, delay)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

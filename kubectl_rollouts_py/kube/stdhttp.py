@@ -35,6 +35,7 @@ import os
 import select
 import socket
 import ssl
+import sys
 import threading
 import time
 import zlib
@@ -376,9 +377,16 @@ class _TLSSettings:
         self.server_name = server_name
 
     def context(self) -> ssl.SSLContext:
-        # Not ssl.create_default_context(): Python 3.13 adds VERIFY_X509_STRICT there,
-        # which rejects CA certificates that kubeadm and urllib3 accept.
+        # The settings of urllib3's create_urllib3_context, so that a server one path
+        # accepts the other accepts too.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.options |= ssl.OP_NO_COMPRESSION | ssl.OP_NO_TICKET
+        if sys.version_info >= (3, 13):
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        if getattr(context, "post_handshake_auth", None) is not None:
+            context.post_handshake_auth = True
+        context.hostname_checks_common_name = False
         if self.verify:
             if self.ca_data is not None:
                 pem = b"-----BEGIN" in self.ca_data

@@ -32,6 +32,7 @@ import json
 import math
 import re
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -827,17 +828,20 @@ def _send(
     if remaining <= 0:
         raise ProviderError(f"{label}: {_DEADLINE}")
     try:
-        response = connect._session.request(
-            method=method,
-            url=url,
-            data=sorted(form.items()) if method == "POST" else None,
-            headers=connect.headers,
-            auth=connect.auth,
-            verify=connect._session.verify,
-            timeout=(remaining, remaining),
-            stream=True,
-            proxies=proxies,
-        )
+        with warnings.catch_warnings():
+            # `insecure: true` is the user's choice; Argo does not warn about it either.
+            warnings.filterwarnings("ignore", message="Unverified HTTPS request")
+            response = connect._session.request(
+                method=method,
+                url=url,
+                data=sorted(form.items()) if method == "POST" else None,
+                headers=connect.headers,
+                auth=connect.auth,
+                verify=connect._session.verify,
+                timeout=(remaining, remaining),
+                stream=True,
+                proxies=proxies,
+            )
     except requests.exceptions.Timeout as exc:
         raise ProviderError(f"{label}: {_DEADLINE}") from exc
     except requests.exceptions.RequestException as exc:

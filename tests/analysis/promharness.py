@@ -196,12 +196,13 @@ class Reply:
     status: int = 200
     body: bytes = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
     content_type: str = "application/json"
-    delay: float = 0.0
+    delay: float = 0.0  # before the status line
+    body_delay: float = 0.0  # after the headers, before the body
 
 
 @dataclass
 class StubServer:
-    """A loopback HTTP(S) server answering from `replies` (by method, else "*")."""
+    """A loopback HTTP(S) server answering from `replies`: by path, else method, else "*"."""
 
     replies: dict[str, Reply] = field(default_factory=lambda: {"*": Reply()})
     seen: list[Seen] = field(default_factory=list)
@@ -222,14 +223,17 @@ class StubServer:
                 stub.seen.append(
                     Seen(self.command, parts.path, dict(parse_qsl(parts.query)), dict(parse_qsl(body)), {k.lower(): v for k, v in self.headers.items()})
                 )
-                reply = stub.replies.get(self.command) or stub.replies["*"]
+                reply = stub.replies.get(parts.path) or stub.replies.get(self.command) or stub.replies["*"]
                 if reply.delay and stub._stopping.wait(reply.delay):
                     return
-                self.send_response(reply.status)
-                self.send_header("Content-Type", reply.content_type)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
                 try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.flush()
+                    if reply.body_delay and stub._stopping.wait(reply.body_delay):
+                        return
                     self.wfile.write(reply.body)
                 except OSError:
                     pass  # the client gave up (timeout tests)
@@ -248,12 +252,22 @@ class StubServer:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
-    def reply(self, status: int = 200, body: bytes | str | dict[str, Any] = b"", *, method: str = "*", delay: float = 0.0, content_type: str = "application/json") -> None:
+    def reply(
+        self,
+        status: int = 200,
+        body: bytes | str | dict[str, Any] = b"",
+        *,
+        on: str = "*",
+        delay: float = 0.0,
+        body_delay: float = 0.0,
+        content_type: str = "application/json",
+    ) -> None:
+        """Answer requests `on` a path ("/x"), a method ("GET") or anything ("*") like this."""
         if isinstance(body, dict):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
-        self.replies[method] = Reply(status, body, content_type, delay)
+        self.replies[on] = Reply(status, body, content_type, delay, body_delay)
 
     def stop(self) -> None:
         self._stopping.set()

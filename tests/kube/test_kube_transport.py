@@ -1,7 +1,13 @@
-"""Failures below HTTP end fast with one clear line (no API server needed for these)."""
+"""Failures below HTTP end fast with one clear line (no API server needed for these).
+
+Tests taking `transport` run over http.client and over the kubernetes library, and expect
+the same words from both.
+"""
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import shutil
 import socket
 import ssl
@@ -17,11 +23,20 @@ from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 
-NO_KUBECONFIG = {"HOME": "/nonexistent-home"}
+from .support import NO_HOME, write_kubeconfig
 
 
-def cluster(server: str, **options) -> kube_source.Source:
-    return kube_source.open_source(ConnectionOptions(server=server, **options), environ=NO_KUBECONFIG)
+@pytest.fixture
+def cluster(tmp_path, transport):
+    """cluster(server, token=None, **options): a source for `server` over this test's transport."""
+
+    def open_cluster(server: str, *, token: str | None = None, **options) -> kube_source.Source:
+        path = write_kubeconfig(tmp_path / "kc", server, transport=transport, token=token)
+        source = kube_source.open_source(ConnectionOptions(kubeconfig=path, **options), environ=NO_HOME)
+        assert source.via == transport
+        return source
+
+    return open_cluster
 
 
 def closed_port() -> int:
@@ -43,24 +58,30 @@ def listener() -> Iterator[tuple[socket.socket, list[socket.socket]]]:
         conn.close()
 
 
-def serve(listener_pair, reply: bytes | None) -> None:
+def serve(listener_pair, reply: bytes | None, *, replies: int = 1) -> None:
+    """Answer `replies` connections with `reply` and close each; None: accept and stay silent."""
     sock, accepted = listener_pair
 
     def run() -> None:
-        try:
-            conn, _ = sock.accept()
-        except OSError:
-            return
-        accepted.append(conn)
-        if reply is not None:
-            conn.recv(65536)
-            conn.sendall(reply)
-            conn.close()
+        for _ in range(replies):
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            if reply is not None:
+                conn.recv(65536)
+                conn.sendall(reply)
+                conn.close()
 
     threading.Thread(target=run, daemon=True).start()
 
 
-def test_connection_refused_fails_fast_with_one_line():
+def url_of(listener_pair, scheme: str = "http") -> str:
+    return f"{scheme}://127.0.0.1:{listener_pair[0].getsockname()[1]}"
+
+
+def test_connection_refused_fails_fast_with_one_line(cluster):
     url = f"http://127.0.0.1:{closed_port()}"
     src = cluster(url, token="very-secret-token")
     started = time.monotonic()
@@ -71,7 +92,22 @@ def test_connection_refused_fails_fast_with_one_line():
     assert "very-secret-token" not in str(caught.value)
 
 
-def test_request_timeout_bounds_a_server_that_never_answers(listener):
+def test_a_token_that_is_not_a_valid_header_never_shows(listener, cluster):
+    serve(listener, reply=None)
+    url = url_of(listener)
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        cluster(url, token="very-secret\ntoken", request_timeout=2).get(resources.ROLLOUTS, "web", "default")
+    assert str(caught.value) == (
+        f"cannot reach the Kubernetes API at {url}: a request header is not valid HTTP; check the credentials in the kubeconfig"
+    )
+    chain, current = [], caught.value
+    while current is not None:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    assert not [exc for exc in chain if "very-secret" in repr(exc)]
+
+
+def test_request_timeout_bounds_a_server_that_never_answers(listener, cluster):
     serve(listener, reply=None)
     url = f"http://127.0.0.1:{listener[0].getsockname()[1]}"
     src = cluster(url, request_timeout=0.3)
@@ -82,7 +118,7 @@ def test_request_timeout_bounds_a_server_that_never_answers(listener):
     assert str(caught.value) == f"the Kubernetes API at {url} did not answer within 0.3s"
 
 
-def test_tls_to_a_plain_http_port_is_a_tls_failure(listener):
+def test_tls_to_a_plain_http_port_is_a_tls_failure(listener, cluster):
     serve(listener, reply=b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
     url = f"https://127.0.0.1:{listener[0].getsockname()[1]}"
     src = cluster(url, request_timeout=5)
@@ -94,26 +130,117 @@ def test_tls_to_a_plain_http_port_is_a_tls_failure(listener):
     assert "\n" not in str(caught.value)
 
 
-def test_a_server_that_hangs_up_mid_answer(listener):
+def test_a_server_that_hangs_up_mid_answer(listener, cluster):
     serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"kind\"")
-    url = f"http://127.0.0.1:{listener[0].getsockname()[1]}"
+    url = url_of(listener)
     with pytest.raises(errors.ConnectionFailed) as caught:
         cluster(url, request_timeout=5).get(resources.ROLLOUTS, "web", "default")
-    assert str(caught.value).startswith(f"the connection to the Kubernetes API at {url} broke")
+    assert str(caught.value) == (
+        f"the connection to the Kubernetes API at {url} broke: the answer was cut short (7 bytes read, 93 more expected)"
+    )
+
+
+def test_a_server_that_hangs_up_without_answering(listener, cluster):
+    serve(listener, reply=b"")
+    url = url_of(listener)
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        cluster(url, request_timeout=5).get(resources.ROLLOUTS, "web", "default")
+    assert str(caught.value) == f"the connection to the Kubernetes API at {url} broke: connection reset by peer"
+
+
+def test_a_server_that_does_not_speak_http(listener, cluster):
+    serve(listener, reply=b"SSH-2.0-OpenSSH_9.2\r\n")
+    url = url_of(listener)
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        cluster(url, request_timeout=5).get(resources.ROLLOUTS, "web", "default")
+    assert str(caught.value) == f"the connection to the Kubernetes API at {url} broke: the answer is not HTTP"
+
+
+def test_an_unknown_host_is_named(cluster):
+    url = "http://no-such-host.invalid:6443"
+    with pytest.raises(errors.ConnectionFailed) as caught:
+        cluster(url, request_timeout=5).get(resources.ROLLOUTS, "web", "default")
+    assert str(caught.value) == f"cannot reach the Kubernetes API at {url}: cannot resolve host no-such-host.invalid"
+
+
+def test_a_gzipped_answer_is_decoded(listener, cluster):
+    body = gzip.compress(b'{"kind": "Rollout", "metadata": {"name": "web"}}')
+    serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+          b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    assert cluster(url_of(listener), request_timeout=5).get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
+
+
+def test_a_gzipped_chunked_watch_is_decoded(listener, cluster):
+    events = gzip.compress(b'{"type": "ADDED", "object": {"metadata": {"name": "a"}}}\n'
+                           b'{"type": "MODIFIED", "object": {"metadata": {"name": "b"}}}\n')
+    half = len(events) // 2
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (events[:half], events[half:]))
+    serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+    watched = cluster(url_of(listener), request_timeout=5).watch(resources.ROLLOUTS, "default", resource_version="1")
+    assert [(e.type, e.object["metadata"]["name"]) for e in watched] == [("ADDED", "a"), ("MODIFIED", "b")]
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a small object on a keep-alive connection; counts connections."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        super().setup()
+        type(self).connections += 1
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's naming
+        body = b'{"kind": "Rollout", "metadata": {"name": "web"}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_sequential_requests_share_one_connection(cluster):
+    handler = type("Handler", (_CountingHandler,), {"connections": 0})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        try:
+            with cluster(f"http://127.0.0.1:{httpd.server_address[1]}", request_timeout=5) as src:
+                for _ in range(3):
+                    assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
+        finally:
+            httpd.shutdown()
+    assert handler.connections == 1
+
+
+def test_an_idle_connection_the_server_closed_is_replaced(listener, cluster):
+    # Keep-alive answers (no "Connection: close"), but the server hangs up after each one.
+    body = b'{"kind": "Rollout", "metadata": {"name": "web"}}'
+    serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body), replies=2)
+    with cluster(url_of(listener), request_timeout=5) as src:
+        assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
+        time.sleep(0.05)  # let the hang-up arrive
+        assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
+    assert len(listener[1]) == 2
 
 
 def test_describe_shows_the_server_without_credentials():
-    assert cluster("https://user:pw@10.1.2.3:6443/").describe() == "https://10.1.2.3:6443"
+    source = kube_source.open_source(ConnectionOptions(server="https://user:pw@10.1.2.3:6443/"), environ=NO_HOME)
+    assert source.describe() == "https://10.1.2.3:6443"
+    assert source.via == "kubernetes"  # user:password in the URL is the library's business
 
 
-def test_watch_stop_before_start_returns_without_a_request():
+def test_watch_stop_before_start_returns_without_a_request(cluster):
     src = cluster(f"http://127.0.0.1:{closed_port()}")
     stop = threading.Event()
     stop.set()
     assert list(src.watch(resources.ROLLOUTS, "default", resource_version="1", stop=stop)) == []
 
 
-def test_patch_arguments_are_checked_before_any_request():
+def test_patch_arguments_are_checked_before_any_request(cluster):
     src = cluster(f"http://127.0.0.1:{closed_port()}")
     with pytest.raises(ValueError, match="unknown patch type"):
         src.patch(resources.ROLLOUTS, "web", "default", {}, patch_type="apply")
@@ -161,7 +288,7 @@ def tls_server(tmp_path_factory) -> Iterator[tuple[str, str]]:
     sock.close()
 
 
-def test_untrusted_certificate_is_a_tls_failure(tls_server):
+def test_untrusted_certificate_is_a_tls_failure(tls_server, cluster):
     url, _ = tls_server
     with pytest.raises(errors.ConnectionFailed) as caught:
         cluster(url, request_timeout=5).get(resources.ROLLOUTS, "web", "default")
@@ -170,13 +297,13 @@ def test_untrusted_certificate_is_a_tls_failure(tls_server):
     )
 
 
-def test_certificate_authority_flag_trusts_the_server(tls_server):
+def test_certificate_authority_flag_trusts_the_server(tls_server, cluster):
     url, cert = tls_server
     src = cluster(url, request_timeout=5, certificate_authority=cert)
     assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
 
 
-def test_insecure_skip_tls_verify_connects_without_warnings(tls_server, recwarn):
+def test_insecure_skip_tls_verify_connects_without_warnings(tls_server, cluster, recwarn):
     url, _ = tls_server
     src = cluster(url, request_timeout=5, insecure_skip_tls_verify=True)
     assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"

@@ -699,7 +699,10 @@ def _config(provider: Mapping[str, Any], address_override: str | None, timeout: 
         raise ProviderError("prometheus timeout should not be negative")
 
     headers: dict[str, str] = {}
-    for entry in provider.get("headers") or ():
+    entries = provider.get("headers") or ()
+    if not isinstance(entries, (list, tuple)):
+        raise ProviderError("prometheus headers must be a list of {key, value}")
+    for entry in entries:
         if not isinstance(entry, Mapping) or not entry.get("key"):
             raise ProviderError("prometheus headers: every entry needs a key")
         # Header.Set semantics: names are case-insensitive and a later entry replaces.
@@ -708,8 +711,8 @@ def _config(provider: Mapping[str, Any], address_override: str | None, timeout: 
             del headers[existing]
         headers[key] = str(entry.get("value") or "")
 
-    auth = provider.get("authentication") or {}
-    basic = auth.get("basicAuth") or {}
+    auth = _mapping(provider, "authentication")
+    basic = _mapping(auth, "basicAuth")
     basic_auth = None
     if basic.get("username") or basic.get("password"):
         if not basic.get("username"):
@@ -717,20 +720,27 @@ def _config(provider: Mapping[str, Any], address_override: str | None, timeout: 
         if not basic.get("password"):
             raise ProviderError("prometheus basicAuth: password is required when a username is set")
         basic_auth = (str(basic["username"]), str(basic["password"]))
-    oauth2 = auth.get("oauth2") or None
+    oauth2: Mapping[str, Any] | None = _mapping(auth, "oauth2")
     if oauth2 and oauth2.get("tokenUrl"):
         for name in ("clientId", "clientSecret"):
             if not oauth2.get(name):
                 raise ProviderError(f"prometheus oauth2: {name} is required with tokenUrl")
     else:
         oauth2 = None
-    sigv4 = auth.get("sigv4") or {}
+    sigv4 = _mapping(auth, "sigv4")
     if "aps-workspaces" in address and any(sigv4.get(k) for k in ("region", "profile", "roleArn")):
         raise ProviderError("prometheus sigv4 authentication (Amazon Managed Prometheus) is not supported by rollouts-py")
 
     if any(k.lower() == "authorization" for k in headers):
         basic_auth, oauth2 = None, None  # a custom Authorization header wins (applied innermost)
     return _Config(address.rstrip("/"), timeout, bool(provider.get("insecure")), headers, basic_auth, oauth2)
+
+
+def _mapping(parent: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = parent.get(name) or {}
+    if not isinstance(value, Mapping):
+        raise ProviderError(f"prometheus {name} must be a mapping, not {type(value).__name__}")
+    return value
 
 
 def _is_url(address: str) -> bool:
@@ -776,14 +786,15 @@ def _run(
     url = config.address + path
     if config.timeout <= 0:
         raise ProviderError(f'Post "{_redact(url)}": {_DEADLINE}')
-    deadline = time.monotonic() + config.timeout
 
     from prometheus_api_client import PrometheusConnect
     from urllib3.util.retry import Retry
 
     headers = dict(config.headers)
     if config.oauth2 is not None:
-        headers["Authorization"] = "Bearer " + _oauth2_token(config.oauth2, insecure=config.insecure, timeout=config.timeout)
+        # Argo fetches the token outside the query's deadline (background context).
+        headers["Authorization"] = "Bearer " + _oauth2_token(config.oauth2, insecure=config.insecure)
+    deadline = time.monotonic() + config.timeout
     connect = PrometheusConnect(
         url=config.address,
         headers=headers,
@@ -797,6 +808,11 @@ def _run(
         status, body = _send(connect, "POST", url, params, deadline, proxies)
         if status in _GET_FALLBACK_CODES:
             status, body = _send(connect, "GET", url + "?" + _encode(params), {}, deadline, proxies)
+    except ProviderError as exc:
+        password = urlsplit(url).password
+        if password and password in exc.message:  # belt and braces: _redact should have done it
+            raise ProviderError(exc.message.replace(password, "xxxxx")) from exc.__cause__
+        raise
     finally:
         connect.close()
     return parse_response(status, body)
@@ -864,6 +880,7 @@ def _send(
 def _reason(exc: BaseException, url: str) -> str:
     """The innermost cause of a requests/urllib3 failure, worded like Go's net package."""
     import errno
+    import http.client
     import socket
     import ssl
 
@@ -882,6 +899,8 @@ def _reason(exc: BaseException, url: str) -> str:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     for cause in reversed(chain):
+        if isinstance(cause, http.client.RemoteDisconnected):
+            return "EOF"  # the server closed the connection without answering
         if isinstance(cause, socket.gaierror):
             return f"dial tcp: lookup {host}: no such host"
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -898,7 +917,7 @@ def _reason(exc: BaseException, url: str) -> str:
     return text.splitlines()[0] if text else "request failed"
 
 
-def _oauth2_token(spec: Mapping[str, Any], *, insecure: bool, timeout: float) -> str:
+def _oauth2_token(spec: Mapping[str, Any], *, insecure: bool, timeout: float = DEFAULT_TIMEOUT) -> str:
     """Client-credentials grant (golang.org/x/oauth2 clientcredentials, AuthStyleAutoDetect)."""
     import requests
 

@@ -237,6 +237,8 @@ def test_timeout_zero_times_out_without_a_request(stub: StubServer) -> None:
          "prometheus basicAuth: username is required when a password is set"),
         ({"address": "http://h", "query": "up", "authentication": {"oauth2": {"tokenUrl": "http://t", "clientId": "i"}}},
          "prometheus oauth2: clientSecret is required with tokenUrl"),
+        ({"address": "http://h", "query": "up", "authentication": "basic"}, "prometheus authentication must be a mapping, not str"),
+        ({"address": "http://h", "query": "up", "headers": {"X": "y"}}, "prometheus headers must be a list of {key, value}"),
         ({"address": "https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1", "query": "up",
           "authentication": {"sigv4": {"region": "eu-west-1"}}},
          "prometheus sigv4 authentication (Amazon Managed Prometheus) is not supported by rollouts-py"),

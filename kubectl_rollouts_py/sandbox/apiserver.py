@@ -988,6 +988,8 @@ class APIServer:
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._rules: list[_Rule] = []
+        self._faults: list[list[Any]] = []  # [method, path, status, reason, message, remaining]
+        self._faults_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         with self._store.cond:
@@ -1070,6 +1072,22 @@ class APIServer:
 
     def clear_forbidden(self) -> None:
         self._rules.clear()
+
+    def fail_next(self, method: str, path: str, status: int, *, times: int = 1, message: str | None = None) -> None:
+        """Answer the next `times` requests with this method and exact path with an error
+        Status of code `status` (404, 409, 500, ...) instead of serving them, for tests of
+        fallbacks and retries. The request is still recorded."""
+        reason = {400: "BadRequest", 404: "NotFound", 409: "Conflict", 410: "Expired", 422: "Invalid",
+                  429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}.get(status, "Unknown")
+        with self._faults_lock:
+            self._faults.append([method.upper(), path, status, reason, message or f"injected {status} for {method.upper()} {path}", times])
+
+    def _injected_failure(self, method: str, path: str) -> None:
+        with self._faults_lock:
+            for fault in self._faults:
+                if fault[0] == method and fault[1] == path and fault[5] > 0:
+                    fault[5] -= 1
+                    raise StatusError(fault[2], fault[3], fault[4])
 
     def seed(self, objects: Iterable[Mapping[str, Any]]) -> None:
         """Add (or replace) objects as a controller would; `kind: List` documents are unpacked.
@@ -1530,6 +1548,7 @@ class _Handler(BaseHTTPRequestHandler):
         api._note_request(RecordedRequest(method, split.path, query, content_type, body, self.headers))
         try:
             api._authenticate(self.headers.get("Authorization"))
+            api._injected_failure(method, split.path)
             self._route(method, split.path, query, content_type, body)
         except StatusError as err:
             self._fail(err)

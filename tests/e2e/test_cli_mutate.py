@@ -184,3 +184,59 @@ def test_forbidden_write(server) -> None:
     line = assert_one_error_line(cli(server, "abort", "app-backend"))
     assert "forbidden" in line
     assert rollout(server) == before
+
+
+def test_a_failed_second_request_says_what_was_applied(server) -> None:
+    ro = rollout(server)
+    ro["spec"]["paused"] = True  # promote now needs the status patch and then a spec patch
+    server.apply_change(ro)
+    server.clear_requests()
+    server.fail_next("PATCH", RO, 500)
+    line = assert_one_error_line(cli(server, "promote", "app-backend"))
+    assert f"applied: PATCH {RO}/status" in line and f"not applied: PATCH {RO}" in line
+    after = rollout(server)
+    assert "pauseConditions" not in after["status"] and after["spec"]["paused"] is True
+
+
+def test_create_watch_follows_the_created_rollout(server, tmp_path: Path) -> None:
+    new = app_backend_objects()[0]
+    new["metadata"] = {"name": "app-frontend", "namespace": NS}
+    new.pop("status")
+    path = tmp_path / "ro.yaml"
+    path.write_text(yaml.safe_dump(new))
+    # -w keeps watching until stopped: read the first lines, then stop it.
+    import subprocess
+
+    from .standin import cli_path
+
+    env = {"KUBECONFIG": str(server.kubeconfig), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([cli_path(), "create", "-f", str(path), "-w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "rollout.argoproj.io/app-frontend created\n"
+        assert proc.stdout.readline() == "Name:            app-frontend\n"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert server.get_object("rollouts", NS, "app-frontend") is not None
+
+
+def test_completion_helper_answers_kubectl(server, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from .standin import cli_path
+
+    helper = Path(cli_path()).with_name("kubectl_complete-rollouts_py")
+    assert helper.exists()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "kubectl_complete-rollouts_py").symlink_to(helper)
+    (bindir / "kubectl-rollouts_py").symlink_to(cli_path())
+    env = {"PATH": f"{bindir}:{os.path.dirname(shutil.which('kubectl') or '/usr/bin/kubectl')}", "HOME": str(tmp_path),
+           "KUBECONFIG": str(server.kubeconfig)}
+    done = subprocess.run(["kubectl", "__complete", "rollouts-py", "promote", "app"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.stdout.splitlines()[:2] == ["app-backend", ":4"], done
+    verbs = subprocess.run(["kubectl", "__complete", "rollouts-py", "pro"], capture_output=True, text=True, env=env, timeout=60)
+    assert verbs.stdout.splitlines()[0].startswith("promote\t")

@@ -23,7 +23,6 @@ Nothing here touches the library's process-wide default Configuration.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -502,7 +501,9 @@ def _load_kubeconfig_entry(cluster_config: ClusterConfig, configuration: Any) ->
     )
     # The library logs (and swallows) a failing exec plugin, then sends requests with no
     # credentials. kubectl stops with the plugin's error instead, so capture it and do that.
-    captured = _CapturedErrors()
+    import logging
+
+    captured = _captured_errors()
     root = logging.getLogger()
     root.addHandler(captured)
     try:
@@ -541,12 +542,19 @@ def _load_in_cluster(cluster_config: ClusterConfig, configuration: Any) -> None:
         configuration.ssl_ca_cert = None
 
 
-class _CapturedErrors(logging.Handler):
-    """A logging handler that keeps the ERROR messages logged while it is attached."""
+def _captured_errors() -> Any:
+    """A logging handler that keeps the ERROR messages logged while it is attached.
 
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.messages: list[str] = []
+    Built on demand: `logging` is only needed on the library path.
+    """
+    import logging
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+    class CapturedErrors(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(level=logging.ERROR)
+            self.messages: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.messages.append(record.getMessage())
+
+    return CapturedErrors()

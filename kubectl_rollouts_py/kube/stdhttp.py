@@ -21,9 +21,12 @@ same words as the library path. Certificate and key *data* are written to a priv
 (0600) temporary file for `load_cert_chain` and removed right after; CA data goes to
 `load_verify_locations(cadata=...)` directly.
 
-Connections: one keep-alive connection per thread (the CLI fetches with a few threads at
-once), checked for a server-side close before reuse; a streamed request (a watch) gets a
-connection of its own that is closed with it. No retries, no redirects, no proxies.
+Connections: a small pool of keep-alive connections shared by all threads. A request
+takes an idle one (checked for a server-side close first) or opens a new one, and gives it
+back once its answer is read in full; so the CLI's five concurrent fetches use five, and
+threads that come and go (a thread pool per fetch) leave no connections behind, which a
+connection per thread (threading.local) would. A streamed request (a watch) is never given
+back: its connection closes with it. No retries, no redirects, no proxies.
 """
 
 from __future__ import annotations
@@ -51,6 +54,9 @@ from kubectl_rollouts_py.kube import transport as kube_transport
 TOKEN_REFRESH_SECONDS = 60.0
 
 _READ_SIZE = 65536
+
+# Idle connections kept for reuse (the library's pool keeps 8 too).
+MAX_IDLE_CONNECTIONS = 8
 
 
 def needs_library(cluster_config: kube_config.ClusterConfig, environ: Mapping[str, str]) -> str | None:
@@ -100,8 +106,7 @@ class StdlibTransport:
         self._server_hostname = self._tls_settings.server_name or self._host
         self._context: ssl.SSLContext | None = None
         self._context_lock = threading.Lock()
-        self._local = threading.local()
-        self._idle: set[http.client.HTTPConnection] = set()  # the per-thread connections, for close()
+        self._idle: list[http.client.HTTPConnection] = []  # most recently used last
         self._idle_lock = threading.Lock()
         self._closed = False
 
@@ -124,11 +129,9 @@ class StdlibTransport:
     ) -> _Response:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        conn = None if stream else self._reusable_connection()
+        conn = None if stream else self._idle_connection()
         if conn is None:
             conn = self._connect(connect_timeout)
-            if not stream:
-                self._keep(conn)
         sock = conn.sock
         try:
             sock.settimeout(read_timeout)
@@ -143,44 +146,40 @@ class StdlibTransport:
         except ValueError:
             # http.client rejects a header value with a newline in it, and its message
             # quotes the value: that may be the token, so neither text nor cause is kept.
-            self._discard(conn)
+            conn.close()
             raise kube_transport.TransportError(
                 "a request header is not valid HTTP; check the credentials in the kubeconfig"
             ) from None
         except Exception as exc:
-            self._discard(conn)
+            conn.close()
             raise _read_failure(exc) from exc
-        return _Response(self, conn, sock, raw, owned=stream)
+        return _Response(self, conn, sock, raw, reusable=not stream)
 
     def close(self) -> None:
         with self._idle_lock:
             self._closed = True
-            idle, self._idle = self._idle, set()
+            idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
 
     # -- connections
 
-    def _reusable_connection(self) -> http.client.HTTPConnection | None:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            return None
-        if conn.sock is None or _dropped(conn.sock):
-            # The server closed the idle connection (or the last answer asked to close it).
-            self._discard(conn)
-            return None
-        return conn
+    def _idle_connection(self) -> http.client.HTTPConnection | None:
+        """An idle keep-alive connection the server has not closed, if there is one."""
+        while True:
+            with self._idle_lock:
+                if not self._idle:
+                    return None
+                conn = self._idle.pop()
+            if conn.sock is not None and not _dropped(conn.sock):
+                return conn
+            conn.close()  # the server closed it while it was idle
 
-    def _keep(self, conn: http.client.HTTPConnection) -> None:
-        self._local.conn = conn
+    def _give_back(self, conn: http.client.HTTPConnection) -> None:
         with self._idle_lock:
-            self._idle.add(conn)
-
-    def _discard(self, conn: http.client.HTTPConnection) -> None:
-        if getattr(self._local, "conn", None) is conn:
-            self._local.conn = None
-        with self._idle_lock:
-            self._idle.discard(conn)
+            if not self._closed and len(self._idle) < MAX_IDLE_CONNECTIONS:
+                self._idle.append(conn)
+                return
         conn.close()
 
     def _connect(self, connect_timeout: float) -> http.client.HTTPConnection:
@@ -234,26 +233,24 @@ class _Response:
         sock: socket.socket,
         raw: http.client.HTTPResponse,
         *,
-        owned: bool,
+        reusable: bool,
     ) -> None:
         self.status = raw.status
         self._transport = transport
         self._conn = conn
         self._sock = sock  # kept: http.client forgets it once an answer says "close"
         self._raw = raw
-        self._owned = owned
-        self._complete = False
+        self._reusable = reusable
+        self._settled = False
         self._gzip = (raw.getheader("Content-Encoding") or "").strip().lower() == "gzip"
 
     def read(self) -> bytes:
         try:
             data = self._raw.read()
         except Exception as exc:
-            self._transport._discard(self._conn)
+            self._settle(reuse=False)
             raise _read_failure(exc) from exc
-        self._complete = True
-        if self._raw.will_close:
-            self._transport._discard(self._conn)
+        self._settle(reuse=self._reusable and not self._raw.will_close)
         if self._gzip:
             try:
                 data = zlib.decompress(data, 16 + zlib.MAX_WBITS)
@@ -291,9 +288,19 @@ class _Response:
             pass
 
     def close(self) -> None:
-        if self._owned or not self._complete:
+        if not self._settled:
             self._raw.close()
-            self._transport._discard(self._conn)
+            self._settle(reuse=False)
+
+    def _settle(self, *, reuse: bool) -> None:
+        """Give the connection back for reuse, or close it; once."""
+        if self._settled:
+            return
+        self._settled = True
+        if reuse:
+            self._transport._give_back(self._conn)
+        else:
+            self._conn.close()
 
 
 def _read_failure(exc: BaseException) -> kube_transport.TransportError:

@@ -6,6 +6,7 @@ the same words from both.
 
 from __future__ import annotations
 
+import concurrent.futures
 import gzip
 import http.server
 import shutil
@@ -214,6 +215,22 @@ def test_sequential_requests_share_one_connection(cluster):
         finally:
             httpd.shutdown()
     assert handler.connections == 1
+
+
+def test_threads_that_come_and_go_reuse_connections(cluster):
+    # The CLI's fetch runs a GET and four LISTs in a fresh thread pool each time.
+    handler = type("Handler", (_CountingHandler,), {"connections": 0})
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        try:
+            with cluster(f"http://127.0.0.1:{httpd.server_address[1]}", request_timeout=5) as src:
+                for _ in range(4):
+                    with concurrent.futures.ThreadPoolExecutor(max_workers=5) as pool:
+                        got = list(pool.map(lambda _: src.get(resources.ROLLOUTS, "web", "default"), range(5)))
+                    assert [o["metadata"]["name"] for o in got] == ["web"] * 5
+        finally:
+            httpd.shutdown()
+    assert handler.connections <= 5
 
 
 def test_an_idle_connection_the_server_closed_is_replaced(listener, cluster):

@@ -44,7 +44,7 @@ import time
 import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import transport as kube_transport
@@ -54,6 +54,9 @@ from kubectl_rollouts_py.kube import transport as kube_transport
 TOKEN_REFRESH_SECONDS = 60.0
 
 _READ_SIZE = 65536
+
+# What stays as it is in a request path: RFC 3986 pchar and "/", plus "%" (escapes).
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
 
 # Idle connections kept for reuse (the library's pool keeps 8 too).
 MAX_IDLE_CONNECTIONS = 8
@@ -128,7 +131,9 @@ class StdlibTransport:
         stream: bool = False,
     ) -> _Response:
         parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        # Percent-encode what may not stand in a path (a space in a name the user typed),
+        # as urllib3 does; escapes already there are kept.
+        target = quote(parts.path or "/", safe=_PATH_SAFE) + (f"?{parts.query}" if parts.query else "")
         conn = None if stream else self._idle_connection()
         if conn is None:
             conn = self._connect(connect_timeout)
@@ -137,19 +142,22 @@ class StdlibTransport:
             sock.settimeout(read_timeout)
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
             conn.putheader("Host", self._host_header)
-            for name, value in headers:
-                conn.putheader(name, value)
+            try:
+                for name, value in headers:
+                    conn.putheader(name, value)
+            except ValueError:
+                # http.client rejects a header value with a newline in it, and its message
+                # quotes the value: that may be the token, so neither text nor cause is kept.
+                raise kube_transport.TransportError(
+                    "a request header is not valid HTTP; check the credentials in the kubeconfig"
+                ) from None
             if body is not None or method in ("POST", "PUT", "PATCH"):
                 conn.putheader("Content-Length", str(len(body or b"")))
             conn.endheaders(body)
             raw = conn.getresponse()
-        except ValueError:
-            # http.client rejects a header value with a newline in it, and its message
-            # quotes the value: that may be the token, so neither text nor cause is kept.
+        except kube_transport.TransportError:
             conn.close()
-            raise kube_transport.TransportError(
-                "a request header is not valid HTTP; check the credentials in the kubeconfig"
-            ) from None
+            raise
         except Exception as exc:
             conn.close()
             raise _read_failure(exc) from exc

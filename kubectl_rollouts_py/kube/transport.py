@@ -3,7 +3,7 @@
 * `stdhttp.StdlibTransport` (http.client + ssl) serves every kubeconfig whose credentials
   are static: a bearer token or token file, a client certificate and key (files or
   base64 data), or nothing; CA file or data, insecure-skip-tls-verify, tls-server-name;
-  and the in-cluster service account. Importing it costs a few milliseconds.
+  and the in-cluster service account. Importing it costs 20-30 ms (http.client, ssl).
 * `libhttp.LibraryTransport` (the kubernetes client's Configuration and urllib3 pool) serves
   the rest: exec credential plugins, auth providers (oidc, gcp, azure), basic auth, a
   `proxy-url` in the kubeconfig, a proxy from the environment that applies to the server,

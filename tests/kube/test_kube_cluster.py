@@ -297,3 +297,11 @@ def test_replace_with_a_stale_resource_version_conflicts(src):
     current["spec"]["replicas"] = 5  # still carries the old resourceVersion
     with pytest.raises(errors.Conflict):
         src.replace(resources.ROLLOUTS, "web", "team", current)
+
+
+@pytest.mark.parametrize(("name", "escaped"), [("my app", "my%20app"), ("wéb", "w%C3%A9b")])
+def test_a_name_that_needs_escaping_is_sent_percent_encoded(src, server, name, escaped):
+    # As urllib3 does it (the real API server decodes it; the stand-in does not).
+    with pytest.raises(errors.NotFound):
+        src.get(resources.ROLLOUTS, name, "team")
+    assert server.requests[-1].path == f"/apis/argoproj.io/v1alpha1/namespaces/team/rollouts/{escaped}"

@@ -219,7 +219,7 @@ class StdlibTransport:
         except TimeoutError as exc:
             # urllib3 reports a stalled handshake as a read timeout; so do we.
             raise kube_transport.ReadTimeout() from exc
-        except ssl.SSLError as exc:
+        except (ssl.SSLError, ValueError) as exc:  # ValueError: CA data that is not PEM text
             raise kube_transport.TLSFailure() from exc
         except OSError as exc:
             raise kube_transport.ConnectionBroken() from exc

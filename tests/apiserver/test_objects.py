@@ -3,9 +3,10 @@ deletion with finalizers, namespaces, and copy-on-write storage."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from kubectl_rollouts_py.sandbox.apiserver import APIServer
+from kubectl_rollouts_py.sandbox.apiserver import APIServer, resource_for
 
 from .support import MERGE, PODS, ROLLOUTS, Client, pod, rollout
 
@@ -372,6 +373,29 @@ def test_history_sent_to_watchers_is_never_rewritten(server: APIServer, client: 
     labels = [e["object"]["metadata"]["labels"].get("step") for e in events]
     assert labels == [None, "1", "2"]
     assert events[0]["object"]["status"] == {"phase": "Progressing"}
+
+
+def test_stored_versions_are_never_mutated_after_storing(server: APIServer, client: Client) -> None:
+    # White-box: every stored object and logged event must still equal the JSON encoded when
+    # it was stored. Responses come from those bytes, so in-place edits would otherwise hide.
+    held = rollout("held")
+    held["metadata"]["finalizers"] = ["hold"]
+    server.seed([rollout("r"), pod("p"), held])
+    client.patch(f"{ROLLOUTS}/r/status", {"status": {"phase": "Progressing"}})
+    client.patch(f"{ROLLOUTS}/r", {"metadata": {"labels": {"step": "1"}}})
+    client.patch(f"{ROLLOUTS}/r", [{"op": "add", "path": "/spec/paused", "value": True}], content_type="application/json-patch+json")
+    client.patch(f"{PODS}/p", {"spec": {"containers": [{"name": "app", "image": "app:2"}]}},
+                 content_type="application/strategic-merge-patch+json")
+    client.patch(f"{ROLLOUTS}/r/scale", {"spec": {"replicas": 3}})
+    client.delete(f"{ROLLOUTS}/held")
+    client.patch(f"{ROLLOUTS}/held", {"metadata": {"finalizers": []}})
+    server.apply_change(dict(rollout("r"), status={"phase": "Healthy"}))
+    store = server._store
+    for event in store.events_after(0):
+        assert json.loads(event.raw) == event.obj, event.type
+    for plural in ("rollouts", "pods", "namespaces"):
+        for entry in store.items(resource_for(plural), None):
+            assert json.loads(entry.raw) == entry.obj
 
 
 def test_merge_patch_content_type_is_recorded(server: APIServer, client: Client) -> None:

@@ -20,6 +20,8 @@ from kubectl_rollouts_py.sandbox.apiserver import APIServer
 from .support import JSON_PATCH, MERGE, pod, rollout
 
 ARGO = ("argoproj.io", "v1alpha1")
+# Every watch below also sets a client-side _request_timeout, so a server that never ends a
+# stream fails the test instead of hanging it.
 
 
 def _api_client(server: APIServer, tmp_path: Path) -> k8s.ApiClient:
@@ -85,7 +87,7 @@ def test_watch_stream_replays_and_follows(server: APIServer, custom: Any) -> Non
     seen = []
     stream = k8s_watch.Watch()
     for event in stream.stream(custom.list_namespaced_custom_object, *ARGO, "default", "rollouts",
-                               resource_version=rv, timeout_seconds=5):
+                               resource_version=rv, timeout_seconds=5, _request_timeout=10):
         seen.append((event["type"], event["object"]["metadata"]["name"], event["object"]["spec"]["replicas"]))
         if len(seen) == 2:
             stream.stop()
@@ -95,7 +97,8 @@ def test_watch_stream_replays_and_follows(server: APIServer, custom: Any) -> Non
 
 def test_watch_timeout_ends_the_stream(server: APIServer, custom: Any) -> None:
     events = list(k8s_watch.Watch().stream(custom.list_namespaced_custom_object, *ARGO, "default", "rollouts",
-                                           resource_version=server.resource_version, timeout_seconds=1))
+                                           resource_version=server.resource_version, timeout_seconds=1,
+                                           _request_timeout=10))
     assert events == []
 
 
@@ -110,7 +113,7 @@ def test_expired_resource_version_raises_410(tmp_path: Path) -> None:
             # Without timeout_seconds the client retries once after a 410, then raises.
             with pytest.raises(k8s.ApiException) as caught:
                 for _ in k8s_watch.Watch().stream(custom.list_namespaced_custom_object, *ARGO, "default", "rollouts",
-                                                  resource_version=old):
+                                                  resource_version=old, _request_timeout=5):
                     pass
             assert caught.value.status == 410
             assert "Expired" in str(caught.value.reason)

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hmac
 import json
 import os
@@ -48,7 +49,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -117,7 +118,7 @@ class ResourceType:
 
     @property
     def field_selectors(self) -> tuple[str, ...]:
-        return ("metadata.name", "metadata.namespace") + self.extra_field_selectors
+        return ("metadata.name", "metadata.namespace", *self.extra_field_selectors)
 
 
 _ARGO = "argoproj.io"
@@ -304,7 +305,7 @@ def _json_equal(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b))
+        return isinstance(b, list) and len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b) and isinstance(b, (int, float)) == isinstance(a, (int, float))
 
 
@@ -400,7 +401,9 @@ def _parse_label_term(term: str) -> LabelRequirement:
         key, op, inner = match.groups()
         values = tuple(_check_value(v.strip(), term) for v in inner.split(","))
         if values == ("",):
-            raise _bad_request(f"unable to parse requirement: for 'in', 'notin' operators, values set can't be empty: {term!r}")
+            raise _bad_request(
+                f"unable to parse requirement: for 'in', 'notin' operators, values set can't be empty: {term!r}"
+            )
         return LabelRequirement(_check_key(key, term), op, values)
     if term.startswith("!"):
         return LabelRequirement(_check_key(term[1:].strip(), term), "!")
@@ -408,7 +411,9 @@ def _parse_label_term(term: str) -> LabelRequirement:
         key, op, value = match.groups()
         value = _check_value(value.strip(), term)
         if op in (">", "<") and not re.fullmatch(r"-?\d+", value):
-            raise _bad_request(f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: {term!r}")
+            raise _bad_request(
+                f"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer: {term!r}"
+            )
         return LabelRequirement(_check_key(key, term), "=" if op == "==" else op, (value,))
     return LabelRequirement(_check_key(term, term), "exists")
 
@@ -503,8 +508,9 @@ class Selector:
         return bool(self.labels or self.fields)
 
     def matches(self, obj: JSON) -> bool:
-        meta = obj.get("metadata") or {}
-        labels = meta.get("labels") if isinstance(meta.get("labels"), dict) else {}
+        labels = (obj.get("metadata") or {}).get("labels")
+        if not isinstance(labels, dict):
+            labels = {}
         return all(r.matches(labels) for r in self.labels) and all(f.matches(obj) for f in self.fields)
 
 
@@ -692,13 +698,13 @@ def strategic_merge_patch(target: JSON, patch: JSON, path: tuple[str, ...] = ())
         if value is None:
             target.pop(key, None)
         elif isinstance(value, dict):
-            merged = strategic_merge_patch(current if isinstance(current, dict) else {}, value, path + (key,))
+            merged = strategic_merge_patch(current if isinstance(current, dict) else {}, value, (*path, key))
             if merged is None:
                 target.pop(key, None)
             else:
                 target[key] = merged
         elif isinstance(value, list):
-            target[key] = _merge_list(current if isinstance(current, list) else [], value, path + (key,))
+            target[key] = _merge_list(current if isinstance(current, list) else [], value, (*path, key))
         else:
             target[key] = value
     retain = patch.get("$retainKeys")
@@ -904,13 +910,16 @@ def _scale_selector(rtype: ResourceType, obj: JSON) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
+_SCALE_METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+
+
 def _scale_view(rtype: ResourceType, obj: JSON) -> JSON:
     """The autoscaling/v1 Scale a real server derives for the /scale subresource."""
     meta = obj["metadata"]
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
+        "metadata": {k: meta[k] for k in _SCALE_METADATA if k in meta},
         "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
         "status": {"replicas": (obj.get("status") or {}).get("replicas", 0), "selector": _scale_selector(rtype, obj)},
     }
@@ -1115,7 +1124,8 @@ class APIServer:
         with self._store.cond:
             current = self._store.get(rtype, namespace, name)
             entry = self._store_controller_write(rtype, namespace, current, new)
-            return json.loads(entry.raw)
+        copy: JSON = json.loads(entry.raw)
+        return copy
 
     def delete_object(self, plural: str, namespace: str | None, name: str) -> bool:
         """Remove an object at once, ignoring finalizers; False when it did not exist."""
@@ -1219,7 +1229,9 @@ class APIServer:
             obj: JSON = {
                 "apiVersion": "v1",
                 "kind": "Namespace",
-                "metadata": {"name": namespace, "uid": str(uuid.uuid4()), "creationTimestamp": self._now(), "generation": 1},
+                "metadata": {
+                    "name": namespace, "uid": str(uuid.uuid4()), "creationTimestamp": self._now(), "generation": 1,
+                },
                 "spec": {"finalizers": ["kubernetes"]},
                 "status": {"phase": "Active"},
             }
@@ -1309,7 +1321,8 @@ class APIServer:
                 raise _unprocessable(f'{rtype.qualified} "{name}": the result is not an object with metadata')
             sent_rv = str(candidate["metadata"].get("resourceVersion") or "")
             if require_rv and not sent_rv and not rtype.builtin:
-                raise _invalid(rtype, name, "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")
+                problem = "Invalid value: 0x0: must be specified for an update"
+                raise _invalid(rtype, name, "metadata.resourceVersion", problem)
             if sent_rv and sent_rv != current.rv:
                 raise _conflict(rtype, name)
             new = _next_version(rtype, current.obj, candidate, subresource)
@@ -1347,10 +1360,14 @@ class APIServer:
             for key, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
                 wanted = preconditions.get(key)
                 if wanted and wanted != meta.get(key):
-                    why = f"Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {meta.get(key)}"
+                    why = (
+                        f"Precondition failed: {label} in precondition: {wanted}, "
+                        f"{label} in object meta: {meta.get(key)}"
+                    )
                     raise _conflict(rtype, name, why)
             if rtype is _NAMESPACES and name == "default":
-                raise StatusError(403, "Forbidden", 'namespaces "default" is forbidden: this namespace may not be deleted', _details(rtype, name))
+                message = 'namespaces "default" is forbidden: this namespace may not be deleted'
+                raise StatusError(403, "Forbidden", message, _details(rtype, name))
             if meta.get("finalizers"):
                 if meta.get("deletionTimestamp"):
                     return current, False
@@ -1473,17 +1490,13 @@ class _HTTPServer(ThreadingHTTPServer):
         with self.connections_lock:
             live = list(self.connections)
         for conn in live:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def poke(self) -> None:
         host, port = self.server_address[:2]
-        try:
+        with contextlib.suppress(OSError):
             socket.create_connection((str(host), int(port)), timeout=0.2).close()
-        except OSError:
-            pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1527,7 +1540,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self._serve("OPTIONS")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:  # the base class's parameter name
         if self.server.api.log_requests:
             sys.stderr.write(f"stand-in-apiserver: {format % args}\n")
 
@@ -1566,7 +1579,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             while True:
                 size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if size == 0:
@@ -1625,7 +1638,8 @@ class _Handler(BaseHTTPRequestHandler):
         dry_run = query.get("dryRun") == "All"
         if target.name is None:
             watching = watch_path or _parse_bool(query.get("watch"))
-            verb = {"GET": "watch" if watching else "list", "POST": "create", "DELETE": "deletecollection"}.get(method)
+            collection_verbs = {"GET": "watch" if watching else "list", "POST": "create", "DELETE": "deletecollection"}
+            verb = collection_verbs.get(method)
             if verb is None or (verb == "create" and rtype.namespaced and target.namespace is None):
                 raise _method_not_allowed()
             api._authorize(verb, target)
@@ -1645,7 +1659,8 @@ class _Handler(BaseHTTPRequestHandler):
             fields = (FieldRequirement("metadata.name", "=", target.name),)
             whole = _Target(rtype, target.namespace, None, None)
             api._authorize("watch", whole)
-            return self._stream_watch(whole, query, Selector(parse_label_selector(query.get("labelSelector", "")), fields))
+            labels = parse_label_selector(query.get("labelSelector", ""))
+            return self._stream_watch(whole, query, Selector(labels, fields))
         api._authorize(verb, target)
         if target.subresource == "scale":
             return self._serve_scale(verb, target, content_type, body, dry_run)
@@ -1659,13 +1674,18 @@ class _Handler(BaseHTTPRequestHandler):
             candidate = _check_body(rtype, target.ns, _parse_json(body))
             if candidate["metadata"].get("name", target.name) != target.name:
                 raise _bad_request(
-                    f"the name of the object ({candidate['metadata']['name']}) does not match the name on the URL ({target.name})"
+                    f"the name of the object ({candidate['metadata']['name']}) "
+                    f"does not match the name on the URL ({target.name})"
                 )
-            entry = api._update(target, lambda _: candidate, subresource=target.subresource, require_rv=True, dry_run=dry_run)
+            entry = api._update(
+                target, _replacing(candidate), subresource=target.subresource, require_rv=True, dry_run=dry_run
+            )
             return self._send_json(200, entry.raw)
         apply = _patch_function(content_type, rtype)
         patch = _parse_json(body)
-        entry = api._update(target, _patching(apply, patch), subresource=target.subresource, require_rv=False, dry_run=dry_run)
+        entry = api._update(
+            target, _patching(apply, patch), subresource=target.subresource, require_rv=False, dry_run=dry_run
+        )
         self._send_json(200, entry.raw)
 
     def _serve_delete(self, target: _Target, body: bytes, query: dict[str, str], dry_run: bool) -> None:
@@ -1709,19 +1729,20 @@ class _Handler(BaseHTTPRequestHandler):
             with api._store.cond:
                 entry = api._require(rtype, target.ns, str(target.name))
             return self._send_json(200, _encode(_scale_view(rtype, entry.obj)))
+        sent = _parse_json(body)
         if verb == "update":
-            sent = _parse_json(body)
-            change: Callable[[JSON], Any] = lambda _: sent
+            change = _replacing(sent)
         else:
             # Scale is a built-in type even for a custom resource, so SMP is accepted here.
             apply = _apply_merge if content_type == _STRATEGIC else _patch_function(content_type, rtype)
-            change = _patching(apply, _parse_json(body))
+            change = _patching(apply, sent)
 
         def scaled(current: JSON) -> JSON:
             scale = change(_scale_view(rtype, current))
             replicas = (scale.get("spec") or {}).get("replicas") if isinstance(scale, dict) else None
             if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
-                raise _invalid(rtype, str(target.name), "spec.replicas", f"Invalid value: {replicas!r}: must be a non-negative integer")
+                problem = f"Invalid value: {replicas!r}: must be a non-negative integer"
+                raise _invalid(rtype, str(target.name), "spec.replicas", problem)
             current.setdefault("spec", {})["replicas"] = replicas
             current["metadata"]["resourceVersion"] = (scale.get("metadata") or {}).get("resourceVersion")
             return current
@@ -1823,7 +1844,13 @@ class _Handler(BaseHTTPRequestHandler):
             return True
 
 
+def _replacing(body: Any) -> Callable[[JSON], Any]:
+    """The `change` of a PUT: the stored object is ignored, the body is the candidate."""
+    return lambda _current: body
+
+
 def _patching(apply: Callable[[JSON, Any], Any], patch: Any) -> Callable[[JSON], Any]:
+    """The `change` of a PATCH; a patch that does not apply becomes 422 Invalid."""
     def change(current: JSON) -> Any:
         try:
             return apply(current, patch)
@@ -1876,7 +1903,8 @@ def _bookmark_line(rtype: ResourceType, rv: int, *, initial_events_end: bool = F
     meta: JSON = {"resourceVersion": str(rv)}
     if initial_events_end:
         meta["annotations"] = {"k8s.io/initial-events-end": "true"}
-    return _encode({"type": "BOOKMARK", "object": {"kind": rtype.kind, "apiVersion": rtype.api_version, "metadata": meta}}) + b"\n"
+    bookmark = {"kind": rtype.kind, "apiVersion": rtype.api_version, "metadata": meta}
+    return _encode({"type": "BOOKMARK", "object": bookmark}) + b"\n"
 
 
 def _expired_line(requested: int, oldest: int) -> bytes:
@@ -1885,7 +1913,8 @@ def _expired_line(requested: int, oldest: int) -> bytes:
 
 
 def _list_envelope(rtype: ResourceType, rv: int, raws: Sequence[bytes]) -> bytes:
-    head = _encode({"kind": rtype.kind + "List", "apiVersion": rtype.api_version, "metadata": {"resourceVersion": str(rv)}})
+    metadata = {"resourceVersion": str(rv)}
+    head = _encode({"kind": rtype.kind + "List", "apiVersion": rtype.api_version, "metadata": metadata})
     return head[:-1] + b',"items":[' + b",".join(raws) + b"]}"
 
 
@@ -1921,7 +1950,9 @@ def _discovery_document(segments: list[str], address: tuple[Any, ...]) -> JSON:
         return {
             "kind": "APIVersions",
             "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"{address[0]}:{address[1]}"}],
+            "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": f"{address[0]}:{address[1]}"}
+            ],
         }
     if segments == ["apis"]:
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(g) for g in _GROUP_VERSIONS if g]}
@@ -2005,7 +2036,7 @@ def load_seed_documents(paths: Iterable[str | os.PathLike[str]]) -> list[JSON]:
     documents: list[JSON] = []
     for file in files:
         with file.open(encoding="utf-8") as stream:
-            for doc in yaml.load_all(stream, Loader=_Loader):  # noqa: S506 (a SafeLoader subclass)
+            for doc in yaml.load_all(stream, Loader=_Loader):  # a SafeLoader subclass: safe
                 if isinstance(doc, dict) and doc.get("kind"):
                     documents.extend(dict(d) for d in _flatten_lists([doc]))
     return documents
@@ -2019,7 +2050,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     parser.add_argument("--port", type=int, default=8001, help="port to listen on (0 picks one)")
-    parser.add_argument("--seed", nargs="+", action="extend", default=[], metavar="FILE_OR_DIR", help="objects to load")
+    parser.add_argument(
+        "--seed", nargs="+", action="extend", default=[], metavar="FILE_OR_DIR", help="objects to load (repeatable)"
+    )
     parser.add_argument("--kubeconfig", metavar="OUT_PATH", help="write a kubeconfig for this server here")
     parser.add_argument("--namespace", default="default", help="namespace of the kubeconfig context")
     parser.add_argument("--token", help="require this bearer token")

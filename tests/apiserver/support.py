@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -109,7 +108,7 @@ class WatchStream:
             self.conn.sock.settimeout(timeout)
         try:
             line = self.response.readline()
-        except socket.timeout as exc:
+        except TimeoutError as exc:  # socket.timeout is TimeoutError since 3.10
             raise TimeoutError("no watch event in time") from exc
         return json.loads(line) if line.strip() else None
 

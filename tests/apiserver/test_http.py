@@ -18,7 +18,6 @@ from kubectl_rollouts_py.sandbox.apiserver import APIServer
 
 from .support import MERGE, PODS, ROLLOUTS, Client, pod, rollout
 
-
 # -- authentication
 
 
@@ -133,6 +132,18 @@ def test_requests_are_recorded(server: APIServer, client: Client) -> None:
     assert (listing.method, listing.query) == ("GET", {"labelSelector": "app=r", "limit": "500"})
     server.clear_requests()
     assert server.requests == []
+
+
+def test_fail_next_injects_errors_for_a_method_and_path(server: APIServer, client: Client) -> None:
+    server.seed([rollout("r")])
+    server.fail_next("PATCH", f"{ROLLOUTS}/r/status", 404)
+    server.fail_next("PATCH", f"{ROLLOUTS}/r", 409, times=2)
+    failed = client.patch(f"{ROLLOUTS}/r/status", {"status": {"phase": "Healthy"}})
+    assert (failed.status, failed.json["kind"], failed.json["reason"]) == (404, "Status", "NotFound")
+    assert client.patch(f"{ROLLOUTS}/r/status", {"status": {"phase": "Healthy"}}).status == 200
+    assert [client.patch(f"{ROLLOUTS}/r", {"spec": {"paused": True}}).status for _ in range(3)] == [409, 409, 200]
+    assert client.get(f"{ROLLOUTS}/r").status == 200  # other methods are untouched
+    assert [r.method for r in server.requests].count("PATCH") == 5  # injected answers are recorded too
 
 
 def test_unknown_paths_and_methods(client: Client) -> None:

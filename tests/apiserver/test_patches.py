@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_rollouts_py.sandbox.apiserver import APIServer, StatusError, json_patch, merge_patch, strategic_merge_patch
+from kubectl_rollouts_py.sandbox.apiserver import (
+    APIServer,
+    StatusError,
+    json_patch,
+    merge_patch,
+    strategic_merge_patch,
+)
 
 from .support import JSON_PATCH, MERGE, PODS, ROLLOUTS, STRATEGIC, Client, pod, rollout
 

@@ -8,7 +8,6 @@ exactly what was applied and what was not, so nothing is silently half done.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kubectl_rollouts_py import errors
@@ -19,8 +18,10 @@ class PartialFailure(errors.RolloutsError):
 
 
 def send(source: Any, request: Any) -> dict[str, Any]:
-    """Send one plans.Request through the source."""
-    body = json.loads(request.body)
+    """Send one plans.Request through the source, its body byte for byte."""
+    from kubectl_rollouts_py.kube.source import RawJSON
+
+    body = RawJSON(request.body)
     if request.method == "PATCH":
         return source.patch(request.resource, request.name, request.namespace, body,
                             patch_type=request.patch_type or "merge", subresource=request.subresource)

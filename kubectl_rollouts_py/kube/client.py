@@ -119,7 +119,7 @@ class ClusterSource:
         resource: resources.Resource | str,
         name: str,
         namespace: str | None,
-        body: dict[str, Any] | list[Any],
+        body: dict[str, Any] | list[Any] | kube_source.RawJSON,
         *,
         patch_type: str = "merge",
         subresource: str | None = None,
@@ -128,7 +128,8 @@ class ClusterSource:
         content_type = kube_source.PATCH_CONTENT_TYPES.get(patch_type)
         if content_type is None:
             raise ValueError(f"unknown patch type {patch_type!r}; use one of {', '.join(kube_source.PATCH_CONTENT_TYPES)}")
-        if (patch_type == "json") != isinstance(body, list):
+        shape = json.loads(body) if isinstance(body, kube_source.RawJSON) else body
+        if (patch_type == "json") != isinstance(shape, list):
             raise ValueError(f"a {patch_type} patch needs a {'list' if patch_type == 'json' else 'dict'} body")
         res = kube_source.as_resource(resource)
         path = res.path(kube_source.object_namespace(res, namespace, verb="patch"), name, subresource)
@@ -196,7 +197,10 @@ class ClusterSource:
         url = self._base + path
         if query:
             url += "?" + urlencode(query)
-        data = json.dumps(body).encode() if body is not None else None
+        if isinstance(body, kube_source.RawJSON):
+            data: bytes | None = body.encode()
+        else:
+            data = json.dumps(body).encode() if body is not None else None
         try:
             return self._transport.request(
                 method,

@@ -27,6 +27,11 @@ PATCH_CONTENT_TYPES = {
 READ_ONLY_MESSAGE = "cannot change saved objects: --from-file is read-only"
 
 
+class RawJSON(str):
+    """JSON text to send byte for byte, where exact bytes matter (the reference plugin's
+    patch bodies, spacing included). Writes accept it wherever they accept a dict or list."""
+
+
 @dataclass(frozen=True)
 class ObjectList:
     """The result of a LIST: the items (plain dicts) and the list's resourceVersion.

@@ -44,6 +44,7 @@ def test_promote_clears_the_pause_condition_through_the_status_subresource(serve
     result = cli(server, "promote", "app-backend")
     assert (result.code, result.out, result.err) == (0, "rollout 'app-backend' promoted\n", "")
     assert writes(server) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
+    assert [r.body for r in server.requests if r.method == "PATCH"] == [b'{"status":{"pauseConditions":null}}']  # the reference's bytes
     assert "pauseConditions" not in rollout(server)["status"]
 
 
@@ -79,6 +80,8 @@ def test_pause_restart_and_terminate(server) -> None:
     methods = [(m, p, b) for m, p, _, b in writes(server)]
     assert methods[0] == ("PATCH", RO, {"spec": {"paused": True}})
     assert methods[1][:2] == ("PATCH", RO)
+    restart_body = [r.body for r in server.requests if r.method == "PATCH"][1]
+    assert restart_body.startswith(b'{\n\t"spec": {\n\t\t"restartAt": "') and restart_body.endswith(b'Z"\n\t}\n}')
     assert methods[2] == ("PATCH", f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/analysisruns/{run}", {"spec": {"terminate": True}})
 
 

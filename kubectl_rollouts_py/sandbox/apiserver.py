@@ -1803,10 +1803,13 @@ class _Handler(BaseHTTPRequestHandler):
                 while store.rv <= cursor and not store.stopping and time.monotonic() < wake:
                     store.cond.wait(max(0.0, wake - time.monotonic()))
                 stopping = store.stopping
-                if cursor < store.oldest_resumable:  # this watcher fell out of the window
-                    return self._end_stream(_expired_line(cursor, store.oldest_resumable))
-                events = store.events_after(cursor)
-                cursor = max(cursor, store.rv)
+                oldest = store.oldest_resumable
+                fell_behind = cursor < oldest  # more writes went by than the log keeps
+                events = [] if fell_behind else store.events_after(cursor)
+                previous, cursor = cursor, max(cursor, store.rv)
+            # Socket writes happen outside the lock: a slow client must not stall writers.
+            if fell_behind:
+                return self._end_stream(_expired_line(previous, oldest))
             self._write_chunks([line for ev in events if (line := _event_line(ev, target, selector))])
             now = time.monotonic()
             if stopping:

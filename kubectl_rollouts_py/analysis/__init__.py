@@ -1,7 +1,7 @@
 """Analysis: Argo Rollouts' AnalysisTemplate semantics as a pure engine plus one adapter.
 
-The engine is pure: no I/O, no clock reads (time arrives as a `now` argument), no
-environment. It is made of
+The engine is pure: no I/O and no environment; time arrives as a `now` argument (the only
+clock read is expr's `now()` builtin in a condition evaluated without one). It is made of
 
 * `conditions` (with its helpers `expr_*` and `durations`): the expr language Argo uses for
   successCondition/failureCondition, with expr's static typing and bounded evaluation;
@@ -10,10 +10,10 @@ environment. It is made of
 * `args`: building a run's arguments, `{{args.x}}` substitution and spec validation.
 
 These modules import only the standard library, `kubectl_rollouts_py.errors` and each
-other. They may not import click, kubernetes, prometheus_api_client, requests, or the
-kube/, render/, term/, derive/ or cli/ packages.
+other. They may not import click, kubernetes, requests, the Prometheus client library, or
+the kube/, render/, term/, derive/ or cli/ packages.
 
-`prometheus` is the single adapter: the only module here that talks to a server (and the
-only importer of prometheus_api_client). The engine never imports it; callers pass its
-results (a float or a list of floats) into `evaluate`.
+`prometheus` is the single adapter: the only module here that talks to a server, and the
+only importer of the prometheus-api-client package. The engine never imports it; callers
+pass its results (a float or a list of floats) into `evaluate`.
 """

@@ -42,7 +42,8 @@ Calling `now()` inside a condition reads the clock only if no `now` was passed i
 
 Known gaps against expr: string indexing/slicing work on code points for slicing (bytes for
 indexing, like Go); `date()` understands a subset of Go layouts; `\\p{Script}` classes are
-refused in regexes; Go methods exist only on time.Time and time.Duration values.
+refused in regexes; Go methods exist only on time.Time and time.Duration values, and
+Month()/Weekday() return plain ints (Go's time.Month compares unequal to an int literal).
 """
 
 from __future__ import annotations

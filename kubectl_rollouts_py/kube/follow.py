@@ -1,21 +1,58 @@
 """Follow changes with list-then-watch streams: no polling, no lost events.
 
-Each stream starts from its list's resourceVersion, resumes from the last seen version
-when the server ends it, relists on 410 Expired, and backs off when the network fails.
+Each stream runs in its own thread. It starts from its list's resourceVersion, resumes
+from the last version it saw when the server ends the stream, lists again on 410 Expired,
+and backs off (0.5 s doubling to 8 s) while the network or the server fails.
+
+What the threads see goes into one `queue.SimpleQueue`. The caller's thread blocks on it
+(`Follower.get`), so a quiet cluster costs no CPU at all: no timer, no polling. The queue's
+`put` is reentrant, so a signal handler in the caller's thread may wake it with `wake()`.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources as r
+from kubectl_rollouts_py.kube.source import ObjectList
 
-_WATCH_SECONDS = 300  # ask the server to end a stream now and then, as client-go does
-_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+WATCH_SECONDS = 300  # ask the server to end a stream now and then, as client-go does
+BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+# One change: (resource, type, object). type is ADDED, MODIFIED or DELETED with the object,
+# or LIST with {"items": [...]}: the complete current set of that stream (a first list or a
+# relist after 410), which replaces whatever was known before.
+Change = tuple[r.Resource, str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One list-then-watch: a resource in a namespace (None: all), optionally selected.
+
+    With `listed`, the stream starts from that list (one the caller already made) instead of
+    listing again; it is handed over as the stream's first LIST all the same.
+    """
+
+    resource: r.Resource
+    namespace: str | None
+    label_selector: str | None = None
+    field_selector: str | None = None
+    listed: ObjectList | None = None
+
+
+class Wakeup:
+    """A token put in the queue by `Follower.wake`, carrying the caller's reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Wakeup({self.reason!r})"
 
 
 def _resource_version(obj: dict[str, Any]) -> str | None:
@@ -24,79 +61,101 @@ def _resource_version(obj: dict[str, Any]) -> str | None:
     return version if isinstance(version, str) and version else None
 
 
-def _follow_one(
-    source: Any,
-    resource: r.Resource,
-    namespace: str | None,
-    field_selector: str | None,
-    stop: threading.Event,
-    out: queue.Queue[tuple[r.Resource, str, dict[str, Any]] | BaseException],
-) -> None:
+_FATAL = (errors.Forbidden, errors.Unauthorized, errors.NotFound)
+
+
+def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None) -> None:
     failures = 0
     version: str | None = None
+    if stream.listed is not None:
+        version = stream.listed.resource_version
+        out.put((stream.resource, "LIST", {"items": stream.listed.items}))
     while not stop.is_set():
         try:
             if version is None:
-                listed = source.list(resource, namespace, field_selector=field_selector)
+                listed = source.list(stream.resource, stream.namespace, label_selector=stream.label_selector,
+                                     field_selector=stream.field_selector)
                 version = listed.resource_version
-                out.put((resource, "LIST", {"items": listed.items}))
+                out.put((stream.resource, "LIST", {"items": listed.items}))
+                failures = 0
             for event in source.watch(
-                resource, namespace, resource_version=version, field_selector=field_selector,
-                timeout_seconds=_WATCH_SECONDS, stop=stop,
+                stream.resource, stream.namespace, resource_version=version, label_selector=stream.label_selector,
+                field_selector=stream.field_selector, timeout_seconds=WATCH_SECONDS, stop=stop,
             ):
                 failures = 0
                 version = _resource_version(event.object) or version
                 if event.type != "BOOKMARK":
-                    out.put((resource, event.type, event.object))
+                    out.put((stream.resource, event.type, event.object))
         except errors.Expired:
-            version = None  # our version fell out of the server's window: relist
+            version = None  # our version fell out of the server's window: list again
         except (errors.ConnectionFailed, errors.ApiError) as exc:
-            if isinstance(exc, (errors.Forbidden, errors.Unauthorized, errors.NotFound)):
+            if isinstance(exc, _FATAL) or (max_failures is not None and failures >= max_failures):
                 out.put(exc)
                 return
-            stop.wait(_BACKOFF[min(failures, len(_BACKOFF) - 1)])
+            stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
             failures += 1
         except BaseException as exc:  # hand anything unexpected to the caller's thread
             out.put(exc)
             return
 
 
-def follow(
-    source: Any,
-    resources: Sequence[r.Resource],
-    namespace: str | None,
-    *,
-    stop: threading.Event,
-    field_selector: str | None = None,
-    wait: float | None = None,
-) -> Iterator[list[tuple[r.Resource, str, dict[str, Any]]]]:
-    """Yield batches of (resource, event type, object) as they happen, until `stop` is set.
+class Follower:
+    """Several streams in threads, their changes handed over in the caller's thread.
 
-    The first batch holds one LIST entry per resource. A batch gathers everything that
-    arrived together, so a burst of events costs one redraw. With `wait`, an empty batch
-    is yielded when nothing happened for that many seconds (for clocks on screen).
+    Use as a context manager, or call `start()` and `close()`. `get()` returns everything
+    that arrived together, so a burst of events costs the caller one redraw.
     """
-    out: queue.Queue[tuple[r.Resource, str, dict[str, Any]] | BaseException] = queue.Queue()
-    threads = [
-        threading.Thread(target=_follow_one, args=(source, res, namespace, field_selector, stop, out), daemon=True)
-        for res in resources
-    ]
-    for thread in threads:
+
+    def __init__(self, source: Any, streams: Sequence[Stream], *, stop: threading.Event | None = None,
+                 max_failures: int | None = None) -> None:
+        self.source = source
+        self.streams = tuple(streams)
+        self.stop = stop if stop is not None else threading.Event()
+        self.max_failures = max_failures  # consecutive failures a stream survives (None: forever)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Follower:
+        for stream in self.streams:
+            self.add(stream)
+        return self
+
+    def add(self, stream: Stream) -> None:
+        """Start one more stream (for instance once the first list told what to select)."""
+        thread = threading.Thread(target=_run_stream, args=(self.source, stream, self.stop, self._queue, self.max_failures),
+                                  name=f"follow-{stream.resource.plural}", daemon=True)
+        self._threads.append(thread)
         thread.start()
-    while not stop.is_set():
+
+    def close(self) -> None:
+        """Ask every stream to end; they do soon after (their threads are daemons)."""
+        self.stop.set()
+
+    def __enter__(self) -> Follower:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def wake(self, reason: str) -> None:
+        """Make a blocked `get` return a `Wakeup(reason)`; safe from a signal handler."""
+        self._queue.put(Wakeup(reason))
+
+    def get(self, timeout: float | None = None) -> list[Change | Wakeup] | None:
+        """Block until something arrives (or `timeout` seconds pass: None), then return it
+        all. A stream's fatal error (403, 401, 404, or an unexpected one) is raised here."""
         try:
-            first = out.get(timeout=wait if wait is not None else 0.5)
+            first = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
         except queue.Empty:
-            if wait is not None:
-                yield []
-            continue
+            return None
         batch = [first]
         while True:
             try:
-                batch.append(out.get_nowait())
+                batch.append(self._queue.get_nowait())
             except queue.Empty:
                 break
         for item in batch:
             if isinstance(item, BaseException):
                 raise item
-        yield batch  # type: ignore[misc]
+        return batch
+

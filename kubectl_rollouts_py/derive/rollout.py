@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
-from kubectl_rollouts_py.derive.humantime import age, human_duration, seconds_between
+from kubectl_rollouts_py.derive.humantime import age, human_duration, parse_go_duration, seconds_between
 from kubectl_rollouts_py.derive.pods import build_pod_view
 from kubectl_rollouts_py.derive.views import (
     AnalysisRunView,
@@ -201,6 +202,63 @@ def actual_weight(rollout: dict[str, Any], replica_sets: Sequence[ReplicaSetView
     if isinstance(weights, dict):
         return str(f.count(f.mapping(weights, "canary").get("weight")))
     return str(set_weight(rollout))
+
+
+def _pause_seconds(duration: Any) -> int | None:
+    """A pause step's duration in whole seconds, as Argo reads it: an integer, an integer
+    string (seconds) or a Go duration (`3m`); None when unreadable."""
+    if isinstance(duration, bool):
+        return None
+    if isinstance(duration, int):
+        return duration
+    if not isinstance(duration, str):
+        return None
+    number = f.go_int(duration)
+    if number is not None:
+        return number
+    seconds = parse_go_duration(duration)
+    return None if seconds is None else int(seconds)
+
+
+def pause_deadline(rollout: dict[str, Any]) -> dt.datetime | None:
+    """When the current timed pause ends: the pause condition's startTime plus the current
+    canary step's pause duration, or plus blue-green autoPromotionSeconds. None when the
+    rollout is not in a timed pause (no condition, an indefinite `pause: {}`, manual pause)."""
+    conditions = {f.text(c.get("reason")): c for c in f.seq(rollout, "status", "pauseConditions") if isinstance(c, dict)}
+    seconds: int | None = None
+    condition = None
+    if "CanaryPauseStep" in conditions:
+        condition = conditions["CanaryPauseStep"]
+        index = _current_step(rollout)
+        step = _steps(rollout)[index] if index is not None else None
+        pause = step.get("pause") if isinstance(step, dict) else None
+        if isinstance(pause, dict) and pause.get("duration") is not None:
+            seconds = _pause_seconds(pause["duration"])
+    elif "BlueGreenPause" in conditions:
+        condition = conditions["BlueGreenPause"]
+        blue_green = f.mapping(rollout, "spec", "strategy", "blueGreen")
+        auto = f.integer(blue_green.get("autoPromotionSeconds"))
+        if auto and auto > 0 and blue_green.get("autoPromotionEnabled") is not False:
+            seconds = auto
+    started = f.parse_time(condition.get("startTime")) if condition else None
+    if started is None or seconds is None or seconds < 0:
+        return None
+    try:
+        return started + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        return None
+
+
+def countdown(seconds: float) -> str:
+    """Time left, rounded up to the second, as Go prints a duration: 2m13s, 1h0m5s, 0s."""
+    whole = max(0, math.ceil(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
 
 
 # --------------------------------------------------------------------------- replica sets, runs, experiments
@@ -482,6 +540,7 @@ def build_rollout_view(
     canary = strategy == "Canary"
     rollout_status_dict = f.mapping(rollout, "status")
     created = f.created_of(rollout)
+    pause_ends_at = pause_deadline(rollout) if status == "Paused" else None
     return RolloutView(
         name=f.name_of(rollout),
         namespace=f.namespace_of(rollout),
@@ -504,6 +563,8 @@ def build_rollout_view(
         age=age(created, now),
         current_step_index=current_step_index(rollout) if canary else None,
         total_steps=len(_steps(rollout)) if canary else None,
+        pause_ends_at=pause_ends_at,
+        pause_remaining=countdown(seconds_between(now, pause_ends_at)) if pause_ends_at else None,
     )
 
 

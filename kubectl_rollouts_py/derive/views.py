@@ -209,6 +209,11 @@ class RolloutView:
     age: str
     current_step_index: int | None = None
     total_steps: int | None = None
+    # A timed pause (canary pause step with a duration, blue-green auto-promotion): when it
+    # ends, and how long is left at `now` ("2m13s", "0s" once over). Not in to_dict(): machine
+    # output does not change with the clock.
+    pause_ends_at: dt.datetime | None = None
+    pause_remaining: str | None = None
 
     def to_dict(self) -> dict:
         canary = self.strategy == "Canary"

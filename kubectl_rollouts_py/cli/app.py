@@ -6,7 +6,7 @@ import click
 
 from kubectl_rollouts_py import __version__
 from kubectl_rollouts_py.cli.create import create
-from kubectl_rollouts_py.cli.get import get
+from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.listing import list_
 from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
 from kubectl_rollouts_py.cli.options import AliasGroup, global_options
@@ -32,5 +32,5 @@ def root() -> None:
     """
 
 
-for command in (get, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
+for command in (get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
     root.add_command(command)

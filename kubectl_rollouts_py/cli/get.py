@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.cli import live as live_
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
-from kubectl_rollouts_py.cli.output import serialise
 
 ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
 
@@ -19,66 +18,82 @@ def get() -> None:
     """Show a rollout or an experiment as the reference plugin's tree."""
 
 
-def _rollout_frame(app: App, source, name: str, namespace: str, output: str) -> str:  # type: ignore[no-untyped-def]
+def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: bool = False) -> live_.Frame:  # type: ignore[no-untyped-def]
+    """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.kube import fetch
-    from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import tree
 
-    rollout, objs = fetch.fetch_with_namespace(source, r.ROLLOUTS, name, namespace)
     view = derive_rollout.build_rollout_view(
         rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
-        experiments=objs.experiments, now=app.now(),
+        experiments=objs.experiments, now=now,
     )
-    if output != "text":
-        return serialise(view.to_dict(), output)
-    return tree.render_rollout(view, app.style())
+    return live_.view_frame(view, output, now, lambda shown: tree.render_rollout(shown, app.style()), live=live)
 
 
-def _experiment_frame(app: App, source, name: str, namespace: str, output: str) -> str:  # type: ignore[no-untyped-def]
+def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: bool = False) -> live_.Frame:  # type: ignore[no-untyped-def]
+    """`get experiment` for one snapshot of the cluster; `-w` calls it for every frame."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.kube import fetch
-    from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import tree
 
-    experiment, objs = fetch.fetch_with_namespace(source, r.EXPERIMENTS, name, namespace)
     view = derive_rollout.build_experiment_view(
-        experiment, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs, now=app.now()
+        experiment, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs, now=now
     )
-    if output != "text":
-        return serialise(view.to_dict(), output)
-    return tree.render_experiment(view, app.style())
+    return live_.view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live)
 
 
-def _show(app: App, frame, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None, kinds) -> None:  # type: ignore[no-untyped-def]
+def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from kubectl_rollouts_py.kube import fetch
+
     with app.source(from_files) as source:
-        namespace = source.namespace
-        text = frame(app, source, name, namespace, output)  # fails fast on a missing object
-        if not watch:
-            app.write(text)
+        if watch:
+            live_.watch_view(app, source, resource, name, frame, output, timeout=timeout, until_complete=until_complete)
             return
-        with live.stop_after(timeout) as stop:
-            live.redraw_on_change(
-                source, namespace, kinds, lambda: frame(app, source, name, namespace, output), stop=stop, write=app.write
-            )
+        obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace)
+        app.write(frame(app, obj, objs, output, now=app.now()).text)
+
+
+def _watch_options(func):  # type: ignore[no-untyped-def]
+    func = click.option("--until-complete", is_flag=True, help="Stop watching when the rollout is Healthy (exit 0) or Degraded or aborted (exit 1); implies --watch.")(func)
+    func = click.option("--timeout", "timeout", default="0", metavar="DURATION", help="Stop watching after this long (e.g. 30s, 5m); 0 waits forever.")(func)
+    return click.option("--timeout-seconds", type=click.IntRange(min=0), default=0, help="Stop watching after this many seconds (0: never); exits 0.")(func)
+
+
+def _watch_seconds(timeout_seconds: int, timeout: str) -> float | None:
+    from kubectl_rollouts_py.cli.status import parse_timeout
+
+    return timeout_seconds or parse_timeout(timeout)
 
 
 @get.command("rollout", cls=CobraCommand)
 @click.argument("name", shell_complete=complete_names("rollouts"))
-@click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw when anything changes.")
-@click.option("--timeout-seconds", type=click.IntRange(min=0), default=0, help="Stop watching after this many seconds (0: never); exits 0.")
+@click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw in place the moment anything changes.")
+@_watch_options
 @click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the reference's view).")
 @output_option
 @from_file_option
 @global_options
-def get_rollout(name: str, watch: bool, timeout_seconds: int, analysis: str, output: str, from_files: tuple[str, ...]) -> None:
+def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, output: str, from_files: tuple[str, ...]) -> None:
     """Show rollout NAME: status, steps, weights, images, and the tree of its revisions,
     ReplicaSets, pods, experiments and analysis runs."""
     from kubectl_rollouts_py.kube import resources as r
 
     app = App.of(click.get_current_context())
-    kinds = (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
-    _show(app, _rollout_frame, name, from_files, output, watch, timeout_seconds or None, kinds)
+    _show(app, _rollout_frame, r.ROLLOUTS, name, from_files, output, watch or until_complete,
+          _watch_seconds(timeout_seconds, timeout), until_complete)
+
+
+@click.command("watch", cls=CobraCommand)
+@click.argument("name", shell_complete=complete_names("rollouts"))
+@_watch_options
+@click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the reference's view).")
+@output_option
+@from_file_option
+@global_options
+def watch_rollout(name: str, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, output: str, from_files: tuple[str, ...]) -> None:
+    """Watch rollout NAME live: `get rollout NAME -w`, redrawn in place as the cluster
+    changes, with the time left of a timed pause."""
+    click.get_current_context().invoke(get_rollout, name=name, watch=True, timeout_seconds=timeout_seconds, timeout=timeout,
+                                       until_complete=until_complete, analysis=analysis, output=output, from_files=from_files)
 
 
 @get.command("experiment", cls=CobraCommand)
@@ -93,8 +108,7 @@ def get_experiment(name: str, watch: bool, analysis: str, output: str, from_file
     from kubectl_rollouts_py.kube import resources as r
 
     app = App.of(click.get_current_context())
-    kinds = (r.EXPERIMENTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS)
-    _show(app, _experiment_frame, name, from_files, output, watch, None, kinds)
+    _show(app, _experiment_frame, r.EXPERIMENTS, name, from_files, output, watch)
 
 
 get.add_alias("rollout", "ro", "rollouts")

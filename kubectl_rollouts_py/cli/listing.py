@@ -32,7 +32,6 @@ def _timestamp(app: App) -> str:
 def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bool, watch: bool, timestamps: bool, output: str, from_files: tuple[str, ...]) -> None:
     """List rollouts in the namespace, or in all namespaces with -A."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.kube import follow
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing
 
@@ -42,29 +41,26 @@ def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bo
         namespace = None if all_namespaces else source.namespace
         listed = source.list(r.ROLLOUTS, namespace, field_selector=selector)
         rows = [derive_rollout.build_rollout_row(o) for o in listed.items]
-        if output != "text":
+        if output != "text" and not watch:
             app.write(serialise(as_list([row.to_dict() for row in rows]), output))
             return
         if not rows and not watch:
             app.warn("No resources found.")
             return
-        stamp = _timestamp(app) if timestamps else None
-        app.write(listing.render_rollout_rows(rows, all_namespaces=all_namespaces, timestamp=stamp))
-        if not watch:
-            return
-        printed = {(row.namespace, row.name): row for row in rows}
-        with live.stop_after(None) as stop:
-            for batch in follow.follow(source, (r.ROLLOUTS,), namespace, stop=stop, field_selector=selector):
-                changed = []
-                for _, kind, obj in batch:
-                    for item in obj.get("items", []) if kind == "LIST" else [obj]:
-                        row = derive_rollout.build_rollout_row(item)
-                        if printed.get((row.namespace, row.name)) != row:
-                            printed[(row.namespace, row.name)] = row
-                            changed.append(row)
-                if changed:
-                    stamp = _timestamp(app) if timestamps else None
-                    app.write(listing.render_rollout_rows(changed, all_namespaces=all_namespaces, timestamp=stamp, header=False))
+
+        def show(changed: list) -> str:  # type: ignore[type-arg]
+            if output != "text":
+                return "".join(live.document_text(row.to_dict(), output) for row in changed)
+            stamp = _timestamp(app) if timestamps else None
+            return listing.render_rollout_rows(changed, all_namespaces=all_namespaces, timestamp=stamp, header=False)
+
+        if output == "text":
+            stamp = _timestamp(app) if timestamps else None
+            app.write(listing.render_rollout_rows(rows, all_namespaces=all_namespaces, timestamp=stamp))
+        else:
+            app.write(show(rows))
+        if watch:
+            live.watch_rows(app, source, listed, namespace, selector, derive_rollout.build_rollout_row, show)
 
 
 @list_.command("experiments", cls=CobraCommand)

@@ -1,60 +1,454 @@
-"""A simple live loop shared by `get ... -w` and `status`: redraw when the cluster changes.
+"""Live views: `get rollout -w`, `watch`, `get experiment -w`, `status` and `list rollouts -w`.
 
-The event-driven redraw machinery (in-place drawing, terminal height, countdowns) is the
-live-view issue's; this loop already uses watches and never polls the API.
+One machine for all of them:
+
+    watch streams (kube.follow, one thread each) ──▶ ObjectCache (kube.cache, in memory)
+        ──▶ build a Frame from memory (derive ─▶ render) ──▶ a sink (a Screen or printed frames)
+
+The main thread blocks on the streams' queue. It wakes for a change, for the clock only when
+something on screen would read differently (derive.clock), for the timeout, or for a signal
+(SIGTERM, SIGWINCH, SIGHUP); with nothing to do it costs no CPU. Bursts are coalesced to at
+most one redraw per MIN_INTERVAL, and a frame is drawn only when its text changed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.kube import follow as kube_follow
+from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources as r
+from kubectl_rollouts_py.kube.cache import ObjectCache
+from kubectl_rollouts_py.kube.follow import Follower, Stream, Wakeup
 
-CLEAR = "\x1b[H\x1b[2J\x1b[0;0H"
+MIN_INTERVAL = 0.2  # at most five redraws a second for bursts of events
+CLOCK_INTERVAL = 1.0  # at most one redraw a second for ages and countdowns
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a live view stopped by itself: exit 0 (`error` None) or 1 with `error`."""
+
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One state of a live view.
+
+    text: what to show. key: what counts as a change when frames are printed rather than
+    drawn (default: the text; views pass their clock-free document so that ticking ages alone
+    print nothing). wake_at: when the text would change with the clock alone. done: stop
+    after showing this frame, with this verdict.
+    """
+
+    text: str
+    key: str | None = None
+    wake_at: dt.datetime | None = None
+    done: Verdict | None = None
+
+
+# --------------------------------------------------------------------------- frames of views
+
+
+def document_text(document: Any, output: str) -> str:
+    """One machine-readable document of a live view: compact one-line JSON (NDJSON) or a
+    YAML document starting with `---`."""
+    if output == "json":
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n"
+    import yaml
+
+    return "---\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=False)
+
+
+def with_countdown(view: Any) -> Any:
+    """The view with a timed pause's time left added to its message (live views only)."""
+    remaining = getattr(view, "pause_remaining", None)
+    if not remaining:
+        return view
+    message = f"{view.message} ({remaining} left)" if view.message else f"{remaining} left"
+    return dataclasses.replace(view, message=message)
+
+
+def view_frame(view: Any, output: str, now: dt.datetime, render: Callable[[Any], str], *, live: bool) -> Frame:
+    """The frame of a rollout or experiment view: `render(view)` for text, else the view's
+    document. Live frames add the pause countdown and know when the clock changes them."""
+    from kubectl_rollouts_py.cli.output import serialise
+
+    if output != "text":
+        return Frame(document_text(view.to_dict(), output) if live else serialise(view.to_dict(), output))
+    if not live:
+        return Frame(render(view))
+    from kubectl_rollouts_py.derive import clock
+
+    key = json.dumps(view.to_dict(), sort_keys=True, ensure_ascii=True)
+    return Frame(render(with_countdown(view)), key=key, wake_at=clock.next_change(view, now))
+
+
+# --------------------------------------------------------------------------- sinks
+
+
+class Printer:
+    """Frames as a stream of text: each changed frame printed in full (pipes, files, `-o json`).
+
+    `separator()` gives the line printed before every frame but the first (None: nothing).
+    """
+
+    ticks = False  # printed frames do not follow the clock
+
+    def __init__(self, write: Callable[[str], None], separator: Callable[[], str] | None = None) -> None:
+        self._write = write
+        self._separator = separator
+        self._last: str | None = None
+
+    def show(self, frame: Frame) -> bool:
+        key = frame.text if frame.key is None else frame.key
+        if key == self._last:
+            return False
+        if self._last is not None and self._separator is not None:
+            self._write(self._separator())
+        self._last = key
+        self._write(frame.text)
+        return True
+
+    def refit(self) -> None:
+        """Nothing to do: printed frames do not depend on the terminal's size."""
+
+
+class ScreenSink:
+    """Frames drawn in place on a terminal (term.screen.Screen), fitted to its height."""
+
+    ticks = True
+
+    def __init__(self, screen: Any) -> None:
+        self.screen = screen
+
+    def show(self, frame: Frame) -> bool:
+        return bool(self.screen.show(frame.text))
+
+    def refit(self) -> None:
+        self.screen.refit()
+
+
+def on_terminal() -> bool:
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def frame_separator(clock: Callable[[], dt.datetime]) -> Callable[[], str]:
+    """Between printed frames: an empty line and `--- <UTC time>`."""
+    return lambda: f"\n--- {clock().strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
 
 
 @contextmanager
-def stop_after(seconds: float | None) -> Iterator[threading.Event]:
-    """An event set after `seconds` (None or 0: never); SIGTERM sets it too."""
-    stop = threading.Event()
-    timer = threading.Timer(seconds, stop.set) if seconds else None
-    if timer:
-        timer.daemon = True
-        timer.start()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set()) if threading.current_thread() is threading.main_thread() else None
+def sink_for(app: Any, output: str) -> Iterator[Printer | ScreenSink]:
+    """A Screen for text on a terminal; otherwise printed frames (NDJSON for -o json)."""
+    if output == "text" and on_terminal():
+        from kubectl_rollouts_py.render.fold import fit_height
+        from kubectl_rollouts_py.term.screen import Screen
+
+        with Screen(sys.stdout, fit=fit_height) as screen:
+            yield ScreenSink(screen)
+    else:
+        yield Printer(app.write, frame_separator(app.now) if output == "text" else None)
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How `run` ended: "done" (a frame said so: see `verdict`), "timeout" or "signal"."""
+
+    reason: str
+    verdict: Verdict | None = None
+
+
+@contextmanager
+def signals_wake(follower: Follower) -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the loop gracefully, SIGWINCH refits the screen. (SIGINT keeps
+    raising KeyboardInterrupt: exit 130.) Only the main thread can take signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    wanted = {signal.SIGTERM: "stop", signal.SIGHUP: "stop", signal.SIGWINCH: "resize"}
+    previous = {}
+    for signum, reason in wanted.items():
+        previous[signum] = signal.signal(signum, lambda *_, reason=reason: follower.wake(reason))
     try:
-        yield stop
+        yield
     finally:
-        stop.set()
-        if timer:
-            timer.cancel()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
-def redraw_on_change(
-    source: Any,
-    namespace: str,
-    resources: Sequence[r.Resource],
-    frame: Callable[[], str],
+def run(
+    follower: Follower,
+    cache: ObjectCache,
+    build: Callable[[ObjectCache, dt.datetime], Frame | None],
+    sink: Printer | ScreenSink,
     *,
-    stop: threading.Event,
-    write: Callable[[str], None],
-) -> None:
-    """Print `frame()` now and whenever it changes; on a terminal redraw at least once a
-    second (ages tick) and clear the screen first, as the reference does."""
-    tty = sys.stdout.isatty()
-    last = None
-    for _ in kube_follow.follow(source, resources, namespace, stop=stop, wait=1.0 if tty else None):
-        text = frame()
-        if text == last:
-            continue
-        last = text
-        write(CLEAR + text if tty else text)
+    timeout: float | None = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Ended:
+    """Feed the follower's changes into the cache and show frames until done, timeout or signal.
 
+    The first frame is built once every stream has listed. After that a change is drawn at
+    once if the last draw is MIN_INTERVAL old, else at the end of that interval together with
+    whatever else arrived. `build` returning None shows nothing (e.g. the object is gone).
+    """
+    deadline = monotonic() + timeout if timeout else None
+    dirty = False
+    last_draw = -math.inf
+    clock_due: float | None = None
+    while True:
+        now = monotonic()
+        due = [t for t in (deadline, last_draw + MIN_INTERVAL if dirty else None, clock_due) if t is not None]
+        batch = follower.get(max(0.0, min(due) - now) if due else None)
+        for item in batch or ():
+            if isinstance(item, Wakeup):
+                if item.reason == "stop":
+                    return Ended("signal")
+                if item.reason == "resize":
+                    sink.refit()
+        if batch and cache.apply(batch):
+            dirty = True
+        now = monotonic()
+        if deadline is not None and now >= deadline:
+            return Ended("timeout")
+        if not cache.synced:
+            continue
+        if (dirty and now >= last_draw + MIN_INTERVAL) or (clock_due is not None and now >= clock_due):
+            wall = clock()
+            frame = build(cache, wall)
+            dirty, last_draw, clock_due = False, now, None
+            if frame is None:
+                continue
+            sink.show(frame)
+            if frame.done is not None:
+                return Ended("done", frame.done)
+            if sink.ticks and frame.wake_at is not None:
+                clock_due = max(now + (frame.wake_at - wall).total_seconds(), now + CLOCK_INTERVAL)
+
+
+# --------------------------------------------------------------------------- rollout and experiment views
+
+
+def _label_selector(selector: Any) -> str | None:
+    """A LabelSelector object as a label selector string; None if it selects everything or
+    cannot be written as one."""
+    if not isinstance(selector, dict):
+        return None
+    terms = []
+    labels = selector.get("matchLabels") or {}
+    if not isinstance(labels, dict):
+        return None
+    for key, value in sorted(labels.items()):
+        if not isinstance(key, str) or not isinstance(value, str):
+            return None
+        terms.append(f"{key}={value}")
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, dict):
+            return None
+        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
+        if not isinstance(key, str) or not all(isinstance(v, str) for v in values):
+            return None
+        if operator in ("In", "NotIn") and values:
+            terms.append(f"{key} {operator.lower()} ({','.join(values)})")
+        elif operator == "Exists":
+            terms.append(key)
+        elif operator == "DoesNotExist":
+            terms.append(f"!{key}")
+        else:
+            return None
+    return ",".join(terms) or None
+
+
+def rollout_pod_selector(rollout: dict[str, Any]) -> str | None:
+    """What selects every ReplicaSet and pod a rollout's view can show: the rollout's own
+    selector, unless an experiment step picks its own selector (then: None, everything)."""
+    spec = rollout.get("spec") if isinstance(rollout.get("spec"), dict) else {}
+    canary = ((spec.get("strategy") or {}) if isinstance(spec.get("strategy"), dict) else {}).get("canary")
+    steps = canary.get("steps") if isinstance(canary, dict) else None
+    for step in steps if isinstance(steps, list) else []:
+        experiment = step.get("experiment") if isinstance(step, dict) else None
+        templates = experiment.get("templates") if isinstance(experiment, dict) else None
+        if any(isinstance(t, dict) and t.get("selector") is not None for t in templates or []):
+            return None
+    return _label_selector(spec.get("selector"))
+
+
+def _check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
+    # As the reference (and `get rollout`): a workloadRef to a missing Deployment is an error.
+    from kubectl_rollouts_py.kube import fetch
+
+    spec = rollout.get("spec")
+    ref = spec.get("workloadRef") if isinstance(spec, dict) else None
+    if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
+        fetch.fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)
+
+
+def rollout_verdict(rollout: dict[str, Any]) -> Verdict | None:
+    """--until-complete: 0 once the rollout is Healthy, 1 once it is Degraded or aborted."""
+    from kubectl_rollouts_py.derive import rollout as derive_rollout
+
+    state, message = derive_rollout.rollout_status(rollout)
+    if state == "Degraded":
+        return Verdict(f"The rollout is in a degraded state with message: {message}")
+    status = rollout.get("status")
+    if isinstance(status, dict) and status.get("abort") is True:
+        return Verdict("The rollout was aborted")
+    if state == "Healthy":
+        return Verdict()
+    return None
+
+
+FrameFunction = Callable[..., Frame]
+
+
+def watch_view(
+    app: Any,
+    source: Any,
+    target: r.Resource,
+    name: str,
+    frame: FrameFunction,
+    output: str,
+    *,
+    timeout: float | None = None,
+    until_complete: bool = False,
+) -> None:
+    """`get rollout|experiment NAME -w` and `watch NAME` until timeout, a signal or, with
+    `until_complete`, the rollout's verdict (raised as an error when it is a failure).
+
+    `frame(app, obj, objects, output, now=..., live=True)` builds each frame from memory.
+    """
+    from kubectl_rollouts_py.kube import fetch
+
+    namespace = source.namespace
+    obj = fetch.fetch_object(source, target, name, namespace)  # fails fast, with the reference's words
+    is_rollout = target is r.ROLLOUTS
+    if is_rollout:
+        _check_workload_ref(source, obj, namespace)
+    pods = rollout_pod_selector(obj) if is_rollout else None
+    streams = [
+        Stream(target, namespace, field_selector=f"metadata.name={name}"),
+        Stream(r.REPLICASETS, namespace, label_selector=pods),
+        Stream(r.PODS, namespace, label_selector=pods),
+        Stream(r.ANALYSISRUNS, namespace),
+    ]
+    if is_rollout:
+        streams.append(Stream(r.EXPERIMENTS, namespace))
+    cache = ObjectCache(s.resource for s in streams)
+
+    def build(cache: ObjectCache, now: dt.datetime) -> Frame | None:
+        current = cache.get(target, name, namespace)
+        if current is None:
+            return None  # deleted: keep showing the last frame, as the reference does
+        objects = fetch.NamespaceObjects(
+            cache.items(r.REPLICASETS), cache.items(r.PODS), cache.items(r.ANALYSISRUNS),
+            cache.items(r.EXPERIMENTS) if is_rollout else [],
+        )
+        shown = frame(app, current, objects, output, now=now, live=True)
+        if until_complete and is_rollout:
+            shown = dataclasses.replace(shown, done=rollout_verdict(current))
+        return shown
+
+    with Follower(source, streams) as follower, signals_wake(follower), sink_for(app, output) as sink:
+        ended = run(follower, cache, build, sink, timeout=timeout, clock=app.now)
+    if ended.verdict is not None and ended.verdict.error is not None:
+        raise errors.RolloutsError(ended.verdict.error)
+    if until_complete and ended.reason != "done":
+        why = "timed out" if ended.reason == "timeout" else "stopped"
+        raise errors.RolloutsError(f'rollout "{name}" did not complete: {why} while waiting')
+
+
+# --------------------------------------------------------------------------- status
+
+
+def watch_status(
+    app: Any,
+    source: Any,
+    rollout: dict[str, Any],
+    line: Callable[[str, str], str],
+    *,
+    timeout: float | None,
+    settled: Sequence[str],
+    printed: str,
+) -> tuple[str, str]:
+    """`status NAME` (watching): print `line(status, message)` whenever it changes, until the
+    status is one of `settled`, the timeout or a signal; return the last (status, message).
+
+    `rollout` is the object the first line (`printed`) was made from; the watch starts at
+    its resourceVersion, so no change after it is missed.
+    """
+    from kubectl_rollouts_py.derive import rollout as derive_rollout
+    from kubectl_rollouts_py.kube.source import ObjectList
+
+    metadata = rollout.get("metadata") or {}
+    name, namespace = str(metadata.get("name") or ""), source.namespace
+    version = str(metadata.get("resourceVersion") or "")
+    stream = Stream(r.ROLLOUTS, namespace, field_selector=f"metadata.name={name}",
+                    listed=ObjectList([rollout], version) if version else None)
+    cache = ObjectCache([r.ROLLOUTS])
+    state = derive_rollout.rollout_status(rollout)
+
+    def build(cache: ObjectCache, now: dt.datetime) -> Frame:
+        nonlocal state
+        current = cache.get(r.ROLLOUTS, name, namespace)
+        if current is None:
+            raise errors.NotFound(f'rollout.argoproj.io "{name}" not found')
+        state = derive_rollout.rollout_status(current)
+        return Frame(line(*state), done=Verdict() if state[0] in settled else None)
+
+    printer = Printer(app.write)
+    printer.show(Frame(printed))
+    with Follower(source, [stream]) as follower, signals_wake(follower):
+        run(follower, cache, build, printer, timeout=timeout, clock=app.now)
+    return state
+
+
+# --------------------------------------------------------------------------- list rollouts -w
+
+
+def watch_rows(
+    app: Any,
+    source: Any,
+    listed: Any,
+    namespace: str | None,
+    field_selector: str | None,
+    row_of: Callable[[dict[str, Any]], Any],
+    show: Callable[[list[Any]], str],
+) -> None:
+    """`list rollouts -w`: after the table made from `listed`, print `show(rows)` for the rows
+    that differ from the last printed ones, until a signal (or Ctrl-C)."""
+    printed = {(row.namespace, row.name): row for row in map(row_of, listed.items)}
+    stream = Stream(r.ROLLOUTS, namespace, field_selector=field_selector, listed=listed)
+    cache = ObjectCache([r.ROLLOUTS])
+    count = 0
+
+    def build(cache: ObjectCache, now: dt.datetime) -> Frame | None:
+        nonlocal count
+        changed = []
+        for item in cache.items(r.ROLLOUTS):
+            row = row_of(item)
+            if printed.get((row.namespace, row.name)) != row:
+                printed[(row.namespace, row.name)] = row
+                changed.append(row)
+        if not changed:
+            return None
+        count += 1
+        return Frame(show(changed), key=str(count))
+
+    with Follower(source, [stream]) as follower, signals_wake(follower):
+        run(follower, cache, build, Printer(app.write), clock=app.now)

@@ -14,7 +14,8 @@ from kubectl_rollouts_py.cli.output import serialise
 SETTLED = ("Healthy", "Degraded")
 
 
-def _timeout(value: str) -> float | None:
+def parse_timeout(value: str) -> float | None:
+    """--timeout: a Go-style duration in seconds; None for 0 (no timeout)."""
     from kubectl_rollouts_py.derive.humantime import parse_go_duration
 
     seconds = parse_go_duration(value)
@@ -41,12 +42,12 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
     is Degraded or the watch timed out, 130 on Ctrl-C.
     """
     from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.kube import fetch, follow
+    from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing
 
     app = App.of(click.get_current_context())
-    seconds = _timeout(timeout)
+    seconds = parse_timeout(timeout)
     with app.source(from_files) as source:
         namespace = source.namespace
         rollout = fetch.fetch_object(source, r.ROLLOUTS, name, namespace)
@@ -54,26 +55,15 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
 
         def show(state: str, message: str) -> str:
             if output != "text":
-                return serialise(_document(name, namespace, state, message), output)
+                document = _document(name, namespace, state, message)
+                return live.document_text(document, output) if watch else serialise(document, output)
             return listing.status_line(state, message, watching=watch) + "\n"
 
-        last = show(state, message)
-        app.write(last)
-        if watch and state not in SETTLED:
-            with live.stop_after(seconds) as stop:
-                selector = f"metadata.name={name}"
-                for batch in follow.follow(source, (r.ROLLOUTS,), namespace, stop=stop, field_selector=selector):
-                    for _, kind, obj in batch:
-                        for item in obj.get("items", []) if kind == "LIST" else [obj]:
-                            if kind == "DELETED":
-                                raise errors.NotFound(f'rollout.argoproj.io "{name}" not found')
-                            state, message = derive_rollout.rollout_status(item)
-                    line = show(state, message)
-                    if line != last:
-                        app.write(line)
-                        last = line
-                    if state in SETTLED:
-                        break
+        first = show(state, message)
+        if not watch or state in SETTLED:
+            app.write(first)
+        else:
+            state, message = live.watch_status(app, source, rollout, show, timeout=seconds, settled=SETTLED, printed=first)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
     if watch and state != "Healthy":

@@ -1,0 +1,216 @@
+"""`watch` / `get rollout -w` in a real terminal (tmux) against the stand-in API server.
+
+Each test starts the installed CLI in a detached tmux session of its own tmux server (its own
+socket, so nothing touches a user's tmux), changes the cluster through the server's test
+helpers and reads the screen with `capture-pane`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kubectl_rollouts_py.sandbox.apiserver import APIServer
+
+from .standin import NS, app_backend_objects, cli_path
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+STABLE_POD = "app-backend-5c6b7d8f9-4x7kq"
+CANARY_POD = "app-backend-6d8f9c7b5-jx2vd"
+
+
+class Terminal:
+    """One tmux session running one command; `screen()` is what a user would see."""
+
+    def __init__(self, tmp_path: Path, command: list[str], env: dict[str, str], *, width: int = 120, height: int = 40) -> None:
+        self.socket = f"rpy-live-{os.getpid()}-{time.monotonic_ns()}"
+        line = " ".join(shlex.quote(a) for a in command)
+        environ = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        script = f"env {environ} {line}; echo EXIT=$?; sleep 600"
+        self._tmux("new-session", "-d", "-s", "live", "-x", str(width), "-y", str(height), script)
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10)
+        return done.stdout
+
+    def screen(self) -> str:
+        """The visible screen, without the empty lines below the text."""
+        return self._tmux("capture-pane", "-p", "-t", "live").rstrip("\n")
+
+    def flag(self, name: str) -> str:
+        return self._tmux("display-message", "-p", "-t", "live", f"#{{{name}}}").strip()
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", "-t", "live", *keys)
+
+    def resize(self, width: int, height: int) -> None:
+        self._tmux("resize-window", "-t", "live", "-x", str(width), "-y", str(height))
+
+    def cli_pid(self) -> int:
+        shell = int(self.flag("pane_pid"))
+        children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+        return int(children[0])
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> float:
+        """Seconds until the screen satisfies `predicate`; fails with the screen after `timeout`."""
+        start = time.monotonic()
+        while True:
+            text = self.screen()
+            if predicate(text):
+                return time.monotonic() - start
+            if time.monotonic() - start > timeout:
+                pytest.fail(f"not on screen after {timeout} s:\n{text}")
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[APIServer]:
+    with APIServer(event_window=4) as srv:
+        srv.seed(app_backend_objects())
+        srv.kubeconfig = tmp_path / "kubeconfig"  # type: ignore[attr-defined]
+        srv.write_kubeconfig(srv.kubeconfig, namespace=NS)  # type: ignore[attr-defined]
+        yield srv
+
+
+@pytest.fixture()
+def terminal(tmp_path: Path, server: APIServer) -> Iterator[Callable[..., Terminal]]:
+    opened: list[Terminal] = []
+
+    def open_terminal(*args: str, height: int = 40) -> Terminal:
+        env = {"KUBECONFIG": str(server.kubeconfig), "HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # type: ignore[attr-defined]
+        term = Terminal(tmp_path, [cli_path(), *args], env, height=height)
+        opened.append(term)
+        return term
+
+    yield open_terminal
+    for term in opened:
+        term.close()
+
+
+def _patch_status(server: APIServer, plural: str, name: str, **status: object) -> None:
+    obj = server.get_object(plural, NS, name)
+    assert obj is not None
+    obj["status"] = {**obj.get("status", {}), **status}
+    server.apply_change(obj)
+
+
+def test_changes_are_on_screen_within_a_second_drawn_in_place(terminal, server: APIServer) -> None:
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: STABLE_POD in s)
+    first = term.screen()
+    lines = first.splitlines()
+    assert lines[0] == "Name:            app-backend"
+    assert lines[3].startswith("Message:         CanaryPauseStep (") and lines[3].endswith(" left)")
+    assert term.flag("alternate_on") == "1"  # drawn on the alternate screen, cursor hidden
+    assert term.flag("cursor_flag") == "0"
+
+    server.delete_object("pods", NS, STABLE_POD)
+    assert term.wait_for(lambda s: STABLE_POD not in s) < 1.0
+
+    _patch_status(server, "replicasets", "app-backend-6d8f9c7b5", availableReplicas=0)
+    assert term.wait_for(lambda s: "ReplicaSet   ◌ Progressing" in s) < 1.0
+
+    rollout = server.get_object("rollouts", NS, "app-backend")
+    assert rollout is not None
+    rollout["status"].update(phase="Degraded", message="RolloutAborted: Rollout aborted update to revision 2", abort=True)
+    server.apply_change(rollout)
+    took = term.wait_for(lambda s: "Status:          ✖ Degraded" in s)
+    assert took < 1.0
+    screen = term.screen()
+    assert "Message:         RolloutAborted: Rollout aborted update to revision 2" in screen
+    assert screen.splitlines()[0] == "Name:            app-backend"  # in place: the header did not scroll away
+
+
+def test_tall_tree_folds_old_revisions_and_keeps_the_header(terminal, server: APIServer) -> None:
+    term = terminal("get", "rollout", "app-backend", "-w", height=28)
+    term.wait_for(lambda s: "revision:2" in s)
+    screen = term.screen().splitlines()
+    assert screen[0] == "Name:            app-backend"
+    assert screen[-1] == "… 1 more revision (6 lines)"
+    assert not any("revision:1" in line for line in screen)
+    term.resize(120, 40)  # SIGWINCH: the whole tree fits now
+    term.wait_for(lambda s: "revision:1" in s and "… " not in s)
+    assert term.screen().splitlines()[0] == "Name:            app-backend"
+
+
+def test_survives_the_server_ending_streams_and_restarting(terminal, server: APIServer) -> None:
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: CANARY_POD in s)
+    port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
+    server.stop()  # ends every open watch stream, then refuses connections
+    server.delete_object("pods", NS, CANARY_POD)  # a change made while the watch is down
+    time.sleep(0.3)
+    server.start(port=port)
+    term.wait_for(lambda s: CANARY_POD not in s, timeout=5.0)
+    server.delete_object("pods", NS, STABLE_POD)  # and it keeps watching afterwards
+    assert term.wait_for(lambda s: STABLE_POD not in s) < 1.0
+
+
+def test_relists_after_410_without_losing_a_change(terminal, server: APIServer) -> None:
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: CANARY_POD in s)
+    port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
+    server.stop()
+    # More changes than the server's event window (4) while disconnected: resuming from the
+    # last seen resourceVersion gets 410 Expired, so the watch must list again.
+    server.delete_object("pods", NS, CANARY_POD)
+    for i in range(6):
+        _patch_status(server, "analysisruns", "app-backend-6d8f9c7b5-2", message=f"tick {i}")
+    server.start(port=port)
+    term.wait_for(lambda s: CANARY_POD not in s, timeout=5.0)
+    expired = [q for q in server.requests if q.path.endswith("/pods") and q.query.get("watch") != "true"]
+    assert len(expired) >= 2, "pods were listed only once: no relist after 410"
+
+
+def test_injected_watch_failures_are_retried(terminal, server: APIServer) -> None:
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: CANARY_POD in s)
+    port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
+    server.stop()
+    pods = f"/api/v1/namespaces/{NS}/pods"
+    server.fail_next("GET", pods, 410)  # the re-watch is told it is too old...
+    server.fail_next("GET", pods, 500)  # ...and the relist fails once: back off, retry
+    server.delete_object("pods", NS, CANARY_POD)
+    server.start(port=port)
+    term.wait_for(lambda s: CANARY_POD not in s, timeout=6.0)
+
+
+def test_ctrl_c_restores_the_terminal_and_exits_130(terminal) -> None:
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: STABLE_POD in s)
+    term.keys("C-c")
+    term.wait_for(lambda s: "EXIT=130" in s)
+    assert term.flag("alternate_on") == "0"
+    assert term.flag("cursor_flag") == "1"
+    screen = term.screen()
+    assert "Traceback" not in screen and "Error: interrupted" in screen
+    assert "Name:            app-backend" in screen  # the last frame stays on the main screen
+
+
+def test_sigterm_restores_the_terminal_and_exits_0(terminal) -> None:
+    term = terminal("get", "rollout", "app-backend", "--watch")
+    term.wait_for(lambda s: STABLE_POD in s)
+    os.kill(term.cli_pid(), signal.SIGTERM)
+    term.wait_for(lambda s: "EXIT=0" in s)
+    assert term.flag("alternate_on") == "0"
+    assert term.flag("cursor_flag") == "1"
+
+
+def test_until_complete_exits_0_when_healthy(terminal, server: APIServer) -> None:
+    term = terminal("watch", "app-backend", "--until-complete")
+    term.wait_for(lambda s: STABLE_POD in s)
+    _patch_status(server, "rollouts", "app-backend", phase="Healthy", message="")
+    term.wait_for(lambda s: "EXIT=0" in s)
+    assert "Status:          ✔ Healthy" in term.screen()

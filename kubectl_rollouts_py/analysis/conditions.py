@@ -243,7 +243,7 @@ class Condition:
             now=(lambda: now) if now is not None else (lambda: dt.datetime.now(dt.timezone.utc)),  # type: ignore[return-value]
         )
         try:
-            return evaluator.eval(self.tree)
+            return evaluator.visit(self.tree)
         except ConditionError:
             raise
         except RecursionError:

@@ -131,14 +131,14 @@ class Evaluator:
             SliceNode: self.slice,
             Call: self.call,
             Builtin: self.builtin,
-            Closure: lambda n: self.eval(n.node),
+            Closure: lambda n: self.visit(n.node),
             Conditional: self.conditional,
             Array: self.array,
             MapNode: self.map,
             Let: self.let,
         }
 
-    def eval(self, node: Node) -> Any:
+    def visit(self, node: Node) -> Any:
         self.budget.charge()
         return self.dispatch[type(node)](node)
 
@@ -164,9 +164,9 @@ class Evaluator:
         return scope[2]
 
     def let(self, node: Let) -> Any:
-        self.lets.append((node.name, self.eval(node.value)))
+        self.lets.append((node.name, self.visit(node.value)))
         try:
-            return self.eval(node.body)
+            return self.visit(node.body)
         finally:
             self.lets.pop()
 
@@ -177,7 +177,7 @@ class Evaluator:
         return value
 
     def unary(self, node: Unary) -> Any:
-        value = self.eval(node.node)
+        value = self.visit(node.node)
         if node.op in ("!", "not"):
             return not self.want_bool(value)
         if node.op == "-":
@@ -189,18 +189,18 @@ class Evaluator:
     def binary(self, node: Binary) -> Any:
         op = node.op
         if op in ("&&", "and"):
-            if not self.want_bool(self.eval(node.left)):
+            if not self.want_bool(self.visit(node.left)):
                 return False
-            return self.want_bool(self.eval(node.right))
+            return self.want_bool(self.visit(node.right))
         if op in ("||", "or"):
-            if self.want_bool(self.eval(node.left)):
+            if self.want_bool(self.visit(node.left)):
                 return True
-            return self.want_bool(self.eval(node.right))
+            return self.want_bool(self.visit(node.right))
         if op == "??":
-            left = self.eval(node.left)
-            return left if left is not None else self.eval(node.right)
-        left = self.eval(node.left)
-        right = self.eval(node.right)
+            left = self.visit(node.left)
+            return left if left is not None else self.visit(node.right)
+        left = self.visit(node.left)
+        right = self.visit(node.right)
         if op in ("==", "!="):
             return self.equal(node, left, right) == (op == "==")
         if op in _COMPARISONS:
@@ -269,20 +269,20 @@ class Evaluator:
         return expr_regex.search(program, text, self.budget)
 
     def conditional(self, node: Conditional) -> Any:
-        if self.want_bool(self.eval(node.cond)):
-            return self.eval(node.yes)
-        return self.eval(node.no)
+        if self.want_bool(self.visit(node.cond)):
+            return self.visit(node.yes)
+        return self.visit(node.no)
 
     # -- access
     def chain(self, node: Chain) -> Any:
         try:
-            return self.eval(node.node)
+            return self.visit(node.node)
         except _NilChain:
             return None
 
     def member(self, node: Member) -> Any:
-        base = self.eval(node.node)
-        prop = self.eval(node.prop)
+        base = self.visit(node.node)
+        prop = self.visit(node.prop)
         return self.fetch(base, prop, node.optional)
 
     def fetch(self, base: Any, prop: Any, optional: bool = False) -> Any:
@@ -310,12 +310,12 @@ class Evaluator:
         raise runtime_error(f"cannot fetch {format_v(prop)} from {go_type(base)}")
 
     def slice(self, node: SliceNode) -> Any:
-        base = self.eval(node.node)
+        base = self.visit(node.node)
         if not isinstance(base, (list, str)):
             raise runtime_error(f"cannot slice {go_type(base)}")
         length = len(base)
-        start = 0 if node.start is None else _to_index(self.eval(node.start))
-        stop = length if node.stop is None else _to_index(self.eval(node.stop))
+        start = 0 if node.start is None else _to_index(self.visit(node.start))
+        stop = length if node.stop is None else _to_index(self.visit(node.stop))
         if start < 0:
             start = max(0, length + start)
         if stop < 0:
@@ -332,17 +332,17 @@ class Evaluator:
     def call(self, node: Call) -> Any:
         callee = node.callee
         if isinstance(callee, Member):
-            base = self.eval(callee.node)
+            base = self.visit(callee.node)
             if base is None and callee.optional:
                 raise _NilChain
             assert isinstance(callee.prop, Str)
-            args = [self.eval(arg) for arg in node.args]
+            args = [self.visit(arg) for arg in node.args]
             return self.method(base, callee.prop.value, args)
         assert isinstance(callee, Ident)
         fn = self.ident(callee)
         if not callable(fn):
             raise runtime_error(f"{go_type(fn)} is not callable")
-        args = [self.eval(arg) for arg in node.args]
+        args = [self.visit(arg) for arg in node.args]
         signature = self.signatures.get(callee.name)
         if signature is not None:
             for i, param in enumerate(signature.params):
@@ -363,21 +363,21 @@ class Evaluator:
     # -- literals
     def array(self, node: Array) -> list[Any]:
         self.budget.check_collection(len(node.items))
-        return [self.eval(item) for item in node.items]
+        return [self.visit(item) for item in node.items]
 
     def map(self, node: MapNode) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.pairs:
-            key = self.eval(key_node)
+            key = self.visit(key_node)
             try:
-                out[key] = self.eval(value_node)
+                out[key] = self.visit(value_node)
             except TypeError:
                 raise runtime_error(f"invalid map key type {go_type(key)}") from None
         return out
 
     # -- builtins
     def iterate(self, name: str, node: Node) -> list[Any]:
-        items = self.eval(node)
+        items = self.visit(node)
         if not isinstance(items, list):
             raise runtime_error(f"builtin {name} takes only array (got {go_type(items)})")
         return items
@@ -392,7 +392,7 @@ class Evaluator:
         try:
             for index, item in enumerate(items):
                 scope[0], scope[1] = item, index
-                if visit(item, self.eval(closure)):
+                if visit(item, self.visit(closure)):
                     return True
             return False
         finally:
@@ -409,7 +409,7 @@ class Evaluator:
         special = _PREDICATE_BUILTINS.get(name)
         if special is not None:
             return special(self, args)
-        values = [self.eval(arg) for arg in args]
+        values = [self.visit(arg) for arg in args]
         fn = _PLAIN_BUILTINS.get(name)
         if fn is None:
             raise runtime_error(f"unknown name {name}")
@@ -512,7 +512,7 @@ def _group_by(ev: Evaluator, args: tuple[Node, ...]) -> Any:
 
 def _sort_by(ev: Evaluator, args: tuple[Node, ...]) -> Any:
     items = ev.iterate("sortBy", args[0])
-    order = ev.eval(args[2]) if len(args) > 2 else "asc"
+    order = ev.visit(args[2]) if len(args) > 2 else "asc"
     keyed = [(key, item) for item, key in ev.values(args[1], items)]
     return [item for _, item in _go_sort(keyed, order, key=lambda pair: pair[0], budget=ev.budget)]
 
@@ -520,7 +520,7 @@ def _sort_by(ev: Evaluator, args: tuple[Node, ...]) -> Any:
 def _reduce(ev: Evaluator, args: tuple[Node, ...]) -> Any:
     items = ev.iterate("reduce", args[0])
     if len(args) > 2:
-        acc = ev.eval(args[2])
+        acc = ev.visit(args[2])
         rest = items
         offset = 0
     else:
@@ -532,7 +532,7 @@ def _reduce(ev: Evaluator, args: tuple[Node, ...]) -> Any:
     try:
         for i, item in enumerate(rest):
             scope[0], scope[1] = item, i + offset
-            scope[2] = ev.eval(args[1])
+            scope[2] = ev.visit(args[1])
     finally:
         ev.scopes.pop()
     return scope[2]

@@ -180,6 +180,14 @@ def _prepare(value: Any, limits: Limits) -> tuple[Any, expr_types.T]:
 # ------------------------------------------------------------------ compiled conditions
 
 
+def _clock(now: dt.datetime | None) -> Callable[[], dt.datetime]:
+    """What `now()` returns: the given instant, else the wall clock (read only if called)."""
+    if now is not None:
+        fixed = now
+        return lambda: fixed
+    return lambda: dt.datetime.now(dt.timezone.utc)
+
+
 @dataclass(frozen=True)
 class Condition:
     """A parsed condition; evaluate it once per measurement.
@@ -213,7 +221,7 @@ class Condition:
                 self._checked[key] = cached
         if isinstance(cached, ConditionError):
             raise ConditionError(cached.message, kind=cached.kind, limit=cached.limit)
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def evaluate(self, env: Mapping[str, Any], *, now: dt.datetime | None = None) -> Any:
         """Type-check against `env` and evaluate.
@@ -240,7 +248,7 @@ class Condition:
             functions=factory(result),
             signatures=signatures,
             budget=Budget(self.limits),
-            now=(lambda: now) if now is not None else (lambda: dt.datetime.now(dt.timezone.utc)),  # type: ignore[return-value]
+            now=_clock(now),
         )
         try:
             return evaluator.visit(self.tree)

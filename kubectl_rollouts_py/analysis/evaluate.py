@@ -285,24 +285,25 @@ def new_metric_result(name: str, *, dry_run: bool = False, metadata: Mapping[str
 
 def record_measurement(result: MetricResult, measurement: Measurement) -> MetricResult:
     """Append a measurement and update the counters (spec §3.3; in-flight ones count nothing)."""
-    counters: dict[str, int] = {}
+    result = replace(result, measurements=result.measurements + (measurement,))
     phase = measurement.phase
     if phase is Phase.SUCCESSFUL:
-        counters = dict(
+        return replace(
+            result,
             count=result.count + 1,
             successful=result.successful + 1,
             consecutive_error=0,
             consecutive_success=result.consecutive_success + 1,
         )
-    elif phase is Phase.FAILED:
-        counters = dict(count=result.count + 1, failed=result.failed + 1, consecutive_error=0, consecutive_success=0)
-    elif phase is Phase.INCONCLUSIVE:
-        counters = dict(
-            count=result.count + 1, inconclusive=result.inconclusive + 1, consecutive_error=0, consecutive_success=0
+    if phase is Phase.FAILED:
+        return replace(result, count=result.count + 1, failed=result.failed + 1, consecutive_error=0, consecutive_success=0)
+    if phase is Phase.INCONCLUSIVE:
+        return replace(
+            result, count=result.count + 1, inconclusive=result.inconclusive + 1, consecutive_error=0, consecutive_success=0
         )
-    elif phase is Phase.ERROR:
-        counters = dict(error=result.error + 1, consecutive_error=result.consecutive_error + 1, consecutive_success=0)
-    return replace(result, measurements=result.measurements + (measurement,), **counters)
+    if phase is Phase.ERROR:
+        return replace(result, error=result.error + 1, consecutive_error=result.consecutive_error + 1, consecutive_success=0)
+    return result  # in flight: nothing counted yet
 
 
 def trim_measurements(result: MetricResult, limit: int = MEASUREMENT_HISTORY_LIMIT) -> MetricResult:
@@ -545,6 +546,18 @@ def next_reconcile(spec: RunSpec, status: RunStatus) -> dt.datetime | None:
 # ------------------------------------------------------------------ one reconcile
 
 
+def provider_metadata(metric: MetricSpec) -> dict[str, str]:
+    """What the provider records on a new MetricResult: Prometheus keeps the resolved query.
+
+    `metric` is the one resolved with dummy secrets, so a secret never lands in the status.
+    """
+    prometheus = metric.provider.get("prometheus") if isinstance(metric.provider, Mapping) else None
+    if isinstance(prometheus, Mapping) and prometheus.get("query"):
+        return {"ResolvedPrometheusQuery": str(prometheus["query"])}
+    return {}
+
+
+
 def reconcile(
     spec: RunSpec, status: RunStatus, measurements: Mapping[str, Measurement], *, now: dt.datetime
 ) -> RunStatus:
@@ -566,7 +579,7 @@ def reconcile(
             continue
         index = next((i for i, r in enumerate(results) if r.name == metric.name), None)
         current = results[index] if index is not None else new_metric_result(
-            metric.name, dry_run=metric.name in spec.dry_run
+            metric.name, dry_run=metric.name in spec.dry_run, metadata=provider_metadata(metric)
         )
         if current.phase.completed or (terminating and (current.last is None or current.last.finished_at is not None)):
             continue

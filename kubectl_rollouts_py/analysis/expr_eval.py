@@ -401,7 +401,12 @@ class Evaluator:
     def values(self, closure: Node, items: list[Any]) -> list[tuple[Any, Any]]:
         """(element, closure value) for every element."""
         out: list[tuple[Any, Any]] = []
-        self.each(closure, items, lambda item, value: out.append((item, value)) or False)
+
+        def collect(item: Any, value: Any) -> bool:
+            out.append((item, value))
+            return False
+
+        self.each(closure, items, collect)
         return out
 
     def builtin(self, node: Builtin) -> Any:
@@ -615,7 +620,7 @@ def _go_round(x: float) -> float:
     """math.Round: half away from zero (Python's round() is half to even)."""
     if not math.isfinite(x):
         return x
-    t = math.trunc(x)
+    t = float(math.trunc(x))
     if abs(x - t) >= 0.5:
         t += math.copysign(1.0, x)
     return math.copysign(float(t), x) if t == 0 else float(t)
@@ -1112,15 +1117,15 @@ def _time_method(t: dt.datetime, name: str, args: list[Any]) -> Any:
     if name == "Format":
         return expr_time.format_layout(t, args[0])
     other = args[0] if args else None
-    if name in ("Before", "After", "Equal", "Sub") and not isinstance(other, dt.datetime):
-        raise _conversion(other, "time.Time")
-    if name == "Before":
-        return t < other
-    if name == "After":
-        return t > other
-    if name == "Equal":
-        return t == other
-    if name == "Sub":
+    if name in ("Before", "After", "Equal", "Sub"):
+        if not isinstance(other, dt.datetime):
+            raise _conversion(other, "time.Time")
+        if name == "Before":
+            return t < other
+        if name == "After":
+            return t > other
+        if name == "Equal":
+            return t == other
         return sub_times(t, other)
     if not isinstance(other, GoDuration):
         raise _conversion(other, "time.Duration")

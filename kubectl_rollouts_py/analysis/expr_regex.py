@@ -24,6 +24,7 @@ import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from kubectl_rollouts_py.analysis.expr_base import Budget
 
@@ -129,7 +130,7 @@ def _class_matcher(cls: _Class, fold: bool) -> Matcher:
 
 # Nodes are tuples: ("lit", ch, fold) ("class", matcher) ("any", dotall) ("assert", kind)
 # ("cat", [nodes]) ("alt", [nodes]) ("rep", node, min, max|-1) ("empty",)
-Node = tuple
+Node = tuple[Any, ...]
 
 
 @dataclass
@@ -499,18 +500,14 @@ class _Compiler:
         tag = node[0]
         if tag == "lit":
             ch, fold = node[1], node[2]
-            if fold and len(_fold(ch)) > 1:
-                orbit = _fold(ch)
-                pc = self.emit(_CHAR, matcher=lambda c, o=orbit: c in o)
-            else:
-                pc = self.emit(_CHAR, matcher=lambda c, x=ch: c == x)
+            pc = self.emit(_CHAR, matcher=_literal_matcher(ch, fold))
             return pc, [(pc, 1)]
         if tag == "class":
             pc = self.emit(_CHAR, matcher=node[1])
             return pc, [(pc, 1)]
         if tag == "any":
             dotall = node[1]
-            pc = self.emit(_CHAR, matcher=(lambda c: True) if dotall else (lambda c: c != "\n"))
+            pc = self.emit(_CHAR, matcher=_any_char if dotall else _not_newline)
             return pc, [(pc, 1)]
         if tag == "assert":
             pc = self.emit(_ASSERT, kind=node[1])
@@ -575,9 +572,24 @@ class _Compiler:
                 self.a2[pc] = target
 
 
+def _literal_matcher(literal: str, fold: bool) -> Matcher:
+    orbit = _fold(literal) if fold else frozenset((literal,))
+    if len(orbit) == 1:
+        return lambda ch: ch == literal
+    return lambda ch: ch in orbit
+
+
+def _any_char(ch: str) -> bool:
+    return True
+
+
+def _not_newline(ch: str) -> bool:
+    return ch != "\n"
+
+
 def _starts_anchored(node: Node) -> bool:
     if node[0] == "assert":
-        return node[1] == "bot"
+        return bool(node[1] == "bot")
     if node[0] == "cat":
         return _starts_anchored(node[1][0])
     return False

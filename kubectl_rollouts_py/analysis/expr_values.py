@@ -145,12 +145,14 @@ def _deep_equal(a: Any, b: Any) -> bool:
     if isinstance(a, list):
         return len(a) == len(b) and all(_deep_equal(x, y) for x, y in zip(a, b))
     if isinstance(a, float):
-        return a == b  # NaN != NaN, as in Go
+        return bool(a == b)  # NaN != NaN, as in Go
     return bool(a == b)
 
 
 def compare(op: str, a: Any, b: Any) -> bool:
     """`< > <= >=` on numbers, strings, times or durations; anything else is an error."""
+    x: Any
+    y: Any
     if is_number(a) and is_number(b):
         if isinstance(a, float) or isinstance(b, float):
             x, y = float(a), float(b)

@@ -135,6 +135,7 @@ def test_simulated_run_with_count_and_interval() -> None:
     result = status.metric_results[0]
     assert (result.count, result.successful, result.failed, result.error) == (4, 3, 1, 1)
     assert status.completed_at is not None and status.started_at == T0
+    assert result.metadata == {"ResolvedPrometheusQuery": "q"}
 
 
 def test_simulated_run_with_initial_delay_and_a_failing_sibling() -> None:

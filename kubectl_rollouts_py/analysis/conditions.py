@@ -40,10 +40,11 @@ Limits (`expr_base.Limits`; expr has none, real conditions stay far below them):
 No Python `eval`/`exec`/`compile()` or `ast.literal_eval` ever sees expression text.
 Calling `now()` inside a condition reads the clock only if no `now` was passed in.
 
-Known gaps against expr: string indexing/slicing work on code points for slicing (bytes for
-indexing, like Go); `date()` understands a subset of Go layouts; `\\p{Script}` classes are
-refused in regexes; Go methods exist only on time.Time and time.Duration values, and
-Month()/Weekday() return plain ints (Go's time.Month compares unequal to an int literal).
+Known gaps against expr: slicing a string cuts code points (Go cuts bytes; indexing does
+use bytes, as Go does); `date()` understands a subset of Go layouts; `\\p{Script}` classes
+are refused in regexes; Go methods exist only on time.Time and time.Duration values, and
+Month()/Weekday() return plain ints (Go's time.Month compares unequal to an int literal);
+time values carry microseconds, not nanoseconds.
 """
 
 from __future__ import annotations

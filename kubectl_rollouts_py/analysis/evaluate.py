@@ -529,7 +529,8 @@ def next_reconcile(spec: RunSpec, status: RunStatus) -> dt.datetime | None:
     """The earliest time a metric becomes due (Argo requeues then); None if nothing is pending.
 
     For interval waits the metric is due strictly after this instant, so a simulated
-    controller should step a little past it.
+    controller should step a little past it. Before the first reconcile an initialDelay
+    cannot be placed (it counts from startedAt), so reconcile once to start the run.
     """
     if status.completed:
         return None

@@ -288,3 +288,108 @@ class ExperimentRow:
             "remaining": None if self.remaining == "-" else self.remaining,
             "creationTimestamp": rfc3339(self.created),
         }
+
+
+@dataclass(frozen=True)
+class MeasurementView:
+    phase: str
+    value: str
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    message: str
+    age: str  # since it started
+
+    def to_dict(self) -> dict:
+        return {
+            "phase": self.phase,
+            "value": self.value,
+            "startedAt": rfc3339(self.started),
+            "finishedAt": rfc3339(self.finished),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One metric of an AnalysisRun: its spec's conditions and limits, and its results."""
+
+    name: str
+    phase: str
+    message: str
+    success_condition: str
+    failure_condition: str
+    query: str  # the resolved Prometheus query when the run recorded it, else the spec's
+    interval: str
+    count: int  # measurements counted (successful + failed + inconclusive)
+    successful: int
+    failed: int
+    failure_limit: int  # -1: failures never fail the metric
+    inconclusive: int
+    inconclusive_limit: int
+    error: int
+    consecutive_error: int
+    consecutive_error_limit: int
+    dry_run: bool
+    measurements: tuple[MeasurementView, ...]  # newest first
+    values: tuple[float, ...]  # numeric measurement values, oldest first (for a sparkline)
+
+    @property
+    def latest_value(self) -> str:
+        return self.measurements[0].value if self.measurements else ""
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "phase": self.phase,
+            "message": self.message,
+            "successCondition": self.success_condition,
+            "failureCondition": self.failure_condition,
+            "query": self.query,
+            "interval": self.interval,
+            "dryRun": self.dry_run,
+            "counts": {
+                "count": self.count,
+                "successful": self.successful,
+                "failed": self.failed,
+                "inconclusive": self.inconclusive,
+                "error": self.error,
+                "consecutiveError": self.consecutive_error,
+            },
+            "limits": {
+                "failureLimit": self.failure_limit,
+                "inconclusiveLimit": self.inconclusive_limit,
+                "consecutiveErrorLimit": self.consecutive_error_limit,
+            },
+            "measurements": [m.to_dict() for m in self.measurements],
+        }
+
+
+@dataclass(frozen=True)
+class AnalysisRunDetailView:
+    """What `get analysisrun` shows, and the rollout view's analysis table is made of."""
+
+    name: str
+    namespace: str
+    revision: int
+    phase: str
+    message: str
+    args: tuple[tuple[str, str], ...]  # (name, shown value); secrets are never shown
+    metrics: tuple[MetricView, ...]
+    started: dt.datetime | None
+    created: dt.datetime
+    age: str
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": "AnalysisRunView",
+            "apiVersion": SCHEMA_VERSION,
+            "name": self.name,
+            "namespace": self.namespace,
+            "revision": self.revision,
+            "phase": self.phase,
+            "message": self.message,
+            "args": [{"name": n, "value": v} for n, v in self.args],
+            "metrics": [m.to_dict() for m in self.metrics],
+            "startedAt": rfc3339(self.started),
+            "creationTimestamp": rfc3339(self.created),
+        }

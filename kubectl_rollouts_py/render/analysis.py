@@ -1,0 +1,107 @@
+"""Analysis tables: the rollout's metric summary and `get analysisrun`'s full view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView
+from kubectl_rollouts_py.render import style as st
+from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.tabwriter import align
+
+_BARS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 20
+
+
+def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
+    """The last `width` values as bars scaled between their minimum and maximum."""
+    values = list(values)[-width:]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return _BARS[len(_BARS) // 2] * len(values)
+    return "".join(_BARS[round((v - low) / (high - low) * (len(_BARS) - 1))] for v in values)
+
+
+def _phase(phase: str, style: st.Style) -> str:
+    return f"{style.icon(st.ANALYSIS_ICONS.get(phase, ' '))} {clean(phase)}"
+
+
+def _limit(count: int, limit: int) -> str:
+    # A failure limit of -1 turns the check off: show the count alone.
+    return f"{count}/{limit}" if limit >= 0 else str(count)
+
+
+def _errors(metric: MetricView) -> str:
+    return f"{metric.error} ({metric.consecutive_error}/{metric.consecutive_error_limit} in a row)" if metric.error else "0"
+
+
+def _metric_cells(metric: MetricView, style: st.Style) -> list[str]:
+    return [
+        clean(metric.name) + (" (dry run)" if metric.dry_run else ""),
+        _phase(metric.phase, style),
+        clean(metric.latest_value) or "-",
+        str(metric.successful),
+        _limit(metric.failed, metric.failure_limit),
+        _limit(metric.inconclusive, metric.inconclusive_limit),
+        _errors(metric),
+        sparkline(metric.values),
+    ]
+
+
+_METRIC_HEADER = ["METRIC", "STATUS", "VALUE", "SUCCESSFUL", "FAILED/LIMIT", "INCONCLUSIVE/LIMIT", "ERRORS", "TREND"]
+
+
+def render_run_summary(runs: Sequence[AnalysisRunDetailView], style: st.Style = st.PLAIN) -> str:
+    """One line per metric of each run, under the rollout tree; "" when there are no runs."""
+    rows = [["ANALYSISRUN", *_METRIC_HEADER]]
+    for run in runs:
+        for metric in run.metrics:
+            rows.append([style.phase_name(run.phase, clean(run.name)), *_metric_cells(metric, style)])
+    if len(rows) == 1:
+        return ""
+    return "\n".join(line.rstrip() for line in align(rows)) + "\n"
+
+
+def _header(label: str, value: str) -> str:
+    return f"{label:<17}{value}"
+
+
+def render_run_detail(view: AnalysisRunDetailView, style: st.Style = st.PLAIN) -> str:
+    """`get analysisrun NAME`: status, args, the metric table, then every metric's
+    conditions, query and retained measurements, newest first."""
+    lines = [
+        _header("Name:", clean(view.name)),
+        _header("Namespace:", clean(view.namespace)),
+        _header("Status:", _phase(view.phase, style)),
+    ]
+    if view.message:
+        lines.append(_header("Message:", clean(view.message)))
+    for i, (name, value) in enumerate(view.args):
+        lines.append(_header("Args:" if i == 0 else "", f"{clean(name)}={clean(value)}"))
+    lines.append("")
+    rows = [_METRIC_HEADER] + [_metric_cells(m, style) for m in view.metrics]
+    lines += [line.rstrip() for line in align(rows)]
+    for metric in view.metrics:
+        lines += ["", f"{clean(metric.name)}:"]
+        for label, value in (("success", metric.success_condition), ("failure", metric.failure_condition),
+                             ("query", metric.query), ("interval", metric.interval), ("message", metric.message)):
+            if value:
+                lines.append(f"  {label}: {clean(value)}")
+        lines += ["  " + line for line in _measurement_table(metric, style).splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def _measurement_table(metric: MetricView, style: st.Style) -> str:
+    if not metric.measurements:
+        return "no measurements yet"
+    # tabulate measures wide characters in messages correctly; it is imported only here,
+    # off the path of `get rollout`.
+    from tabulate import tabulate
+
+    rows = [
+        [_phase(m.phase, style), clean(m.value) or "-", m.age or "-", clean(m.message)]
+        for m in metric.measurements
+    ]
+    return tabulate(rows, headers=["MEASUREMENT", "VALUE", "AGE", "MESSAGE"], tablefmt="plain", disable_numparse=True)

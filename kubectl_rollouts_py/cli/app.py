@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kubectl_rollouts_py import __version__
+from kubectl_rollouts_py.cli import analysisrun as _analysisrun  # noqa: F401  (adds `get analysisrun`)
 from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.listing import list_

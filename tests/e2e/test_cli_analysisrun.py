@@ -1,0 +1,51 @@
+"""`get analysisrun` through the installed CLI, live and from saved objects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kubectl_rollouts_py.sandbox.apiserver import APIServer
+
+from .standin import NS, app_backend_objects, assert_one_error_line, run_cli
+
+RUN = "app-backend-6d8f9c7b5-2"
+
+
+@pytest.fixture()
+def server(tmp_path: Path):
+    with APIServer() as srv:
+        srv.seed(app_backend_objects())
+        srv.kubeconfig = tmp_path / "kubeconfig"  # type: ignore[attr-defined]
+        srv.write_kubeconfig(srv.kubeconfig, namespace=NS)  # type: ignore[attr-defined]
+        yield srv
+
+
+def test_get_analysisrun_lists_metrics_and_measurements(server) -> None:
+    result = run_cli("get", "analysisrun", RUN, kubeconfig=server.kubeconfig)
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[:3] == [f"Name:            {RUN}", f"Namespace:       {NS}", "Status:          ◌ Running"]
+    assert lines[4].split()[:5] == ["METRIC", "STATUS", "VALUE", "SUCCESSFUL", "FAILED/LIMIT"]
+    assert lines[5].split()[:7] == ["success-rate", "◌", "Running", "[0.99]", "2", "0/3", "0/0"]
+    assert "  success: isNaN(result[0]) || result[0] >= 0.95" in lines
+    assert any(line.split()[:3] == ["✔", "Successful", "[0.99]"] for line in lines)
+
+
+def test_get_ar_alias_json_and_from_file_agree(server, tmp_path: Path) -> None:
+    live = run_cli("get", "ar", RUN, "-o", "json", kubeconfig=server.kubeconfig)
+    saved = tmp_path / "objects.yaml"
+    saved.write_text(yaml.safe_dump_all(app_backend_objects()))
+    offline = run_cli("get", "analysisruns", RUN, "-o", "json", "-n", NS, "--from-file", str(saved))
+    doc = json.loads(live.out)
+    assert doc == json.loads(offline.out)
+    assert doc["kind"] == "AnalysisRunView"
+    assert doc["metrics"][0]["limits"] == {"failureLimit": 3, "inconclusiveLimit": 0, "consecutiveErrorLimit": 4}
+
+
+def test_unknown_analysisrun(server) -> None:
+    line = assert_one_error_line(run_cli("get", "analysisrun", "nope", kubeconfig=server.kubeconfig))
+    assert line == 'Error: analysisrun.argoproj.io "nope" not found'

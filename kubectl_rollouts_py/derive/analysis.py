@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
@@ -9,7 +10,7 @@ from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age
-from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView
+from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView, RolloutView
 
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4  # Argo's default when the metric does not set one
 
@@ -133,3 +134,17 @@ def runs_in_scope(rollout: dict[str, Any], runs: Iterable[dict[str, Any]], scope
                  if f.owned_by(rs, uid) and current_hash and f.labels_of(rs).get(f.POD_TEMPLATE_HASH_LABEL) == current_hash]
     current = revisions[0] if revisions else max(f.revision_of(r) for r in owned)
     return [r for r in owned if f.revision_of(r) == current]
+
+
+def attach_analysis(
+    view: RolloutView,
+    rollout: dict[str, Any],
+    *,
+    analysis_runs: Sequence[dict[str, Any]],
+    replica_sets: Sequence[dict[str, Any]],
+    scope: str,
+    now: dt.datetime,
+) -> RolloutView:
+    """The rollout view with the detail views of the runs `scope` selects (see runs_in_scope)."""
+    runs = runs_in_scope(rollout, analysis_runs, scope, replica_sets)
+    return dataclasses.replace(view, analysis=tuple(build_analysis_run_view(run, now) for run in runs))

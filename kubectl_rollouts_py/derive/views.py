@@ -214,6 +214,9 @@ class RolloutView:
     # output does not change with the clock.
     pause_ends_at: dt.datetime | None = None
     pause_remaining: str | None = None
+    # The AnalysisRuns `--analysis` asks for (derive.analysis.attach_analysis), shown as a
+    # table under the reference's tree; empty with --analysis=none.
+    analysis: tuple[AnalysisRunDetailView, ...] = ()
 
     def to_dict(self) -> dict:
         canary = self.strategy == "Canary"
@@ -233,6 +236,7 @@ class RolloutView:
             "images": [i.to_dict() for i in self.images],
             "replicas": self.replicas.to_dict(),
             "revisions": [r.to_dict() for r in self.revisions],
+            "analysis": [a.to_dict() for a in self.analysis],
             "creationTimestamp": rfc3339(self.created),
         }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView
+from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView, RolloutView
 from kubectl_rollouts_py.render import style as st
 from kubectl_rollouts_py.render.escape import clean
 from kubectl_rollouts_py.render.tabwriter import align
@@ -62,6 +62,15 @@ def render_run_summary(runs: Sequence[AnalysisRunDetailView], style: st.Style = 
     if len(rows) == 1:
         return ""
     return "\n".join(line.rstrip() for line in align(rows)) + "\n"
+
+
+def render_rollout_with_analysis(view: RolloutView, style: st.Style = st.PLAIN) -> str:
+    """`get rollout`: the reference's output, then (if any runs were selected) a blank
+    line and the metric table of the view's AnalysisRuns."""
+    from kubectl_rollouts_py.render.tree import render_rollout
+
+    summary = render_run_summary(view.analysis, style)
+    return render_rollout(view, style) + ("\n" + summary if summary else "")
 
 
 def _header(label: str, value: str) -> str:

@@ -138,7 +138,7 @@ def test_hostile_scenario_derivation(load_scenario) -> None:  # type: ignore[no-
 
 # --------------------------------------------------------------------------- -o json schema
 
-ROLLOUT_KEYS = {"kind", "apiVersion", "name", "namespace", "status", "message", "strategy", "step", "currentStepIndex", "totalSteps",
+ROLLOUT_KEYS = {"kind", "apiVersion", "name", "namespace", "status", "message", "strategy", "step", "currentStepIndex", "totalSteps", "analysis",
                 "setWeight", "actualWeight", "images", "replicas", "revisions", "creationTimestamp"}
 REVISION_KEYS = {"revision", "replicaSets", "experiments", "analysisRuns"}
 RS_KEYS = {"name", "revision", "status", "tags", "scaleDownDeadline", "replicas", "current", "available", "images", "creationTimestamp", "pods"}

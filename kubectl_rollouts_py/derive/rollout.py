@@ -332,7 +332,11 @@ def _role_tags(rs: dict[str, Any], rollout: dict[str, Any] | None) -> tuple[str,
 
 
 def _scale_down_delay(rs: dict[str, Any], now: dt.datetime) -> str | None:
-    raw = f.text(f.annotations_of(rs).get(f.SCALE_DOWN_DEADLINE_ANNOTATION))
+    return scale_down_delay_text(f.text(f.annotations_of(rs).get(f.SCALE_DOWN_DEADLINE_ANNOTATION)), now)
+
+
+def scale_down_delay_text(raw: str | None, now: dt.datetime) -> str | None:
+    """The INFO column's delay for a scale-down-deadline annotation as written (see ReplicaSetView)."""
     if not raw:
         return None
     deadline = f.parse_time(raw)

@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 
 import pytest
+from conftest import scenario_names
 
 from kubectl_rollouts_py.derive import clock
 from kubectl_rollouts_py.derive import rollout as derive_rollout
@@ -104,3 +105,27 @@ def test_next_change_of_a_view() -> None:
     done = view(with_step("3m"), T0 + dt.timedelta(minutes=5))
     assert clock.next_change(done, T0 + dt.timedelta(minutes=5)) == T0 + dt.timedelta(minutes=6, seconds=0.001)
     assert clock.next_change(object(), now) is None
+
+
+# --------------------------------------------------------------------------- re-ageing
+
+
+@pytest.mark.parametrize("name", scenario_names())
+@pytest.mark.parametrize("later", [0.4, 61, 3600 * 5, 86400 * 3, -86400 * 400])
+def test_reaged_view_equals_a_fresh_derivation(load_scenario, name: str, later: float) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    scenario = load_scenario(name)
+    then = scenario.now + dt.timedelta(seconds=later)
+    for kind, build in (("Rollout", "rollout_view"), ("Experiment", "experiment_view")):
+        for ref in scenario.refs(kind):
+            before = getattr(scenario, build)(ref.name)
+            fresh = getattr(dataclasses.replace(scenario, now=then), build)(ref.name)
+            assert clock.reaged(before, then) == fresh
+
+
+def test_reaged_redoes_countdowns_and_delays() -> None:
+    rollout = with_step("3m")
+    assert clock.reaged(view(rollout, T0), T0 + dt.timedelta(seconds=100)) == view(rollout, T0 + dt.timedelta(seconds=100))
+    with pytest.raises(TypeError):
+        clock.reaged(object(), T0)

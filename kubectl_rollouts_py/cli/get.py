@@ -18,27 +18,34 @@ def get() -> None:
     """Show a rollout or an experiment as the reference plugin's tree."""
 
 
-def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: bool = False) -> live_.Frame:  # type: ignore[no-untyped-def]
-    """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame."""
+def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
+    """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
+    (with `live`, which keeps the last view for clock ticks)."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import tree
 
-    view = derive_rollout.build_rollout_view(
-        rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
-        experiments=objs.experiments, now=now,
-    )
-    return live_.view_frame(view, output, now, lambda shown: tree.render_rollout(shown, app.style()), live=live)
+    def derive():  # type: ignore[no-untyped-def]
+        return derive_rollout.build_rollout_view(
+            rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
+            experiments=objs.experiments, now=now,
+        )
+
+    view = live.view(derive, now) if live else derive()
+    return live_.view_frame(view, output, now, lambda shown: tree.render_rollout(shown, app.style()), live=live is not None)
 
 
-def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: bool = False) -> live_.Frame:  # type: ignore[no-untyped-def]
+def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
     """`get experiment` for one snapshot of the cluster; `-w` calls it for every frame."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import tree
 
-    view = derive_rollout.build_experiment_view(
-        experiment, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs, now=now
-    )
-    return live_.view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live)
+    def derive():  # type: ignore[no-untyped-def]
+        return derive_rollout.build_experiment_view(
+            experiment, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs, now=now
+        )
+
+    view = live.view(derive, now) if live else derive()
+    return live_.view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live is not None)
 
 
 def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]

@@ -54,9 +54,35 @@ class Frame:
     """
 
     text: str
-    key: str | None = None
+    key: str | Callable[[], str] | None = None  # a callable is only called when needed
     wake_at: dt.datetime | None = None
     done: Verdict | None = None
+
+    def change_key(self) -> str:
+        key = self.key() if callable(self.key) else self.key
+        return self.text if key is None else key
+
+
+class Memo:
+    """The last view of a live frame, kept while the cluster does not change: a clock tick
+    then re-ages it (derive.clock.reaged) instead of deriving it again from every object.
+
+    The loop sets `version` (the cache's change count) before each frame is built.
+    """
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._built_for: int | None = None
+        self._view: Any = None
+
+    def view(self, build: Callable[[], Any], now: dt.datetime) -> Any:
+        from kubectl_rollouts_py.derive import clock
+
+        if self._view is not None and self._built_for == self.version:
+            self._view = clock.reaged(self._view, now)
+        else:
+            self._view, self._built_for = build(), self.version
+        return self._view
 
 
 # --------------------------------------------------------------------------- frames of views
@@ -92,7 +118,9 @@ def view_frame(view: Any, output: str, now: dt.datetime, render: Callable[[Any],
         return Frame(render(view))
     from kubectl_rollouts_py.derive import clock
 
-    key = json.dumps(view.to_dict(), sort_keys=True, ensure_ascii=True)
+    def key() -> str:  # the clock-free content: what counts as a change for printed frames
+        return json.dumps(view.to_dict(), sort_keys=True, ensure_ascii=True)
+
     return Frame(render(with_countdown(view)), key=key, wake_at=clock.next_change(view, now))
 
 
@@ -113,7 +141,7 @@ class Printer:
         self._last: str | None = None
 
     def show(self, frame: Frame) -> bool:
-        key = frame.text if frame.key is None else frame.key
+        key = frame.change_key()
         if key == self._last:
             return False
         if self._last is not None and self._separator is not None:
@@ -205,16 +233,18 @@ def run(
     """Feed the follower's changes into the cache and show frames until done, timeout or signal.
 
     The first frame is built once every stream has listed. After that a change is drawn at
-    once if the last draw is MIN_INTERVAL old, else at the end of that interval together with
-    whatever else arrived. `build` returning None shows nothing (e.g. the object is gone).
+    once if the last draw of a change is MIN_INTERVAL old, else at the end of that interval
+    together with whatever else arrived (a clock tick in between does not delay it). Clock
+    ticks come when the last frame said its text would change, at most once a CLOCK_INTERVAL.
+    `build` returning None shows nothing (e.g. the object is gone).
     """
     deadline = monotonic() + timeout if timeout else None
     dirty = False
-    last_draw = -math.inf
+    last_change_draw = -math.inf  # bursts are coalesced after draws of changes, not of clock ticks
     clock_due: float | None = None
     while True:
         now = monotonic()
-        due = [t for t in (deadline, last_draw + MIN_INTERVAL if dirty else None, clock_due) if t is not None]
+        due = [t for t in (deadline, last_change_draw + MIN_INTERVAL if dirty else None, clock_due) if t is not None]
         batch = follower.get(max(0.0, min(due) - now) if due else None)
         for item in batch or ():
             if isinstance(item, Wakeup):
@@ -229,10 +259,12 @@ def run(
             return Ended("timeout")
         if not cache.synced:
             continue
-        if (dirty and now >= last_draw + MIN_INTERVAL) or (clock_due is not None and now >= clock_due):
+        if (dirty and now >= last_change_draw + MIN_INTERVAL) or (clock_due is not None and now >= clock_due):
             wall = clock()
             frame = build(cache, wall)
-            dirty, last_draw, clock_due = False, now, None
+            if dirty:
+                dirty, last_change_draw = False, now
+            clock_due = None
             if frame is None:
                 continue
             sink.show(frame)
@@ -331,7 +363,8 @@ def watch_view(
     """`get rollout|experiment NAME -w` and `watch NAME` until timeout, a signal or, with
     `until_complete`, the rollout's verdict (raised as an error when it is a failure).
 
-    `frame(app, obj, objects, output, now=..., live=True)` builds each frame from memory.
+    `frame(app, obj, objects, output, now=..., live=memo)` builds each frame from memory; it
+    derives its view through `memo.view(...)`, so clock ticks re-age the last view.
     """
     from kubectl_rollouts_py.kube import fetch
 
@@ -350,6 +383,7 @@ def watch_view(
     if is_rollout:
         streams.append(Stream(r.EXPERIMENTS, namespace))
     cache = ObjectCache(s.resource for s in streams)
+    memo = Memo()
 
     def build(cache: ObjectCache, now: dt.datetime) -> Frame | None:
         current = cache.get(target, name, namespace)
@@ -359,7 +393,8 @@ def watch_view(
             cache.items(r.REPLICASETS), cache.items(r.PODS), cache.items(r.ANALYSISRUNS),
             cache.items(r.EXPERIMENTS) if is_rollout else [],
         )
-        shown = frame(app, current, objects, output, now=now, live=True)
+        memo.version = cache.changes
+        shown = frame(app, current, objects, output, now=now, live=memo)
         if until_complete and is_rollout:
             shown = dataclasses.replace(shown, done=rollout_verdict(current))
         return shown

@@ -20,9 +20,9 @@ from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age, seconds_between
 from kubectl_rollouts_py.derive.rollout import countdown, scale_down_delay_text
 from kubectl_rollouts_py.derive.views import (
+    AnalysisRunDetailView,
     AnalysisRunView,
     ExperimentView,
-    JobView,
     PodView,
     ReplicaSetView,
     RevisionView,
@@ -79,11 +79,21 @@ def pause_changes_in(seconds: float) -> float | None:
 
 
 def _age_nodes(view: Any) -> Iterator[Any]:
-    """Every part of a rollout or experiment view that shows an age, with its children."""
+    """Every part of a rollout, experiment or analysis run view that shows an age."""
     yield view
     for revision in getattr(view, "revisions", ()):
         yield from _children(revision)
     yield from _children(view)
+    for run in getattr(view, "analysis", ()):
+        yield run
+        yield from _details(run)
+    if isinstance(view, AnalysisRunDetailView):
+        yield from _details(view)
+
+
+def _details(run: AnalysisRunDetailView) -> Iterator[Any]:
+    for metric in run.metrics:
+        yield from metric.measurements
 
 
 def _children(node: Any) -> Iterator[Any]:
@@ -102,7 +112,7 @@ def _waits(view: Any, now: dt.datetime) -> Iterator[float | None]:
     since: set[dt.datetime] = set()
     deadlines: set[str] = set()
     for node in _age_nodes(view):
-        moment = getattr(node, "created", None) if not isinstance(node, JobView) else node.started
+        moment = getattr(node, "created", None) or getattr(node, "started", None)  # the age's origin
         if isinstance(moment, dt.datetime):
             since.add(moment)
         deadline = getattr(node, "scale_down_deadline", None)
@@ -122,7 +132,7 @@ def _waits(view: Any, now: dt.datetime) -> Iterator[float | None]:
 def next_change(view: Any, now: dt.datetime) -> dt.datetime | None:
     """The first moment after `now` at which the view built then would read differently
     because of the clock alone (an age, a delay or a countdown); None if never."""
-    if not isinstance(view, (RolloutView, ExperimentView)):
+    if not isinstance(view, (RolloutView, ExperimentView, AnalysisRunDetailView)):
         return None
     waits = [w for w in _waits(view, now) if w is not None]
     return now + dt.timedelta(seconds=min(waits)) if waits else None
@@ -151,6 +161,15 @@ def _experiment(experiment: ExperimentView, now: dt.datetime) -> ExperimentView:
                                analysis_runs=tuple(_run(run, now) for run in experiment.analysis_runs))
 
 
+def _detail(run: AnalysisRunDetailView, now: dt.datetime) -> AnalysisRunDetailView:
+    metrics = tuple(
+        dataclasses.replace(metric, measurements=tuple(
+            dataclasses.replace(m, age=age(m.started, now) if m.started else "") for m in metric.measurements))
+        for metric in run.metrics
+    )
+    return dataclasses.replace(run, age=age(run.created, now), metrics=metrics)
+
+
 def _revision(revision: RevisionView, now: dt.datetime) -> RevisionView:
     return dataclasses.replace(revision, replica_sets=tuple(_replica_set(rs, now) for rs in revision.replica_sets),
                                experiments=tuple(_experiment(e, now) for e in revision.experiments),
@@ -170,7 +189,10 @@ def reaged(view: V, now: dt.datetime) -> V:
         return dataclasses.replace(  # type: ignore[return-value]
             view, age=age(view.created, now), revisions=tuple(_revision(r, now) for r in view.revisions),
             pause_remaining=countdown(seconds_between(now, ends)) if ends else None,
+            analysis=tuple(_detail(run, now) for run in view.analysis),
         )
     if isinstance(view, ExperimentView):
         return _experiment(view, now)  # type: ignore[return-value]
+    if isinstance(view, AnalysisRunDetailView):
+        return _detail(view, now)  # type: ignore[return-value]
     raise TypeError(f"cannot re-age a {type(view).__name__}")

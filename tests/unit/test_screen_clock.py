@@ -115,6 +115,8 @@ def test_next_change_of_a_view() -> None:
 def test_reaged_view_equals_a_fresh_derivation(load_scenario, name: str, later: float) -> None:  # type: ignore[no-untyped-def]
     import dataclasses
 
+    from kubectl_rollouts_py.derive.analysis import attach_analysis, build_analysis_run_view
+
     scenario = load_scenario(name)
     then = scenario.now + dt.timedelta(seconds=later)
     for kind, build in (("Rollout", "rollout_view"), ("Experiment", "experiment_view")):
@@ -122,6 +124,17 @@ def test_reaged_view_equals_a_fresh_derivation(load_scenario, name: str, later: 
             before = getattr(scenario, build)(ref.name)
             fresh = getattr(dataclasses.replace(scenario, now=then), build)(ref.name)
             assert clock.reaged(before, then) == fresh
+    for ref in scenario.refs("Rollout"):  # with the analysis table's runs
+        rollout = scenario.get("Rollout", ref.name)
+
+        def with_runs(now: dt.datetime):  # type: ignore[no-untyped-def]
+            view = dataclasses.replace(scenario, now=now).rollout_view(ref.name)
+            return attach_analysis(view, rollout, analysis_runs=scenario.of("AnalysisRun"), replica_sets=scenario.of("ReplicaSet"),
+                                   scope="all", now=now)
+
+        assert clock.reaged(with_runs(scenario.now), then) == with_runs(then)
+    for run in scenario.of("AnalysisRun"):  # `get analysisrun -w` views
+        assert clock.reaged(build_analysis_run_view(run, scenario.now), then) == build_analysis_run_view(run, then)
 
 
 def test_reaged_redoes_countdowns_and_delays() -> None:
@@ -129,3 +142,19 @@ def test_reaged_redoes_countdowns_and_delays() -> None:
     assert clock.reaged(view(rollout, T0), T0 + dt.timedelta(seconds=100)) == view(rollout, T0 + dt.timedelta(seconds=100))
     with pytest.raises(TypeError):
         clock.reaged(object(), T0)
+
+
+def test_next_change_counts_the_analysis_table_and_analysis_run_views() -> None:
+    from kubectl_rollouts_py.derive.analysis import attach_analysis, build_analysis_run_view
+
+    rollout = {**ROLLOUT, "status": {**ROLLOUT["status"], "pauseConditions": []}}
+    run = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+           "metadata": {"name": "run", "namespace": "ns", "uid": "r1", "creationTimestamp": "2026-11-29T07:00:00Z",
+                        "ownerReferences": [{"kind": "Rollout", "name": "app", "uid": "u1", "controller": True}]},
+           "status": {"phase": "Running", "metricResults": [{"name": "m", "phase": "Running",
+                      "measurements": [{"phase": "Successful", "startedAt": "2026-11-29T07:59:30Z"}]}]}}
+    now = T0 + dt.timedelta(seconds=0.5)  # the measurement is 30.5 s old: its age ticks each second
+    shown = attach_analysis(view(rollout, now), rollout, analysis_runs=[run], replica_sets=[], scope="all", now=now)
+    assert clock.next_change(shown, now) == now + dt.timedelta(seconds=0.501)
+    assert clock.next_change(build_analysis_run_view(run, now), now) == now + dt.timedelta(seconds=0.501)
+    assert clock.next_change(view(rollout, now), now) == T0 + dt.timedelta(minutes=1, seconds=0.001)

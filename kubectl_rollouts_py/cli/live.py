@@ -349,6 +349,13 @@ def rollout_verdict(rollout: dict[str, Any]) -> Verdict | None:
 FrameFunction = Callable[..., Frame]
 
 
+# What each kind of view is built from, besides the object itself (all in its namespace).
+RELATED = {
+    r.ROLLOUTS: (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS),
+    r.EXPERIMENTS: (r.REPLICASETS, r.PODS, r.ANALYSISRUNS),
+}
+
+
 def watch_view(
     app: Any,
     source: Any,
@@ -359,12 +366,17 @@ def watch_view(
     *,
     timeout: float | None = None,
     until_complete: bool = False,
+    related: Sequence[r.Resource] | None = None,
 ) -> None:
     """`get rollout|experiment NAME -w` and `watch NAME` until timeout, a signal or, with
     `until_complete`, the rollout's verdict (raised as an error when it is a failure).
 
-    `frame(app, obj, objects, output, now=..., live=memo)` builds each frame from memory; it
-    derives its view through `memo.view(...)`, so clock ticks re-age the last view.
+    One stream watches the object itself (field-selected by name) and one each kind in
+    `related` (default: RELATED[target]; () for a view of the object alone, such as an
+    AnalysisRun's). ReplicaSets and pods of a rollout are label-selected by its selector.
+    `frame(app, obj, objects, output, now=..., live=memo)` builds each frame from memory
+    (objects: a fetch.NamespaceObjects, empty lists for kinds not watched); it derives its
+    view through `memo.view(...)`, so clock ticks re-age the last view.
     """
     from kubectl_rollouts_py.kube import fetch
 
@@ -374,14 +386,10 @@ def watch_view(
     if is_rollout:
         _check_workload_ref(source, obj, namespace)
     pods = rollout_pod_selector(obj) if is_rollout else None
-    streams = [
-        Stream(target, namespace, field_selector=f"metadata.name={name}"),
-        Stream(r.REPLICASETS, namespace, label_selector=pods),
-        Stream(r.PODS, namespace, label_selector=pods),
-        Stream(r.ANALYSISRUNS, namespace),
-    ]
-    if is_rollout:
-        streams.append(Stream(r.EXPERIMENTS, namespace))
+    kinds = tuple(RELATED.get(target, ()) if related is None else related)
+    streams = [Stream(target, namespace, field_selector=f"metadata.name={name}")]
+    streams += [Stream(kind, namespace, label_selector=pods if kind in (r.REPLICASETS, r.PODS) else None)
+                for kind in kinds if kind is not target]
     cache = ObjectCache(s.resource for s in streams)
     memo = Memo()
 
@@ -389,10 +397,8 @@ def watch_view(
         current = cache.get(target, name, namespace)
         if current is None:
             return None  # deleted: keep showing the last frame, as the reference does
-        objects = fetch.NamespaceObjects(
-            cache.items(r.REPLICASETS), cache.items(r.PODS), cache.items(r.ANALYSISRUNS),
-            cache.items(r.EXPERIMENTS) if is_rollout else [],
-        )
+        objects = fetch.NamespaceObjects(*(cache.items(kind) if kind in kinds else []
+                                           for kind in (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)))
         memo.version = cache.changes
         shown = frame(app, current, objects, output, now=now, live=memo)
         if until_complete and is_rollout:

@@ -1,0 +1,19 @@
+"""Entry point of the krew zipapp (copied into it as `kubectl_rollouts_py_bundle.py`).
+
+One zipapp serves both executables kubectl looks for, chosen by the name it runs under:
+`kubectl_complete-rollouts_py` (shell completion, kubectl 1.26+) or anything else, such as
+`kubectl-rollouts_py` (the plugin). So a symlink named `kubectl_complete-rollouts_py` that
+points at krew's own `kubectl-rollouts_py` link completes, and keeps working across
+`kubectl krew upgrade`, which only re-points krew's link.
+"""
+
+import os
+import sys
+
+
+def main() -> None:
+    if os.path.basename(sys.argv[0]).startswith("kubectl_complete-"):
+        from kubectl_rollouts_py.cli.completion import main as run
+    else:
+        from kubectl_rollouts_py.cli import main as run
+    run()

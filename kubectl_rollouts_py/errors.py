@@ -16,6 +16,9 @@ class ExitCode(enum.IntEnum):
     SUCCESS = 0
     ERROR = 1  # any runtime failure, as the reference plugin (and kubectl) does
     USAGE = 2  # bad flags or arguments (click's convention)
+    ANALYSIS_FAILED = 3  # `analyze`: the run ended Failed
+    ANALYSIS_INCONCLUSIVE = 4  # `analyze`: the run ended Inconclusive
+    ANALYSIS_ERROR = 5  # `analyze`: the run ended Error
     INTERRUPTED = 130  # Ctrl-C
 
 

@@ -6,6 +6,7 @@ import click
 
 from kubectl_rollouts_py import __version__
 from kubectl_rollouts_py.cli import analysisrun as _analysisrun  # noqa: F401  (adds `get analysisrun`)
+from kubectl_rollouts_py.cli.analyze import analyze
 from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.listing import list_
@@ -33,5 +34,5 @@ def root() -> None:
     """
 
 
-for command in (get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
+for command in (analyze, get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
     root.add_command(command)

@@ -12,13 +12,15 @@ from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.listing import list_
 from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
 from kubectl_rollouts_py.cli.options import AliasGroup, global_options
+from kubectl_rollouts_py.cli.sandbox import sandbox
 from kubectl_rollouts_py.cli.status import status
 from kubectl_rollouts_py.cli.templates import set_, set_image_alias, undo
 from kubectl_rollouts_py.cli.version import version
 
 EPILOG = """\b
 Exit codes: 0 success; 1 error (not found, unreachable, forbidden, degraded rollout,
-status timeout); 2 usage error; 130 interrupted (Ctrl-C).
+status timeout); 2 usage error; 3/4/5 `analyze` ended Failed/Inconclusive/Error;
+130 interrupted (Ctrl-C).
 The global flags above are accepted anywhere after the plugin name.
 """
 
@@ -34,5 +36,5 @@ def root() -> None:
     """
 
 
-for command in (analyze, get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, version):
+for command in (analyze, get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, version):
     root.add_command(command)

@@ -93,7 +93,7 @@ def document_text(document: Any, output: str) -> str:
     YAML document starting with `---`."""
     if output == "json":
         return json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n"
-    import yaml
+    import yaml  # only paid for by -o yaml
 
     return "---\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=False)
 
@@ -310,15 +310,12 @@ def _label_selector(selector: Any) -> str | None:
 def rollout_pod_selector(rollout: dict[str, Any]) -> str | None:
     """What selects every ReplicaSet and pod a rollout's view can show: the rollout's own
     selector, unless an experiment step picks its own selector (then: None, everything)."""
-    spec = rollout.get("spec") if isinstance(rollout.get("spec"), dict) else {}
-    canary = ((spec.get("strategy") or {}) if isinstance(spec.get("strategy"), dict) else {}).get("canary")
-    steps = canary.get("steps") if isinstance(canary, dict) else None
-    for step in steps if isinstance(steps, list) else []:
-        experiment = step.get("experiment") if isinstance(step, dict) else None
-        templates = experiment.get("templates") if isinstance(experiment, dict) else None
-        if any(isinstance(t, dict) and t.get("selector") is not None for t in templates or []):
+    from kubectl_rollouts_py.derive import fields as f
+
+    for step in f.seq(rollout, "spec", "strategy", "canary", "steps"):
+        if any(isinstance(t, dict) and t.get("selector") is not None for t in f.seq(step, "experiment", "templates")):
             return None
-    return _label_selector(spec.get("selector"))
+    return _label_selector(f.mapping(rollout, "spec").get("selector"))
 
 
 def _check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:

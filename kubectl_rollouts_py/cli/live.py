@@ -204,14 +204,17 @@ class Ended:
 
 @contextmanager
 def signals_wake(follower: Follower) -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the loop gracefully, SIGWINCH refits the screen. (SIGINT keeps
-    raising KeyboardInterrupt: exit 130.) Only the main thread can take signals."""
+    """SIGTERM and SIGHUP stop the loop gracefully, SIGWINCH refits the screen; signals set to
+    be ignored stay ignored. (SIGINT keeps raising KeyboardInterrupt: exit 130.) Only the main
+    thread can take signals."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     wanted = {signal.SIGTERM: "stop", signal.SIGHUP: "stop", signal.SIGWINCH: "resize"}
     previous = {}
     for signum, reason in wanted.items():
+        if signal.getsignal(signum) is signal.SIG_IGN:
+            continue  # e.g. SIGHUP under nohup: keep ignoring it
         previous[signum] = signal.signal(signum, lambda *_, reason=reason: follower.wake(reason))
     try:
         yield

@@ -45,6 +45,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,9 @@ SOURCE_DATE_EPOCH = 315554400
 PURE_WHEEL_TAGS = ("py310", "none", "any")
 RELEASE_URL = "https://github.com/rollouts-py/kubectl-rollouts-py/releases/download/v{version}/{archive}"
 DIGEST_COMMENT = "# plugin/build.py --update-manifest: inputs sha256:"
+
+
+Log = Callable[[str], None]
 
 
 class BuildError(Exception):
@@ -156,7 +160,7 @@ def read_pins(path: Path) -> list[Pin]:
         if not match:
             raise BuildError(f"{path.name}:{number}: expected `name==version --hash=sha256:HEX`: {line}")
         tags = tuple(match.group("tags").split()) if match.group("tags") else PURE_WHEEL_TAGS
-        pins.append(Pin(match.group("name"), match.group("version"), match.group("sha"), tags))  # type: ignore[arg-type]
+        pins.append(Pin(match.group("name"), match.group("version"), match.group("sha"), tags))
     return pins
 
 
@@ -181,7 +185,7 @@ def _cached(cache: Path) -> dict[str, Path]:
     return {sha256_file(p): p for p in sorted(cache.glob("*.whl"))}
 
 
-def fetch_wheels(pins: list[Pin], cache: Path, log) -> list[Path]:
+def fetch_wheels(pins: list[Pin], cache: Path, log: Log) -> list[Path]:
     """The wheel of every pin, from the cache or else through pip (hash-checked either way)."""
     cache.mkdir(parents=True, exist_ok=True)
     have = _cached(cache)
@@ -269,7 +273,7 @@ def normalize_tree(top: Path) -> None:
 # zipapp and archive
 
 
-def stage_site_packages(src: Path, wheels: list[Path], target: Path, log) -> None:
+def stage_site_packages(src: Path, wheels: list[Path], target: Path, log: Log) -> None:
     for wheel in wheels:
         for name in unpack_wheel(wheel, target):
             log(f"  dropped {name} from {wheel.name}")
@@ -304,7 +308,7 @@ def run_shiv(tools: Path, site_packages: Path, output: Path) -> None:
 def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
     import time
 
-    return time.gmtime(epoch)[:6]  # type: ignore[return-value]
+    return time.gmtime(epoch)[:6]
 
 
 def normalize_zipapp(source: Path, target: Path) -> None:
@@ -356,10 +360,17 @@ class Built:
     inputs: str  # inputs_digest() of the source it was built from
 
 
-def build(out_dir: Path = DIST, wheel_cache: Path | None = None, log=None, src: Path = ROOT) -> Built:
+def build(out_dir: Path = DIST, wheel_cache: Path | None = None, log: Log | None = None, src: Path = ROOT) -> Built:
     """Build the archive from the source tree `src` into `out_dir`."""
-    log = log or (lambda message: print(message, file=sys.stderr))
-    os.umask(0o022)
+    log = log or (lambda message: print(message, file=sys.stderr))  # noqa: E731
+    umask = os.umask(0o022)  # files the build writes; their modes are normalized anyway
+    try:
+        return _build(out_dir, wheel_cache, log, src)
+    finally:
+        os.umask(umask)
+
+
+def _build(out_dir: Path, wheel_cache: Path | None, log: Log, src: Path) -> Built:
     version = package_version(src)
     cache = wheel_cache or default_wheel_cache()
     bundle = read_pins(src / BUNDLE_REQUIREMENTS)

@@ -1,0 +1,1 @@
+"""krew distribution tests: the archive, the manifest, a simulated krew install."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from kubectl_rollouts_py.cli import live as live_
@@ -18,20 +20,26 @@ def get() -> None:
     """Show a rollout or an experiment as the reference plugin's tree."""
 
 
-def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
+def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Memo | None = None, analysis: str = "auto") -> live_.Frame:  # type: ignore[no-untyped-def]
     """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
-    (with `live`, which keeps the last view for clock ticks)."""
+    (with `live`, which keeps the last view for clock ticks). `analysis` picks the runs whose
+    metric table follows the reference's tree (none, auto: the current revision's, all)."""
+    from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.render import tree
+    from kubectl_rollouts_py.render import analysis as render_analysis
 
     def derive():  # type: ignore[no-untyped-def]
-        return derive_rollout.build_rollout_view(
+        view = derive_rollout.build_rollout_view(
             rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
             experiments=objs.experiments, now=now,
         )
+        return derive_analysis.attach_analysis(
+            view, rollout, analysis_runs=objs.analysis_runs, replica_sets=objs.replica_sets, scope=analysis, now=now
+        )
 
     view = live.view(derive, now) if live else derive()
-    return live_.view_frame(view, output, now, lambda shown: tree.render_rollout(shown, app.style()), live=live is not None)
+    render = functools.partial(render_analysis.render_rollout_with_analysis, style=app.style())
+    return live_.view_frame(view, output, now, render, live=live is not None)
 
 
 def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
@@ -85,7 +93,7 @@ def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, unti
     from kubectl_rollouts_py.kube import resources as r
 
     app = App.of(click.get_current_context())
-    _show(app, _rollout_frame, r.ROLLOUTS, name, from_files, output, watch or until_complete,
+    _show(app, functools.partial(_rollout_frame, analysis=analysis), r.ROLLOUTS, name, from_files, output, watch or until_complete,
           _watch_seconds(timeout_seconds, timeout), until_complete)
 
 

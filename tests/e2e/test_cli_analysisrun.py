@@ -49,3 +49,21 @@ def test_get_ar_alias_json_and_from_file_agree(server, tmp_path: Path) -> None:
 def test_unknown_analysisrun(server) -> None:
     line = assert_one_error_line(run_cli("get", "analysisrun", "nope", kubeconfig=server.kubeconfig))
     assert line == 'Error: analysisrun.argoproj.io "nope" not found'
+
+
+def test_get_rollout_adds_the_current_revisions_metric_table(server) -> None:
+    old_run = dict(app_backend_objects()[-1])
+    old_run["metadata"] = {**old_run["metadata"], "name": "app-backend-5c6b7d8f9-1", "uid": "run-0",
+                           "annotations": {"rollout.argoproj.io/revision": "1"}}
+    old_run["status"] = {"phase": "Successful", "metricResults": [{"name": "success-rate", "phase": "Successful", "successful": 3, "count": 3}]}
+    server.seed([old_run])
+    default = run_cli("get", "rollout", "app-backend", kubeconfig=server.kubeconfig).out.splitlines()
+    table = default[default.index("", default.index("") + 1) + 1:]  # after the tree's own blank line
+    assert table[0].split()[:3] == ["ANALYSISRUN", "METRIC", "STATUS"]
+    assert [line.split()[:2] for line in table[1:]] == [[RUN, "success-rate"]]
+    everything = run_cli("get", "rollout", "app-backend", "--analysis=all", kubeconfig=server.kubeconfig).out
+    assert "app-backend-5c6b7d8f9-1  success-rate  ✔ Successful" in everything
+    plain = run_cli("get", "rollout", "app-backend", "--analysis=none", kubeconfig=server.kubeconfig).out
+    assert "ANALYSISRUN" not in plain and plain.endswith("✔ 3\n")  # the tree (its last run) ends it
+    doc = json.loads(run_cli("get", "rollout", "app-backend", "-o", "json", kubeconfig=server.kubeconfig).out)
+    assert [a["name"] for a in doc["analysis"]] == [RUN]

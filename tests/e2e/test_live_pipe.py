@@ -102,12 +102,12 @@ def _patch_status(server: APIServer, plural: str, name: str, **status: object) -
 def test_piped_watch_prints_the_get_frame_then_each_changed_frame(server: APIServer, running) -> None:  # type: ignore[no-untyped-def]
     once = run_cli("get", "rollout", "app-backend", kubeconfig=server.kubeconfig)  # type: ignore[attr-defined]
     live = running("get", "rollout", "app-backend", "-w")
-    first = live.read_until("app-backend-5c6b7d8f9-q7r5t")
+    first = live.read_until("  success-rate  ")  # the analysis table's row ends the frame
     # The first frame is `get`'s output, with the pause countdown added to the message.
     assert first[3].startswith("Message:         CanaryPauseStep (") and first[3].endswith(" left)\n")
     assert first[:3] + first[4:] == once.out.splitlines(keepends=True)[:3] + once.out.splitlines(keepends=True)[4:]
     server.delete_object("pods", NS, STABLE_POD)
-    second = live.read_until("app-backend-5c6b7d8f9-q7r5t")
+    second = live.read_until("  success-rate  ")
     assert second[0] == "\n" and second[1].startswith("--- ") and second[1].endswith("Z\n")
     assert second[2] == "Name:            app-backend\n"
     assert not any(STABLE_POD in line for line in second)

@@ -138,7 +138,9 @@ def test_tall_tree_folds_old_revisions_and_keeps_the_header(terminal, server: AP
     term.wait_for(lambda s: "revision:2" in s)
     screen = term.screen().splitlines()
     assert screen[0] == "Name:            app-backend"
-    assert screen[-1] == "… 1 more revision (6 lines)"
+    # The oldest revision folds; the analysis table stays at the bottom.
+    assert screen[-4:-2] == ["… 1 more revision (6 lines)", ""]
+    assert screen[-2].startswith("ANALYSISRUN") and screen[-1].startswith("app-backend-6d8f9c7b5-2  success-rate")
     assert not any("revision:1" in line for line in screen)
     term.resize(120, 40)  # SIGWINCH: the whole tree fits now
     term.wait_for(lambda s: "revision:1" in s and "… " not in s)

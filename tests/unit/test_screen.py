@@ -126,3 +126,21 @@ def test_frames_without_revisions_are_cut_at_the_bottom() -> None:
 def test_every_fitted_frame_fits() -> None:
     for height in range(0, 20):
         assert len(fit_height(TREE, height).splitlines()) <= height
+
+
+TABLE = frame("", "ANALYSISRUN  METRIC  STATUS", "app-3-1      rate    ◌ Running")
+
+
+def test_the_analysis_table_stays_at_the_bottom_while_revisions_fold() -> None:
+    lines = fit_height(TREE + TABLE, 13).splitlines()
+    assert lines[-4:] == ["… 2 more revisions (6 lines)", "", "ANALYSISRUN  METRIC  STATUS", "app-3-1      rate    ◌ Running"]
+    assert lines[:5] == TREE.splitlines()[:5] and len(lines) == 12
+    cut = fit_height(TREE + TABLE, 10).splitlines()
+    assert cut[-4] == "… 8 more lines" and cut[-1].startswith("app-3-1")
+
+
+def test_the_analysis_table_gives_way_before_the_tree() -> None:
+    lines = fit_height(TREE + TABLE, 7).splitlines()
+    assert lines == TREE.splitlines()[:6] + ["… 8 more lines"]
+    for height in range(0, 25):
+        assert len(fit_height(TREE + TABLE, height).splitlines()) <= height

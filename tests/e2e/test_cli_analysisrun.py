@@ -67,3 +67,34 @@ def test_get_rollout_adds_the_current_revisions_metric_table(server) -> None:
     assert "ANALYSISRUN" not in plain and plain.endswith("✔ 3\n")  # the tree (its last run) ends it
     doc = json.loads(run_cli("get", "rollout", "app-backend", "-o", "json", kubeconfig=server.kubeconfig).out)
     assert [a["name"] for a in doc["analysis"]] == [RUN]
+
+
+def test_get_analysisrun_watch_prints_a_new_measurement(server) -> None:
+    import os
+    import subprocess
+
+    from .standin import cli_path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
+    env["KUBECONFIG"] = str(server.kubeconfig)
+    proc = subprocess.Popen([cli_path(), "get", "analysisrun", RUN, "-w"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        while "MEASUREMENT" not in proc.stdout.readline():
+            pass
+        run = server.get_object("analysisruns", NS, RUN)
+        result = run["status"]["metricResults"][0]
+        result["measurements"].append({"phase": "Failed", "value": "[0.42]", "startedAt": "2026-11-20T08:01:00Z",
+                                       "finishedAt": "2026-11-20T08:01:01Z"})
+        result.update(failed=1, count=3)
+        server.apply_change(run)
+        seen = []
+        while not any("[0.42]" in line for line in seen):
+            line = proc.stdout.readline()
+            assert line, "the watch ended without showing the new measurement"
+            seen.append(line)
+        assert any(line.split()[:7] == ["success-rate", "◌", "Running", "[0.42]", "2", "1/3", "0/0"] for line in seen)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -459,7 +459,8 @@ class BuiltinPrometheus:
         server.daemon_threads = True
         self._server = server
         self.scrape()
-        for target, name in ((server.serve_forever, "builtin-prometheus"), (self._scrape_loop, "builtin-prometheus-scrape")):
+        serve = lambda: server.serve_forever(poll_interval=0.05)  # noqa: E731 - a quick shutdown()
+        for target, name in ((serve, "builtin-prometheus"), (self._scrape_loop, "builtin-prometheus-scrape")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)

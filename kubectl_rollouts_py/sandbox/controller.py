@@ -410,6 +410,7 @@ class Controller:
         self._retry_soon = False
         self._runs: dict[str, _RunMemory] = {}
         self._pause_started: dict[tuple[str, str, int], dt.datetime] = {}  # (uid, hash, step) -> sim time
+        self._pause_index: dict[tuple[str, str], int] = {}  # (uid, hash) -> the step our CanaryPauseStep is for
         self._pod_created: dict[str, dt.datetime] = {}  # pod name -> wall time, finer than creationTimestamp
         self._restart_seen: dict[tuple[str, str], dt.datetime] = {}  # (uid, restartAt) -> wall time first seen
         self._inconclusive_paused: set[str] = set()  # runs we paused the rollout for
@@ -860,6 +861,7 @@ class _RolloutSync:
 
         if not aborted and stable_hash != pod_hash:
             self._walk_steps(pod_hash, stable_hash, by_hash)
+            self._drop_stale_pause(pod_hash)
 
         canary_count, stable_count = self._targets(aborted, pod_hash, stable_hash, by_hash)
         if not aborted and stable_hash != pod_hash and self._index() >= len(self.steps):
@@ -1043,6 +1045,26 @@ class _RolloutSync:
             self.ctl._say_once(f"step/{self.uid}/{kind}", f"{self.name}: step kind {kind!r} is not simulated; passed over")
             status["currentStepIndex"] = index + 1
 
+    def _drop_stale_pause(self, pod_hash: str) -> None:
+        """A CanaryPauseStep condition left behind when `promote -c/-a` moved the index off
+        its pause step belongs to no step: drop it (and the controller pause with it)."""
+        status = self.status
+        conditions = status.get("pauseConditions") or []
+        if not any(c.get("reason") == "CanaryPauseStep" for c in conditions):
+            return
+        index = self._index()
+        step = self.steps[index] if index < len(self.steps) else None
+        owner = self.ctl._pause_index.get((self.uid, pod_hash))
+        if isinstance(step, dict) and isinstance(step.get("pause"), dict) and owner in (None, index):
+            return
+        kept = [c for c in conditions if c.get("reason") != "CanaryPauseStep"]
+        if kept:
+            status["pauseConditions"] = kept
+        else:
+            status.pop("pauseConditions", None)
+            status.pop("controllerPause", None)
+        self.ctl._pause_index.pop((self.uid, pod_hash), None)
+
     def _advance(self, index: int, what: str) -> None:
         self.status["currentStepIndex"] = index + 1
         self.say(f"step {index + 1}/{len(self.steps)} done ({what})")
@@ -1054,6 +1076,11 @@ class _RolloutSync:
         condition = next((c for c in conditions if c.get("reason") == "CanaryPauseStep"), None)
         key = (self.uid, pod_hash, index)
         seconds = _pause_seconds(pause.get("duration"))
+        if condition is not None and self.ctl._pause_index.get((self.uid, pod_hash)) not in (None, index):
+            # left by another pause step (the index was moved by `promote -c`): start afresh
+            conditions = [c for c in conditions if c.get("reason") != "CanaryPauseStep"]
+            condition = None
+            status.pop("controllerPause", None)
         if condition is None and status.get("controllerPause"):  # `promote` cleared it
             status.pop("controllerPause", None)
             status.pop("pauseConditions", None)
@@ -1069,6 +1096,7 @@ class _RolloutSync:
                 shown = self.wall + dt.timedelta(seconds=clock.wall_seconds(seconds) - seconds)
             status["pauseConditions"] = [*conditions, {"reason": "CanaryPauseStep", "startTime": timestamp(shown)}]
             status["controllerPause"] = True
+            self.ctl._pause_index[(self.uid, pod_hash)] = index
             length = f"{pause.get('duration')}" if seconds is not None else "until promoted"
             real = f", {clock.wall_seconds(seconds):g}s at {clock.speed:g}x" if seconds is not None and clock.speed != 1 else ""
             self.say(f"step {index + 1}/{len(self.steps)}: pause {length}{real}")

@@ -312,3 +312,21 @@ def test_at_speed_n_a_pause_lasts_duration_over_n_and_its_start_time_counts_down
         world.source.close()
         world.server.stop()
         world.prometheus.stop()
+
+
+def test_promote_skip_current_step_and_skip_all_steps(world: World) -> None:
+    world.set_image(scenario.GOOD_TAG)
+    # `promote -c` on the first pause: the index moves on; the old pause condition is dropped
+    # and the next pause gets its own full 3m.
+    world.source.patch("rollouts", "app-backend", NS, {"status": {"currentStepIndex": 2}}, subresource="status")
+    world.settle()
+    status = world.rollout()["status"]
+    assert status["currentStepIndex"] == 3 and phase(world) == ("Paused", "CanaryPauseStep")
+    world.advance(170)
+    assert world.rollout()["status"]["currentStepIndex"] == 3
+    # `promote -a`: past the last step, then promoted.
+    world.source.patch("rollouts", "app-backend", NS, {"status": {"currentStepIndex": 4}}, subresource="status")
+    world.settle()
+    status = world.rollout()["status"]
+    assert phase(world) == ("Healthy", "")
+    assert "pauseConditions" not in status and "controllerPause" not in status

@@ -1,1 +1,0 @@
-"""krew distribution tests: the archive, the manifest, a simulated krew install."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -210,7 +209,3 @@ def test_python_below_the_floor_gets_a_clear_error(krew: KrewShell) -> None:
     assert result.returncode == 1, result.output
     assert "Traceback" not in result.stderr
     assert f"needs Python 3.10 or newer, not {older[0]}" in result.stderr, result.stderr
-
-
-def test_pytest_itself_runs_on_a_supported_python() -> None:
-    assert sys.version_info >= FLOOR

@@ -111,7 +111,8 @@ def test_promote_pause_abort_retry_full_promote_undo_and_restart(start_sandbox) 
     assert box.rollout()["status"]["stableRS"] == new
 
     assert box.cli("undo", "app-backend").out == "rollout 'app-backend' undo\n"
-    box.wait(lambda: images(box.rollout()) == [f"{REPO}:1.0"] and state()[0] == "Paused", what="undo to 1.0")
+    box.wait(lambda: images(box.rollout()) == [f"{REPO}:1.0"] and box.rollout()["status"]["currentPodHash"] != new,
+             what="undo to 1.0")
     assert box.cli("promote", "app-backend", "--full").code == 0
     assert box.cli("status", "app-backend", "--timeout", "30s").code == 0
 

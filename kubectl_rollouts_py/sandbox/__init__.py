@@ -1,10 +1,15 @@
-"""Test and demo infrastructure: a stand-in Kubernetes API server that runs on loopback.
+"""The demo sandbox and the test infrastructure it is built from, all on loopback.
 
-`sandbox.apiserver` serves the Argo Rollouts, apps/v1 and core/v1 resources the plugin
-touches, from an in-memory store. It follows the real server's wire semantics closely
-enough for kubectl, the official Python client and our own CLI: discovery, lists, watches
-with resourceVersion replay, patches by Content-Type and the status subresource.
+* `apiserver`: a stand-in Kubernetes API server serving the Argo Rollouts, apps/v1 and
+  core/v1 resources the plugin touches from an in-memory store, close enough to the real
+  server's wire semantics for kubectl, the official Python client and our own CLI
+  (discovery, lists, watches with resourceVersion replay, patches by Content-Type, the
+  status subresource). Standard library only (PyYAML for seed files, lazily).
+* `demoapp`: per-pod `http_server_requests_seconds_count` traffic for Prometheus to scrape.
+* `controller`: a *simulated* Argo Rollouts controller that talks to the API server over
+  HTTP like a real one, and measures analysis with the project's own engine.
+* `scenario`, `run`: the product brief's objects and the wiring behind `sandbox`.
 
-Nothing in the plugin proper may import this package; it is only for tests, benchmarks and
-the demo sandbox. It uses the standard library only (PyYAML for seed files, lazily).
+Only `cli/sandbox.py` imports this package from the plugin; tests and benchmarks use it
+directly. It may not import click or cli/.
 """

@@ -523,7 +523,9 @@ def _load_in_cluster(cluster_config: ClusterConfig, configuration: Any) -> None:
     directory = cluster_config.service_account_dir
     if cluster_config.token:
         # --token replaces the service account token; the CA file is still the pod's.
-        configuration.api_key["BearerToken"] = f"Bearer {cluster_config.token}"
+        # kubernetes >= 36 reads "BearerToken", older releases (the krew bundle pins 35)
+        # read "authorization": set both, so the token is sent with either.
+        configuration.api_key["BearerToken"] = configuration.api_key["authorization"] = f"Bearer {cluster_config.token}"
         ca = os.path.join(directory, "ca.crt")
         configuration.ssl_ca_cert = ca if os.path.isfile(ca) else None
     else:

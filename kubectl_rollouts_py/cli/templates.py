@@ -81,14 +81,8 @@ def set_image(name: str, assignment: str, dry_run: bool) -> None:
     _set_image(name, assignment, dry_run)
 
 
-@click.command("set-image", cls=CobraCommand)
-@click.argument("name", shell_complete=complete_names("rollouts"))
-@click.argument("assignment", metavar="CONTAINER=IMAGE")
-@dry_run_option
-@global_options
-def set_image_alias(name: str, assignment: str, dry_run: bool) -> None:
-    """Same as `set image`."""
-    _set_image(name, assignment, dry_run)
+# The brief spells it `set-image`: the same command under a top-level name.
+set_image_alias = CobraCommand("set-image", params=set_image.params, callback=set_image.callback, help="Same as `set image`.")
 
 
 @click.command("undo", cls=CobraCommand)

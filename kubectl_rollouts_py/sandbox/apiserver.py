@@ -23,6 +23,13 @@ What it models, because clients depend on it:
   timeoutSeconds, and selector enter/leave transitions;
 * one global resourceVersion counter, copy-on-write storage with cached JSON bytes.
 
+Fault injection, for reliability tests (`APIServer.inject`, thread-safe, bounded by `times`)::
+
+    srv.inject("GET", "/apis/argoproj.io/", Fault.error(429, retry_after=0.05), prefix=True, times=3)
+    srv.inject("PATCH", re.compile(r".*/rollouts/x(/status)?"), Fault.drop())   # applied, answer cut
+    srv.inject("*", path, Fault.delay(10))            # or Fault.malformed(), Fault.error(503)
+    srv.inject("GET", path, Fault.watch_close(events=2))  # or Fault.watch_expired() (410 event)
+
 What it does not model: Table responses (kubectl prints NAME/AGE), limit/continue (every
 list is complete), server-side apply, OpenAPI documents (kubectl create/apply need
 --validate=false), protobuf, admission and schema validation, garbage collection of owned
@@ -198,6 +205,7 @@ class StatusError(Exception):
         self.reason = reason
         self.message = message
         self.details = details
+        self.retry_after: str | None = None
 
     def to_status(self) -> JSON:
         body: JSON = {
@@ -965,6 +973,87 @@ class _Target:
         return self.namespace or ""
 
 
+@dataclass(frozen=True)
+class Fault:
+    """What the server does instead of (or to) its normal answer; see APIServer.inject.
+
+    Build one with the class methods rather than the constructor.
+    """
+
+    kind: str  # status | delay | drop | malformed | watch_close | watch_expired
+    status: int = 0
+    retry_after: str | None = None
+    seconds: float = 0.0
+    after_processing: bool = True
+    events: int = 0
+    message: str | None = None
+
+    @classmethod
+    def error(cls, status: int, *, retry_after: float | str | None = None, message: str | None = None) -> Fault:
+        """Answer with an error Status of this code (429, 500, 503, ...), before the request
+        is processed; `retry_after` adds a Retry-After header (seconds; fractions allowed
+        here so tests stay fast, though real servers send whole seconds)."""
+        return cls("status", status=status, retry_after=None if retry_after is None else f"{retry_after:g}"
+                   if isinstance(retry_after, (int, float)) else str(retry_after), message=message)
+
+    @classmethod
+    def delay(cls, seconds: float) -> Fault:
+        """Process the request, then hold the answer back this long (a write is applied)."""
+        return cls("delay", seconds=seconds)
+
+    @classmethod
+    def drop(cls, *, after_processing: bool = True) -> Fault:
+        """Cut the connection: after processing, mid-body (headers and half the body sent;
+        a write is applied), or before processing (nothing answered, nothing applied)."""
+        return cls("drop", after_processing=after_processing)
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        """Process the request, then answer 200 with a body that is not JSON."""
+        return cls("malformed")
+
+    @classmethod
+    def watch_close(cls, events: int = 0) -> Fault:
+        """A watch: end the stream (cleanly, as a server-side timeout does) after N events."""
+        return cls("watch_close", events=events)
+
+    @classmethod
+    def watch_expired(cls) -> Fault:
+        """A watch: answer with a 410 Expired ERROR event at once, as for a too-old version."""
+        return cls("watch_expired")
+
+    @property
+    def for_watch(self) -> bool:
+        return self.kind.startswith("watch_")
+
+
+class _InjectedFault:
+    """One rule of APIServer.inject: which requests, what to do, how many more times."""
+
+    def __init__(self, method: str, path: str | re.Pattern[str], prefix: bool, fault: Fault, times: int | None) -> None:
+        self.method = method.upper()
+        self.path = path
+        self.prefix = prefix
+        self.fault = fault
+        self.remaining = times  # None: every matching request
+        self.hits = 0
+
+    def matches(self, method: str, path: str, watch: bool) -> bool:
+        if self.method not in ("*", method) or self.fault.for_watch != watch:
+            return False
+        if isinstance(self.path, re.Pattern):
+            return self.path.fullmatch(path) is not None
+        return path.startswith(self.path) if self.prefix else path == self.path
+
+
+class _DropConnection(Exception):
+    """Raised inside a handler to close the connection without an answer."""
+
+
+class _CutStream(Exception):
+    """Raised inside a watch to end the stream early (a Fault.watch_close)."""
+
+
 class APIServer:
     """An in-memory Kubernetes API server for tests and the demo sandbox.
 
@@ -997,7 +1086,7 @@ class APIServer:
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._rules: list[_Rule] = []
-        self._faults: list[list[Any]] = []  # [method, path, status, reason, message, remaining]
+        self._faults: list[_InjectedFault] = []
         self._faults_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -1085,18 +1174,57 @@ class APIServer:
     def fail_next(self, method: str, path: str, status: int, *, times: int = 1, message: str | None = None) -> None:
         """Answer the next `times` requests with this method and exact path with an error
         Status of code `status` (404, 409, 500, ...) instead of serving them, for tests of
-        fallbacks and retries. The request is still recorded."""
-        reason = {400: "BadRequest", 404: "NotFound", 409: "Conflict", 410: "Expired", 422: "Invalid",
-                  429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}.get(status, "Unknown")
-        with self._faults_lock:
-            self._faults.append([method.upper(), path, status, reason, message or f"injected {status} for {method.upper()} {path}", times])
+        fallbacks and retries. The request is still recorded. (`inject` with Fault.error.)"""
+        self.inject(method, path, Fault.error(status, message=message), times=times)
 
-    def _injected_failure(self, method: str, path: str) -> None:
+    def inject(
+        self,
+        method: str,
+        path: str | re.Pattern[str],
+        fault: Fault,
+        *,
+        times: int | None = 1,
+        prefix: bool = False,
+    ) -> None:
+        """Fault injection: do `fault` to the next `times` requests that match.
+
+        A request matches when its method is `method` ("*" for any) and its path (without
+        the query) equals `path`, starts with it (`prefix=True`), or fully matches it (a
+        compiled regex). Watch faults (Fault.watch_close, Fault.watch_expired) only match
+        watch requests and the others only match non-watch requests, so a fault on a
+        collection path does not disturb the watch on it, nor the other way round.
+        `times=None` applies the fault to every matching request until `clear_faults`.
+        Rules are tried in the order they were added; the first match with uses left wins.
+        Thread-safe; requests that met a fault are still recorded in `requests`.
+
+        Faults: Fault.error(429, retry_after=1), Fault.error(503), Fault.delay(10),
+        Fault.drop(), Fault.drop(after_processing=False), Fault.malformed(),
+        Fault.watch_close(events=3), Fault.watch_expired().
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1 (or None for every request)")
         with self._faults_lock:
-            for fault in self._faults:
-                if fault[0] == method and fault[1] == path and fault[5] > 0:
-                    fault[5] -= 1
-                    raise StatusError(fault[2], fault[3], fault[4])
+            self._faults.append(_InjectedFault(method, path, prefix, fault, times))
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault, used or not."""
+        with self._faults_lock:
+            self._faults.clear()
+
+    def fault_hits(self) -> int:
+        """How many requests met an injected fault so far."""
+        with self._faults_lock:
+            return sum(f.hits for f in self._faults)
+
+    def _take_fault(self, method: str, path: str, watch: bool) -> Fault | None:
+        with self._faults_lock:
+            for rule in self._faults:
+                if (rule.remaining is None or rule.remaining > 0) and rule.matches(method, path, watch):
+                    if rule.remaining is not None:
+                        rule.remaining -= 1
+                    rule.hits += 1
+                    return rule.fault
+        return None
 
     def seed(self, objects: Iterable[Mapping[str, Any]]) -> None:
         """Add (or replace) objects as a controller would; `kind: List` documents are unpacked.
@@ -1559,12 +1687,27 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         api = self.server.api
         api._note_request(RecordedRequest(method, split.path, query, content_type, body, self.headers))
+        watch = _parse_bool(query.get("watch")) or "/watch/" in split.path
+        self._fault = api._take_fault(method, split.path, watch)
         try:
             api._authenticate(self.headers.get("Authorization"))
-            api._injected_failure(method, split.path)
+            if self._fault is not None:
+                if self._fault.kind == "status":
+                    _REASONS = {400: "BadRequest", 404: "NotFound", 409: "Conflict", 410: "Expired", 422: "Invalid",
+                                429: "TooManyRequests", 500: "InternalError", 502: "BadGateway",
+                                503: "ServiceUnavailable", 504: "Timeout"}
+                    code = self._fault.status
+                    err = StatusError(code, _REASONS.get(code, "Unknown"),
+                                      self._fault.message or f"injected {code} for {method} {split.path}")
+                    err.retry_after = self._fault.retry_after
+                    raise err
+                if self._fault.kind == "drop" and not self._fault.after_processing:
+                    raise _DropConnection()
             self._route(method, split.path, query, content_type, body)
         except StatusError as err:
             self._fail(err)
+        except _DropConnection:
+            self._hang_up()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception:  # a bug here must not kill the connection silently
@@ -1575,7 +1718,15 @@ class _Handler(BaseHTTPRequestHandler):
         if self._streaming:  # too late for a status line; the client sees the stream end
             self.close_connection = True
         else:
-            self._send_json(err.code, _encode(err.to_status()))
+            self._send_json(err.code, _encode(err.to_status()), retry_after=err.retry_after)
+
+    def _hang_up(self) -> None:
+        """Close the connection at once, whatever was (not) sent."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -1591,15 +1742,35 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send_json(self, code: int, body: bytes, content_type: str = "application/json") -> None:
+    def _send_json(
+        self, code: int, body: bytes, content_type: str = "application/json", *, retry_after: str | None = None
+    ) -> None:
+        fault, self._fault = getattr(self, "_fault", None), None  # a fault applies to one answer only
+        if fault is not None and fault.kind == "delay":
+            self._pause(fault.seconds)
+        if fault is not None and fault.kind == "malformed":
+            code, body, content_type = 200, b'{"kind": "Status", "apiVersion": "v1", "metadata": {<html>oops', "application/json"
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if retry_after is not None:
+            self.send_header("Retry-After", retry_after)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
+        if fault is not None and fault.kind == "drop":
+            self.wfile.write(body[: len(body) // 2])  # the rest never comes
+            return self._hang_up()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _pause(self, seconds: float) -> None:
+        """Hold an answer back; stop() cuts the wait short."""
+        store = self.server.api._store
+        deadline = time.monotonic() + seconds
+        with store.cond:
+            while not store.stopping and time.monotonic() < deadline:
+                store.cond.wait(max(0.0, deadline - time.monotonic()))
 
     def _route(self, method: str, path: str, query: dict[str, str], content_type: str, body: bytes) -> None:
         segments = [s for s in path.split("/") if s]
@@ -1755,10 +1926,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _stream_watch(self, target: _Target, query: dict[str, str], selector: Selector) -> None:
         """Stream watch events as chunked JSON lines until timeoutSeconds, stop() or hang-up."""
         store = self.server.api._store
+        fault, self._fault = getattr(self, "_fault", None), None
         with store.cond:
             store.watchers += 1
         try:
-            self._watch_loop(target, query, selector)
+            if fault is not None and fault.kind == "watch_expired":
+                self._begin_stream()
+                with store.cond:
+                    rv = store.rv
+                return self._end_stream(_expired_line(_parse_rv(query.get("resourceVersion") or "0") or rv, rv + 1))
+            self._events_left = fault.events if fault is not None and fault.kind == "watch_close" else None
+            try:
+                self._watch_loop(target, query, selector)
+            except _CutStream:
+                self._end_stream()
         finally:
             with store.cond:
                 store.watchers -= 1
@@ -1831,8 +2012,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._streaming = True
 
     def _write_chunks(self, lines: Sequence[bytes]) -> None:
+        left = getattr(self, "_events_left", None)
+        cut = False
+        if left is not None and self._streaming:
+            cut = len(lines) >= left
+            lines = lines[:left]
+            self._events_left = left - len(lines)
         if lines:
             self.wfile.write(b"".join(b"%x\r\n%s\r\n" % (len(line), line) for line in lines))
+        if cut:
+            self._events_left = None
+            raise _CutStream()
 
     def _end_stream(self, last_line: bytes | None = None) -> None:
         self._write_chunks([last_line] if last_line else [])

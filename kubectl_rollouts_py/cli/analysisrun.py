@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import click
 
-from kubectl_rollouts_py.cli import live as live_
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.get import get
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
 
+if TYPE_CHECKING:  # the live machinery is imported only by the commands that watch
+    from kubectl_rollouts_py.cli import live as live_
+
 
 def _frame(app: App, run, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
     """One frame of `get analysisrun` from the run alone (`objs` is unused: no related kinds)."""
+    from kubectl_rollouts_py.cli import live as live_
     from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.render import analysis as render_analysis
 
@@ -35,6 +39,7 @@ def _frame(app: App, run, objs, output: str, *, now, live: live_.Memo | None = N
 def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, ...]) -> None:
     """Show AnalysisRun NAME: its status and args, each metric's conditions, counts against
     its limits and a trend, and every retained measurement, newest first."""
+    from kubectl_rollouts_py.cli import live as live_
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
 

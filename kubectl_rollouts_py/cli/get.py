@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import click
 
-from kubectl_rollouts_py.cli import live as live_
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
+
+if TYPE_CHECKING:  # the live machinery is imported only by the commands that watch
+    from kubectl_rollouts_py.cli import live as live_
 
 ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
 
@@ -24,6 +27,7 @@ def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Mem
     """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
     (with `live`, which keeps the last view for clock ticks). `analysis` picks the runs whose
     metric table follows the reference's tree (none, auto: the current revision's, all)."""
+    from kubectl_rollouts_py.cli import live as live_
     from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import analysis as render_analysis
@@ -44,6 +48,7 @@ def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Mem
 
 def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
     """`get experiment` for one snapshot of the cluster; `-w` calls it for every frame."""
+    from kubectl_rollouts_py.cli import live as live_
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import tree
 
@@ -57,6 +62,7 @@ def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: liv
 
 
 def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
+    from kubectl_rollouts_py.cli import live as live_
     from kubectl_rollouts_py.kube import fetch
 
     with app.source(from_files) as source:

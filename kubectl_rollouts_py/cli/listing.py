@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from kubectl_rollouts_py.cli import live
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
 from kubectl_rollouts_py.cli.output import as_list, serialise
@@ -31,6 +30,7 @@ def _timestamp(app: App) -> str:
 @global_options
 def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bool, watch: bool, timestamps: bool, output: str, from_files: tuple[str, ...]) -> None:
     """List rollouts in the namespace, or in all namespaces with -A."""
+    from kubectl_rollouts_py.cli import live
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py.cli import live
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
@@ -41,6 +40,7 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
     Exits 0 when the rollout is Healthy (or, with --watch=false, not Degraded), 1 when it
     is Degraded or the watch timed out, 130 on Ctrl-C.
     """
+    from kubectl_rollouts_py.cli import live
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r

@@ -1039,7 +1039,9 @@ class _InjectedFault:
         self.hits = 0
 
     def matches(self, method: str, path: str, watch: bool) -> bool:
-        if self.method not in ("*", method) or self.fault.for_watch != watch:
+        if self.method not in ("*", method):
+            return False
+        if self.fault.kind != "status" and self.fault.for_watch != watch:
             return False
         if isinstance(self.path, re.Pattern):
             return self.path.fullmatch(path) is not None
@@ -1190,9 +1192,10 @@ class APIServer:
 
         A request matches when its method is `method` ("*" for any) and its path (without
         the query) equals `path`, starts with it (`prefix=True`), or fully matches it (a
-        compiled regex). Watch faults (Fault.watch_close, Fault.watch_expired) only match
-        watch requests and the others only match non-watch requests, so a fault on a
-        collection path does not disturb the watch on it, nor the other way round.
+        compiled regex). Fault.error matches any request, watches included (an HTTP error
+        instead of the stream); the watch faults (Fault.watch_close, Fault.watch_expired)
+        only match watch requests, and delay, drop and malformed only non-watch requests,
+        so such a fault on a collection path does not disturb the watch on it.
         `times=None` applies the fault to every matching request until `clear_faults`.
         Rules are tried in the order they were added; the first match with uses left wins.
         Thread-safe; requests that met a fault are still recorded in `requests`.

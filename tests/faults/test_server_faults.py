@@ -135,3 +135,8 @@ def test_inject_is_thread_safe_and_exact_in_count(server: APIServer) -> None:
 def test_times_must_be_positive(server: APIServer) -> None:
     with pytest.raises(ValueError):
         server.inject("GET", ROLLOUTS, Fault.error(500), times=0)
+
+
+def test_an_error_fault_also_meets_a_watch(server: APIServer) -> None:
+    server.inject("GET", ROLLOUTS, Fault.error(410))
+    assert _get(server, ROLLOUTS + "?watch=true&resourceVersion=1")[0] == 410

@@ -1,0 +1,49 @@
+"""`dashboard`: serve the web dashboard until Ctrl-C."""
+
+from __future__ import annotations
+
+import click
+
+from kubectl_rollouts_py.cli.context import App
+from kubectl_rollouts_py.cli.options import CobraCommand, global_options
+
+
+@click.command("dashboard", cls=CobraCommand)
+@click.option("--port", type=click.IntRange(0, 65535), default=3100, show_default=True, help="Port to serve on (0: any free port).")
+@click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind to (loopback by default).")
+@click.option("--read-only", is_flag=True, help="Hide and refuse every action (promote, abort, ...).")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Show rollouts of every namespace.")
+@global_options
+def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool) -> None:
+    """Serve a live web dashboard of rollouts and their analysis (Ctrl-C stops it)."""
+    import signal
+    import threading
+
+    from kubectl_rollouts_py import errors
+    from kubectl_rollouts_py.dashboard.server import Dashboard
+
+    app = App.of(click.get_current_context())
+    stopped = threading.Event()
+
+    def stop(*_: object) -> None:  # Ctrl-C (SIGINT) and SIGTERM: stop serving, exit 0
+        stopped.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
+
+    with app.source() as source:
+        namespace = None if all_namespaces else source.namespace
+        try:
+            dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only)
+        except OSError as exc:
+            raise errors.RolloutsError(f"cannot serve on {address}:{port}: {exc.strerror or exc}") from exc
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            with dash:
+                scope = "all namespaces" if namespace is None else f'namespace "{namespace}"'
+                mode = ", read-only" if read_only else ""
+                app.write(f"Dashboard for {scope}{mode}: {dash.url}\nPress Ctrl-C to stop.\n")
+                while not stopped.wait(0.5):
+                    pass
+            app.write("Dashboard stopped.\n")
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

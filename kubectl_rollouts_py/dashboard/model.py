@@ -1,0 +1,159 @@
+"""The JSON documents behind the dashboard's pages, built from raw objects in memory.
+
+Pure: objects and `now` in, plain dicts out. The rollout documents are the CLI's own view
+models (`derive.rollout.build_rollout_view(...).to_dict()`, `derive.analysis`) with what
+the pages add: the canary steps, the containers of the pod template, and per metric the
+points and threshold of its chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from kubectl_rollouts_py.derive import analysis as derive_analysis
+from kubectl_rollouts_py.derive import fields as f
+from kubectl_rollouts_py.derive import rollout as derive_rollout
+
+# `result[0] >= 0.95`, `result < 100`, `0.95 <= result[0]`: the comparisons a chart can draw.
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_RESULT = r"result(?:\[0\])?"
+_LEFT = re.compile(rf"(?<![\w\]]){_RESULT}\s*(>=|<=|==|>|<)\s*({_NUMBER})(?![\w.])")
+_RIGHT = re.compile(rf"(?<![\w.])({_NUMBER})\s*(>=|<=|==|>|<)\s*{_RESULT}(?![\w\[])")
+_FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "=="}
+
+
+class Objects:
+    """The objects of one namespace (or all), as the cache holds them."""
+
+    def __init__(self, rollouts: Sequence[dict[str, Any]], replica_sets: Sequence[dict[str, Any]], pods: Sequence[dict[str, Any]],
+                 analysis_runs: Sequence[dict[str, Any]], experiments: Sequence[dict[str, Any]]) -> None:
+        self.rollouts = list(rollouts)
+        self.by_namespace: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        for kind, items in (("replica_sets", replica_sets), ("pods", pods), ("analysis_runs", analysis_runs), ("experiments", experiments)):
+            for item in items:
+                self.by_namespace[f.namespace_of(item)][kind].append(item)
+
+    def of(self, namespace: str) -> dict[str, list[dict[str, Any]]]:
+        found = self.by_namespace.get(namespace, {})
+        return {kind: list(found.get(kind, [])) for kind in ("replica_sets", "pods", "analysis_runs", "experiments")}
+
+
+def threshold(condition: str) -> dict[str, Any] | None:
+    """The one simple comparison of `result` with a number in a condition, as
+    {"op": ">=", "value": 0.95} (result on the left); None when there is none or several."""
+    found = [(op, float(num)) for op, num in _LEFT.findall(condition)]
+    found += [(_FLIP[op], float(num)) for num, op in _RIGHT.findall(condition)]
+    if len(found) != 1:
+        return None
+    op, value = found[0]
+    return {"op": op, "value": value}
+
+
+def _chart(metric: dict[str, Any]) -> dict[str, Any]:
+    """Points (oldest first) of the first number of each measurement, and the thresholds."""
+    points = []
+    for m in reversed(metric.get("measurements") or []):
+        numbers = derive_analysis.numeric_values(str(m.get("value") or ""))
+        when = m.get("finishedAt") or m.get("startedAt")
+        if numbers and when:
+            points.append({"time": when, "value": numbers[0], "phase": m.get("phase") or ""})
+    return {
+        "points": points,
+        "success": threshold(str(metric.get("successCondition") or "")),
+        "failure": threshold(str(metric.get("failureCondition") or "")),
+    }
+
+
+def analysis_document(run_view: Any) -> dict[str, Any]:
+    doc = run_view.to_dict()
+    for metric in doc["metrics"]:
+        metric["chart"] = _chart(metric)
+    return doc
+
+
+def _shown(value: Any) -> str:
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else f.text(value)
+
+
+def _step_text(step: dict[str, Any]) -> str:
+    if "setWeight" in step:
+        return f"Set weight {_shown(step.get('setWeight'))}%"
+    if "pause" in step:
+        duration = f.mapping(step, "pause").get("duration")
+        return f"Pause {_shown(duration)}" if duration not in (None, "") else "Pause (until promoted)"
+    if "analysis" in step:
+        names = [f.text(t.get("templateName") or t.get("clusterTemplateName") if isinstance(t, dict) else "")
+                 for t in f.seq(step, "analysis", "templates")]
+        return "Analysis: " + ", ".join(n for n in names if n)
+    if "experiment" in step:
+        names = [f.text(t.get("name")) for t in f.seq(step, "experiment", "templates") if isinstance(t, dict)]
+        return "Experiment: " + ", ".join(names)
+    if "setCanaryScale" in step:
+        scale = f.mapping(step, "setCanaryScale")
+        parts = [f"{k}={_shown(v)}" for k, v in sorted(scale.items())]
+        return "Set canary scale " + " ".join(parts)
+    if "setHeaderRoute" in step:
+        return "Set header route " + f.text(f.mapping(step, "setHeaderRoute").get("name"))
+    if "setMirrorRoute" in step:
+        return "Set mirror route " + f.text(f.mapping(step, "setMirrorRoute").get("name"))
+    return ", ".join(sorted(step)) or "(empty step)"
+
+
+def steps(rollout: dict[str, Any]) -> list[dict[str, Any]]:
+    """The canary steps, each with its text and state: done, current or pending."""
+    raw = [s for s in f.seq(rollout, "spec", "strategy", "canary", "steps") if isinstance(s, dict)]
+    index = derive_rollout.current_step_index(rollout)
+    current = len(raw) if index is None else index
+    shown = []
+    for i, step in enumerate(raw):
+        state = "done" if i < current else "current" if i == current else "pending"
+        shown.append({"index": i, "text": _step_text(step), "state": state})
+    return shown
+
+
+def containers(rollout: dict[str, Any]) -> list[dict[str, str]]:
+    """The pod template's containers (name, image, kind), for `set image` per container."""
+    spec = f.mapping(rollout, "spec", "template", "spec")
+    shown = []
+    for kind, key in (("container", "containers"), ("init", "initContainers"), ("ephemeral", "ephemeralContainers")):
+        for c in f.seq(spec, key):
+            if isinstance(c, dict):
+                shown.append({"name": f.text(c.get("name")), "image": f.text(c.get("image")), "kind": kind})
+    return shown
+
+
+def _view(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> Any:
+    found = objects.of(f.namespace_of(rollout))
+    view = derive_rollout.build_rollout_view(rollout, now=now, **found)
+    return derive_analysis.attach_analysis(view, rollout, analysis_runs=found["analysis_runs"],
+                                           replica_sets=found["replica_sets"], scope="all", now=now)
+
+
+def rollout_row(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
+    """One line of the list page: the view's summary fields."""
+    view = derive_rollout.build_rollout_view(rollout, now=now, **objects.of(f.namespace_of(rollout)))
+    doc = view.to_dict()
+    return {key: doc[key] for key in ("name", "namespace", "status", "message", "strategy", "step", "setWeight",
+                                      "actualWeight", "images", "replicas", "creationTimestamp")}
+
+
+def rollout_list(objects: Objects, namespace: str | None, now: dt.datetime) -> dict[str, Any]:
+    rows = [rollout_row(o, objects, now) for o in objects.rollouts if namespace in (None, "", f.namespace_of(o))]
+    return {"kind": "RolloutList", "items": rows}
+
+
+def rollout_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
+    """The rollout page: the view (header, revisions with ReplicaSets and pods, images),
+    the steps, the containers, and every AnalysisRun of the rollout with its charts."""
+    view = _view(rollout, objects, now)
+    doc = view.to_dict()
+    doc["age"] = view.age
+    doc["steps"] = steps(rollout)
+    doc["containers"] = containers(rollout)
+    doc["workloadRef"] = f.text(f.mapping(rollout, "spec", "workloadRef").get("name")) or None
+    doc["analysis"] = [analysis_document(run) for run in view.analysis]
+    return doc

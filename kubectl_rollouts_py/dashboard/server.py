@@ -1,0 +1,282 @@
+"""The dashboard's HTTP server: static pages, a JSON API, Server-Sent Events and actions.
+
+Routes (all JSON but `/`, `/static/*` and the event stream):
+
+    GET  /                                       the page (carries the action token)
+    GET  /static/app.js, /static/app.css         its script and style
+    GET  /api/v1/info                            {namespace, namespaces, readOnly, version, error}
+    GET  /api/v1/rollouts[?namespace=NS]         {kind: RolloutList, version, items: [row...]}
+    GET  /api/v1/rollouts/NS/NAME                the rollout view, steps, containers, analysis
+    GET  /api/v1/rollouts/NS/NAME/analysis       {version, items: [AnalysisRun view + charts]}
+    GET  /api/v1/events                          text/event-stream: `change` with the version
+    POST /api/v1/rollouts/NS/NAME/ACTION         promote, promote-full, abort, retry, restart,
+                                                 pause, set-image {container, image},
+                                                 undo {revision}; header X-Rollouts-Token
+
+Every request must name the served address in Host (DNS rebinding), a request with an
+Origin must come from it (cross-site pages), and a POST must carry the process's random
+token. With read-only, every POST is refused (403).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources as package_files
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.dashboard import actions, model
+from kubectl_rollouts_py.dashboard.hub import Hub
+from kubectl_rollouts_py.kube import resources as r
+
+TOKEN_HEADER = "X-Rollouts-Token"
+KEEPALIVE = 15.0  # seconds between SSE comments on a quiet cluster
+MAX_BODY = 64 * 1024
+STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def _static(name: str) -> bytes:
+    return package_files.files("kubectl_rollouts_py.dashboard").joinpath("static", name).read_bytes()
+
+
+class Dashboard:
+    """The hub, the HTTP server and what the handler needs, for one process."""
+
+    def __init__(self, source: Any, namespace: str | None, *, address: str = "127.0.0.1", port: int = 3100,
+                 read_only: bool = False) -> None:
+        self.source = source
+        self.namespace = namespace
+        self.read_only = read_only
+        self.token = secrets.token_urlsafe(32)
+        self.hub = Hub(source, namespace)
+        self.action_lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer((address, port), _handler(self))
+        self.httpd.daemon_threads = True
+        self.address, self.port = self.httpd.server_address[:2]
+        host = f"[{self.address}]" if ":" in str(self.address) else str(self.address)
+        self.allowed_hosts = {f"{host}:{self.port}"}
+        if self.address in ("127.0.0.1", "::1"):
+            self.allowed_hosts.add(f"localhost:{self.port}")
+        self.url = f"http://{host}:{self.port}/"
+
+    def start(self) -> Dashboard:
+        self.hub.start()
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="dashboard-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self.hub.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> Dashboard:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- documents
+
+    def namespaces(self) -> list[str]:
+        if self.namespace:
+            return [self.namespace]
+        _, found = self.hub.document(("namespaces",), lambda cache, now: sorted(
+            {str((o.get("metadata") or {}).get("namespace") or "") for o in cache.items(r.ROLLOUTS)}))
+        return list(found)
+
+    @staticmethod
+    def _objects(cache: Any) -> model.Objects:
+        return model.Objects(*(cache.items(kind) for kind in (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)))
+
+    def rollout_list(self, namespace: str | None) -> dict[str, Any]:
+        version, doc = self.hub.document(("list", namespace), lambda cache, now: model.rollout_list(self._objects(cache), namespace, now))
+        return {**doc, "version": version}
+
+    def rollout(self, namespace: str, name: str) -> dict[str, Any] | None:
+        def build(cache: Any, now: dt.datetime) -> dict[str, Any] | None:
+            obj = cache.get(r.ROLLOUTS, name, namespace)
+            return None if obj is None else model.rollout_document(obj, self._objects(cache), now)
+
+        version, doc = self.hub.document(("rollout", namespace, name), build)
+        return None if doc is None else {**doc, "version": version}
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "rollouts-py-dashboard"
+        sys_version = ""
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows the URL only
+            pass
+
+        # ------------------------------------------------------------ plumbing
+
+        def _send(self, code: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for key, value in {**SECURITY_HEADERS, **(extra or {})}.items():
+                self.send_header(key, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _json(self, code: int, doc: Any) -> None:
+            self._send(code, json.dumps(doc, separators=(",", ":")).encode(), "application/json")
+
+        def _error(self, code: int, message: str) -> None:
+            self._json(code, {"error": message, "code": code})
+
+        def _check_origin(self) -> None:
+            """Host must be the served address; Origin, when sent, must be this origin."""
+            host = self.headers.get("Host", "")
+            if host not in dash.allowed_hosts:
+                raise _Refused(403, f"unexpected Host header: {host!r}")
+            origin = self.headers.get("Origin")
+            if origin is not None and origin not in {f"http://{h}" for h in dash.allowed_hosts}:
+                raise _Refused(403, f"cross-origin request refused (Origin {origin!r})")
+            site = self.headers.get("Sec-Fetch-Site")
+            if self.command == "POST" and site not in (None, "same-origin", "none"):
+                raise _Refused(403, f"cross-site request refused (Sec-Fetch-Site {site!r})")
+
+        def _route(self, handle: Any) -> None:
+            try:
+                self._check_origin()
+                handle()
+            except _Refused as exc:
+                self._error(exc.code, exc.message)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def do_GET(self) -> None:
+            self._route(self._get)
+
+        def do_HEAD(self) -> None:
+            self._route(self._get)
+
+        def do_POST(self) -> None:
+            self._route(self._post)
+
+        def do_PUT(self) -> None:
+            self._route(lambda: self._error(405, "method not allowed"))
+
+        do_DELETE = do_PATCH = do_PUT
+
+        # ------------------------------------------------------------ GET
+
+        def _get(self) -> None:
+            url = urlsplit(self.path)
+            parts = [unquote(p) for p in url.path.split("/") if p]
+            query = parse_qs(url.query)
+            if parts in ([], ["index.html"]):
+                page = _static("index.html").replace(b"{{TOKEN}}", dash.token.encode())
+                page = page.replace(b"{{READONLY}}", b"true" if dash.read_only else b"false")
+                return self._send(200, page, "text/html; charset=utf-8", {"Content-Security-Policy": PAGE_POLICY})
+            if len(parts) == 2 and parts[0] == "static" and parts[1] in STATIC:
+                return self._send(200, _static(parts[1]), STATIC[parts[1]])
+            if parts[:2] != ["api", "v1"]:
+                return self._error(404, "not found")
+            rest = parts[2:]
+            if rest == ["info"]:
+                return self._json(200, {"namespace": dash.namespace, "namespaces": dash.namespaces(), "readOnly": dash.read_only,
+                                        "version": dash.hub.version, "error": dash.hub.error})
+            if rest == ["events"]:
+                return self._events()
+            if rest == ["rollouts"]:
+                namespace = (query.get("namespace") or [""])[0] or dash.namespace
+                return self._json(200, dash.rollout_list(namespace))
+            if len(rest) in (3, 4) and rest[0] == "rollouts":
+                doc = dash.rollout(rest[1], rest[2])
+                if doc is None:
+                    return self._error(404, f'rollout "{rest[2]}" not found in namespace "{rest[1]}"')
+                if len(rest) == 3:
+                    return self._json(200, doc)
+                if rest[3] == "analysis":
+                    return self._json(200, {"kind": "AnalysisRunList", "version": doc["version"], "items": doc["analysis"]})
+            return self._error(404, "not found")
+
+        def _events(self) -> None:
+            sub = dash.hub.subscribe()
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.end_headers()
+                self.wfile.write(f"retry: 1000\nevent: change\ndata: {dash.hub.version}\n\n".encode())
+                self.wfile.flush()
+                while not sub.dropped:
+                    try:
+                        version = sub.queue.get(timeout=KEEPALIVE)
+                    except Exception:  # queue.Empty: a comment keeps proxies and dead-peer detection going
+                        self.wfile.write(b": keepalive\n\n")
+                        self.wfile.flush()
+                        continue
+                    if version is None:
+                        break
+                    # Skip to the newest version: a client only needs to know something changed.
+                    while not sub.queue.empty():
+                        newer = sub.queue.get_nowait()
+                        version = version if newer is None else newer
+                    self.wfile.write(f"event: change\ndata: {version}\n\n".encode())
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                pass
+            finally:
+                dash.hub.unsubscribe(sub)
+                self.close_connection = True
+
+        # ------------------------------------------------------------ POST
+
+        def _post(self) -> None:
+            parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+            if len(parts) != 6 or parts[:3] != ["api", "v1", "rollouts"] or parts[5] not in actions.ACTIONS:
+                return self._error(404, "not found")
+            if dash.read_only:
+                return self._error(403, "the dashboard is read-only (--read-only)")
+            if not secrets.compare_digest(self.headers.get(TOKEN_HEADER, ""), dash.token):
+                return self._error(403, f"missing or wrong {TOKEN_HEADER} header")
+            namespace, name, action = parts[3], parts[4], parts[5]
+            if dash.namespace and namespace != dash.namespace:
+                return self._error(403, f'namespace "{namespace}" is not served (started with -n {dash.namespace})')
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                return self._error(413, "request body too large")
+            raw = self.rfile.read(length) if length else b""
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                return self._error(400, "the body is not JSON")
+            if not isinstance(body, dict):
+                return self._error(400, "the body must be a JSON object")
+            try:
+                with dash.action_lock:
+                    message = actions.run(dash.source, namespace, name, action, body, now=dt.datetime.now(dt.timezone.utc))
+            except errors.UsageError as exc:
+                return self._error(400, exc.message)
+            except errors.ApiError as exc:
+                return self._error(exc.status if 400 <= exc.status < 600 else 502, exc.message)
+            except errors.RolloutsError as exc:
+                return self._error(422, exc.message)
+            return self._json(200, {"message": message})
+
+    return Handler

@@ -1,0 +1,323 @@
+// rollouts-py dashboard: plain JS, no build step. Every string from the cluster goes into
+// the page as text (textContent / createTextNode / setAttribute), never as HTML.
+// Each update replaces the view's DOM (replaceChildren), so nothing accumulates.
+"use strict";
+
+const TOKEN = document.querySelector('meta[name="rollouts-token"]').content;
+const READ_ONLY = document.querySelector('meta[name="rollouts-read-only"]').content === "true";
+const SVG_NS = "http://www.w3.org/2000/svg";
+const ICONS = { Healthy: "✔", Progressing: "◌", Paused: "‖", Degraded: "✖", Unknown: "?" };
+
+const state = { info: null, doc: null, loading: false, again: false, drafts: new Map(), updates: 0 };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = String(value);
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function statusIcon(status) {
+  return el("span", { class: `icon s-${status}`, title: status, "data-status": status }, ICONS[status] || "•");
+}
+
+function show(value) {
+  return value === null || value === undefined || value === "" ? "-" : String(value);
+}
+
+// ------------------------------------------------------------------ routing and data
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  if (parts[0] === "rollout" && parts.length >= 3) return { page: "rollout", namespace: parts[1], name: parts[2] };
+  return { page: "list" };
+}
+
+async function getJSON(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+async function refresh() {
+  if (state.loading) { state.again = true; return; }
+  state.loading = true;
+  try {
+    do {
+      state.again = false;
+      const r = route();
+      if (!state.info) await loadInfo();
+      if (r.page === "list") {
+        const ns = $("namespace").value;
+        const doc = await getJSON("/api/v1/rollouts" + (ns ? "?namespace=" + encodeURIComponent(ns) : ""));
+        renderList(doc);
+      } else {
+        try {
+          renderRollout(await getJSON(`/api/v1/rollouts/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`));
+        } catch (err) {
+          $("view").replaceChildren(el("p", { class: "muted" }, String(err.message)), el("a", { href: "#/" }, "Back to the list"));
+        }
+      }
+      state.updates += 1;
+      document.body.dataset.updates = String(state.updates);
+    } while (state.again);
+  } catch (err) {
+    notice("Could not load: " + err.message, true);
+  } finally {
+    state.loading = false;
+  }
+}
+
+async function loadInfo() {
+  state.info = await getJSON("/api/v1/info");
+  const select = $("namespace");
+  const keep = select.value || new URLSearchParams(location.search).get("namespace") || "";
+  const options = [];
+  if (!state.info.namespace) options.push(el("option", { value: "" }, "All namespaces"));
+  for (const ns of state.info.namespaces) options.push(el("option", { value: ns }, ns));
+  select.replaceChildren(...options);
+  if (keep && state.info.namespaces.includes(keep)) select.value = keep;
+  select.disabled = Boolean(state.info.namespace);
+}
+
+function connect() {
+  const events = new EventSource("/api/v1/events");
+  events.addEventListener("change", () => { $("live").textContent = "live"; $("live").className = "live on"; refresh(); });
+  events.addEventListener("error", () => { $("live").textContent = "reconnecting…"; $("live").className = "live off"; });
+}
+
+function notice(text, error) {
+  const box = $("notice");
+  box.textContent = text;
+  box.className = error ? "notice error" : "notice";
+  box.hidden = false;
+  clearTimeout(notice.timer);
+  notice.timer = setTimeout(() => { box.hidden = true; }, 8000);
+}
+
+// ------------------------------------------------------------------ list page
+
+function matches(row, query) {
+  if (!query) return true;
+  const hay = [row.name, row.namespace, row.status, row.strategy, ...(row.images || []).map((i) => i.image)].join(" ").toLowerCase();
+  return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
+}
+
+function renderList(doc) {
+  state.doc = doc;
+  $("search-field").hidden = false;
+  const query = $("search").value.trim();
+  const rows = doc.items.filter((row) => matches(row, query));
+  const head = el("tr", {}, ["", "Name", "Namespace", "Strategy", "Step", "Weight (set / actual)", "Images", "Ready / Desired"].map((h) => el("th", {}, h)));
+  const body = rows.map((row) => {
+    const href = `#/rollout/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`;
+    const weight = row.strategy === "Canary" ? `${show(row.setWeight)} / ${show(row.actualWeight)}` : "-";
+    return el("tr", { class: "row", "data-rollout": row.name, onclick: () => { location.hash = href; } },
+      el("td", {}, statusIcon(row.status)),
+      el("td", {}, el("a", { href }, row.name), el("div", { class: "muted" }, row.message || row.status)),
+      el("td", {}, row.namespace),
+      el("td", {}, row.strategy || "-"),
+      el("td", {}, show(row.step)),
+      el("td", {}, weight),
+      el("td", {}, (row.images || []).map((i) => el("div", {}, i.image, (i.tags || []).map((t) => el("span", { class: `tag ${t}` }, t))))),
+      el("td", {}, `${row.replicas.ready} / ${row.replicas.desired}`));
+  });
+  const content = rows.length
+    ? el("table", { id: "rollouts" }, el("thead", {}, head), el("tbody", {}, body))
+    : el("p", { class: "muted" }, doc.items.length ? "No rollout matches the search." : "No rollouts found.");
+  $("view").replaceChildren(el("div", { class: "card" }, el("h2", {}, `Rollouts (${rows.length})`), content));
+}
+
+// ------------------------------------------------------------------ rollout page
+
+async function act(doc, action, label, body) {
+  if (!(await confirmDialog(`${label} rollout "${doc.name}" in namespace "${doc.namespace}"?`))) return;
+  try {
+    const response = await fetch(`/api/v1/rollouts/${encodeURIComponent(doc.namespace)}/${encodeURIComponent(doc.name)}/${action}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Rollouts-Token": TOKEN },
+      body: JSON.stringify(body || {}),
+    });
+    const result = await response.json();
+    if (!response.ok) throw new Error(result.error || response.statusText);
+    notice(result.message);
+  } catch (err) {
+    notice(`${label} failed: ${err.message}`, true);
+  }
+}
+
+function confirmDialog(text) {
+  const dialog = $("confirm");
+  $("confirm-text").textContent = text;
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.returnValue = "";
+    dialog.showModal();
+  });
+}
+
+function header(doc) {
+  const fields = [
+    ["Name", doc.name], ["Namespace", doc.namespace],
+    ["Status", el("span", {}, statusIcon(doc.status), " ", doc.status, doc.message ? ` — ${doc.message}` : "")],
+    ["Strategy", show(doc.strategy)],
+  ];
+  if (doc.strategy === "Canary") {
+    fields.push(["Step", show(doc.step)], ["SetWeight", show(doc.setWeight)], ["ActualWeight", show(doc.actualWeight)]);
+  }
+  fields.push(
+    ["Images", el("div", {}, doc.images.map((i) => el("div", {}, i.image, i.tags.map((t) => el("span", { class: `tag ${t}` }, t)))))],
+    ["Replicas", `Desired ${doc.replicas.desired} · Current ${doc.replicas.current} · Updated ${doc.replicas.updated} · Ready ${doc.replicas.ready} · Available ${doc.replicas.available}`],
+    ["Age", show(doc.age)],
+  );
+  const grid = el("dl", { class: "grid", id: "summary" }, fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+  const card = el("div", { class: "card" }, el("h2", {}, statusIcon(doc.status), " ", doc.name), grid);
+  if (!READ_ONLY) {
+    const buttons = [["promote", "Promote"], ["promote-full", "Promote full"], ["abort", "Abort"], ["retry", "Retry"],
+      ["restart", "Restart"], ["pause", "Pause"]];
+    card.append(el("div", { class: "actions", id: "actions" }, buttons.map(([action, label]) =>
+      el("button", { "data-action": action, class: action === "abort" ? "danger" : null, onclick: () => act(doc, action, label) }, label))));
+  }
+  return card;
+}
+
+function containersCard(doc) {
+  const rows = doc.containers.map((c) => {
+    const key = `${doc.namespace}/${doc.name}/${c.name}`;
+    const input = el("input", { class: "image", "data-container": c.name, "data-key": key, "aria-label": `New image for ${c.name}`,
+      oninput: (e) => state.drafts.set(key, e.target.value) });
+    input.value = state.drafts.has(key) ? state.drafts.get(key) : c.image;
+    const cells = [el("td", {}, c.name, c.kind !== "container" ? el("span", { class: "tag" }, c.kind) : null), el("td", {}, c.image)];
+    if (!READ_ONLY) {
+      cells.push(el("td", {}, input), el("td", {}, el("button", { "data-set-image": c.name, onclick: () => {
+        const image = input.value.trim();
+        if (image) act(doc, "set-image", `Set image of container "${c.name}" to "${image}" for`, { container: c.name, image }).then(() => state.drafts.delete(key));
+      } }, "Set image")));
+    }
+    return el("tr", {}, cells);
+  });
+  const heads = ["Container", "Image"].concat(READ_ONLY ? [] : ["New image", ""]);
+  const note = doc.workloadRef ? el("p", { class: "muted" }, `The pod template comes from Deployment "${doc.workloadRef}"; set image updates it.`) : null;
+  return el("div", { class: "card" }, el("h2", {}, "Containers"), note,
+    rows.length ? el("table", { id: "containers" }, el("tr", {}, heads.map((h) => el("th", {}, h))), rows) : el("p", { class: "muted" }, "No containers in the rollout's template."));
+}
+
+function stepsCard(doc) {
+  if (!doc.steps.length) return el("div", { class: "card" }, el("h2", {}, "Steps"), el("p", { class: "muted" }, "No canary steps."));
+  return el("div", { class: "card" }, el("h2", {}, "Steps"),
+    el("ol", { class: "steps", id: "steps" }, doc.steps.map((s) =>
+      el("li", { class: s.state, "data-step": s.index, "aria-current": s.state === "current" ? "step" : null },
+        s.state === "current" ? "▶ " : s.state === "done" ? "✔ " : "", `${s.index + 1}. ${s.text}`))));
+}
+
+function revisionsCard(doc) {
+  const current = doc.revisions.length ? doc.revisions[0].revision : null;
+  return el("div", { class: "card", id: "revisions" }, el("h2", {}, "Revisions"), doc.revisions.map((rev) => el("div", { "data-revision": rev.revision },
+    el("h3", {}, `Revision ${rev.revision}`,
+      !READ_ONLY && rev.revision !== current ? el("button", { style: null, "data-undo": rev.revision, onclick: () => act(doc, "undo", `Roll back to revision ${rev.revision}:`, { revision: rev.revision }) }, "Rollback") : null),
+    el("table", {}, el("tr", {}, ["Kind", "Name", "Status", "Info", "Images / Ready"].map((h) => el("th", {}, h))),
+      rev.replicaSets.flatMap((rs) => [
+        el("tr", { "data-replicaset": rs.name }, el("td", {}, "ReplicaSet"), el("td", {}, rs.name), el("td", {}, statusIcon(rs.status), rs.status),
+          el("td", {}, rs.tags.map((t) => el("span", { class: `tag ${t}` }, t)), ` ${rs.available}/${show(rs.replicas)} available`),
+          el("td", {}, rs.images.join(", "))),
+        ...rs.pods.map((p) => el("tr", { "data-pod": p.name }, el("td", {}, "  Pod"), el("td", {}, p.name), el("td", {}, p.status),
+          el("td", {}, `restarts ${p.restarts}`), el("td", {}, `ready ${p.ready}`))),
+      ]),
+      rev.analysisRuns.map((a) => el("tr", {}, el("td", {}, "AnalysisRun"), el("td", {}, a.name), el("td", {}, statusIcon(a.status), a.status), el("td", {}), el("td", {})))))));
+}
+
+function chart(metric) {
+  const { points, success, failure } = metric.chart;
+  const W = 520, H = 160, L = 44, R = 10, T = 10, B = 24;
+  const node = svg("svg", { class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Measurements of ${metric.name}` });
+  if (!points.length) {
+    node.append(svg("text", { x: L, y: H / 2 }, "no numeric measurements yet"));
+    return node;
+  }
+  const values = points.map((p) => p.value);
+  for (const t of [success, failure]) if (t) values.push(t.value);
+  let lo = Math.min(...values), hi = Math.max(...values);
+  if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
+  const pad = (hi - lo) * 0.1; lo -= pad; hi += pad;
+  const times = points.map((p) => Date.parse(p.time));
+  const t0 = Math.min(...times), t1 = Math.max(...times);
+  const x = (t) => L + (t1 === t0 ? (W - L - R) / 2 : ((t - t0) / (t1 - t0)) * (W - L - R));
+  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+  node.append(svg("line", { class: "axis", x1: L, y1: T, x2: L, y2: H - B }), svg("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }));
+  node.append(svg("text", { x: 2, y: T + 8 }, hi.toPrecision(3)), svg("text", { x: 2, y: H - B }, lo.toPrecision(3)));
+  node.append(svg("text", { x: L, y: H - 6 }, new Date(t0).toISOString().slice(11, 19)), svg("text", { x: W - R - 48, y: H - 6 }, new Date(t1).toISOString().slice(11, 19)));
+  for (const [t, label] of [[success, "success"], [failure, "failure"]]) {
+    if (!t) continue;
+    node.append(svg("line", { class: "threshold", "data-threshold": label, x1: L, x2: W - R, y1: y(t.value), y2: y(t.value) }),
+      svg("text", { x: W - R - 110, y: y(t.value) - 3 }, `${label}: ${t.op} ${t.value}`));
+  }
+  node.append(svg("polyline", { class: "line", points: points.map((p, i) => `${x(times[i])},${y(p.value)}`).join(" ") }));
+  points.forEach((p, i) => node.append(svg("circle", { class: `pt-${p.phase}`, cx: x(times[i]), cy: y(p.value), r: 3.5 },
+    svg("title", {}, `${p.time}: ${p.value} (${p.phase})`))));
+  return node;
+}
+
+function limit(n) { return n < 0 ? "∞" : String(n); }
+
+function analysisCard(doc) {
+  const runs = doc.analysis.map((run) => el("div", { class: "run", "data-analysisrun": run.name },
+    el("h3", {}, statusIcon(run.phase), ` ${run.name}`, el("span", { class: "muted" }, ` revision ${run.revision} · ${run.phase}${run.message ? " — " + run.message : ""}`)),
+    run.args.length ? el("div", { class: "muted" }, "Args: ", run.args.map((a) => `${a.name}=${a.value}`).join(", ")) : null,
+    run.metrics.map((m) => el("div", { class: "metric", "data-metric": m.name },
+      el("div", {}, statusIcon(m.phase), el("strong", {}, m.name), ` ${m.phase || "Pending"}`, m.dryRun ? el("span", { class: "tag" }, "dry-run") : null,
+        m.interval ? el("span", { class: "muted" }, ` every ${m.interval}`) : null),
+      el("div", { class: "counts" },
+        el("span", {}, `measurements ${m.counts.count}`), el("span", {}, `successful ${m.counts.successful}`),
+        el("span", {}, `failed ${m.counts.failed} / limit ${limit(m.limits.failureLimit)}`),
+        el("span", {}, `inconclusive ${m.counts.inconclusive} / limit ${limit(m.limits.inconclusiveLimit)}`),
+        el("span", {}, `errors ${m.counts.consecutiveError} / limit ${limit(m.limits.consecutiveErrorLimit)}`)),
+      m.successCondition ? el("div", {}, "Success condition: ", el("code", {}, m.successCondition)) : null,
+      m.failureCondition ? el("div", {}, "Failure condition: ", el("code", {}, m.failureCondition)) : null,
+      m.message ? el("div", { class: "muted" }, m.message) : null,
+      chart(m),
+      m.query ? el("div", {}, "Query (resolved):", el("pre", { class: "query" }, m.query)) : null))));
+  return el("div", { class: "card", id: "analysis" }, el("h2", {}, "Analysis"), runs.length ? runs : el("p", { class: "muted" }, "No AnalysisRuns."));
+}
+
+function renderRollout(doc) {
+  state.doc = doc;
+  $("search-field").hidden = true;
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+  const view = el("div", { "data-view": "rollout" },
+    el("p", {}, el("a", { href: "#/" }, "← All rollouts")),
+    header(doc),
+    containersCard(doc),
+    el("div", { class: "columns" }, el("div", {}, stepsCard(doc)), el("div", {}, revisionsCard(doc))),
+    analysisCard(doc));
+  $("view").replaceChildren(view);
+  if (focused) {
+    const again = $("view").querySelector(`input[data-key="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+}
+
+// ------------------------------------------------------------------ start
+
+window.addEventListener("hashchange", refresh);
+$("search").addEventListener("input", () => { if (state.doc && route().page === "list") renderList(state.doc); });
+$("namespace").addEventListener("change", () => { location.hash = "#/"; refresh(); });
+connect();
+refresh();

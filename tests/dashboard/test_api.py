@@ -1,0 +1,222 @@
+"""The dashboard's HTTP surface against the stand-in API server: the JSON API, the event
+stream on a cluster change, the origin and token checks, read-only, and the requests its
+actions send (the CLI's own, byte for byte)."""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import threading
+import time
+
+import pytest
+
+from kubectl_rollouts_py.dashboard import hub as hub_module
+from kubectl_rollouts_py.dashboard import model
+
+from e2e.standin import NS
+from dashboard.conftest import RO, post_action, request, writes
+
+
+# ------------------------------------------------------------------ pages and JSON
+
+
+def test_page_and_assets_are_served_with_the_token_and_a_strict_policy(dash) -> None:
+    page = request(dash, "GET", "/")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert f'content="{dash.token}"'.encode() in page.body
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert b"cdn" not in page.body.lower() and b"https://" not in page.body
+    for asset, kind in (("app.js", "text/javascript"), ("app.css", "text/css")):
+        got = request(dash, "GET", f"/static/{asset}")
+        assert got.status == 200 and got.headers["content-type"].startswith(kind) and got.body
+    assert b"innerHTML" not in request(dash, "GET", "/static/app.js").body  # cluster strings go in as text only
+    assert request(dash, "GET", "/static/../server.py").status == 404
+
+
+def test_info_and_rollout_list(dash) -> None:
+    info = request(dash, "GET", "/api/v1/info").json()
+    assert info["namespace"] == NS and info["namespaces"] == [NS] and info["readOnly"] is False
+    listed = request(dash, "GET", "/api/v1/rollouts").json()
+    assert listed["kind"] == "RolloutList"
+    (row,) = listed["items"]
+    assert {k: row[k] for k in ("name", "namespace", "status", "strategy", "step", "setWeight", "actualWeight")} == {
+        "name": "app-backend", "namespace": NS, "status": "Paused", "strategy": "Canary", "step": "1/4",
+        "setWeight": 10, "actualWeight": 20}
+    assert [i["tags"] for i in row["images"]] == [["stable"], ["canary"]]
+    assert (row["replicas"]["ready"], row["replicas"]["desired"]) == (5, 5)
+    assert request(dash, "GET", "/api/v1/rollouts?namespace=elsewhere").json()["items"] == []  # only the served namespace is watched
+
+
+def test_rollout_view_has_steps_tree_containers_and_analysis_charts(dash) -> None:
+    doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend").json()
+    assert doc["kind"] == "RolloutView" and doc["status"] == "Paused"
+    assert [(s["text"], s["state"]) for s in doc["steps"]] == [
+        ("Set weight 10%", "done"), ("Pause 3m", "current"), ("Set weight 33%", "pending"), ("Pause 3m", "pending")]
+    assert [r["revision"] for r in doc["revisions"]] == [2, 1]
+    assert [p["name"] for p in doc["revisions"][0]["replicaSets"][0]["pods"]] == ["app-backend-6d8f9c7b5-jx2vd"]
+    assert doc["containers"] == [{"name": "app-backend", "image": "luciferstut/app-backend-for-ithome2024:2.0", "kind": "container"}]
+    (run,) = doc["analysis"]
+    (metric,) = run["metrics"]
+    assert metric["chart"]["success"] == {"op": ">=", "value": 0.95}
+    assert metric["chart"]["points"] == [{"time": "2026-11-20T08:00:00Z", "value": 0.99, "phase": "Successful"}]
+    assert metric["query"] == "1" and metric["limits"]["failureLimit"] == 3
+    analysis = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend/analysis").json()
+    assert analysis["kind"] == "AnalysisRunList" and analysis["items"] == doc["analysis"]
+    missing = request(dash, "GET", f"/api/v1/rollouts/{NS}/nope")
+    assert missing.status == 404 and "not found" in missing.json()["error"]
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("result[0] >= 0.95", {"op": ">=", "value": 0.95}),
+    ("isNaN(result[0]) || result[0] >= 0.95", {"op": ">=", "value": 0.95}),
+    ("result < 100", {"op": "<", "value": 100.0}),
+    ("0.9 <= result[0]", {"op": ">=", "value": 0.9}),
+    ("result[0] > 1 && result[0] < 5", None),
+    ("len(result) == 0", None),
+    ("", None),
+])
+def test_threshold_of_simple_comparisons_only(condition: str, expected) -> None:
+    assert model.threshold(condition) == expected
+
+
+# ------------------------------------------------------------------ live
+
+
+def _read_event(sock_file, deadline: float) -> tuple[str, str]:
+    event = data = ""
+    while time.monotonic() < deadline:
+        line = sock_file.readline().decode()
+        if line.startswith("event:"):
+            event = line.split(":", 1)[1].strip()
+        elif line.startswith("data:"):
+            data = line.split(":", 1)[1].strip()
+        elif line == "\n" and event:
+            return event, data
+    raise AssertionError("no event before the deadline")
+
+
+def test_a_cluster_change_reaches_every_event_stream_within_a_second(dash, cluster) -> None:
+    streams = []
+    for _ in range(3):  # three tabs, one set of watches
+        conn = http.client.HTTPConnection(str(dash.address), dash.port, timeout=5)
+        conn.request("GET", "/api/v1/events", headers={"Host": f"{dash.address}:{dash.port}"})
+        resp = conn.getresponse()
+        assert resp.status == 200 and resp.getheader("Content-Type") == "text/event-stream"
+        first = _read_event(resp.fp, time.monotonic() + 5)
+        streams.append((conn, resp, int(first[1])))
+    assert dash.hub.subscriber_count() == 3
+    threads = [t for t in threading.enumerate() if t.name.startswith("follow-")]
+    assert len(threads) == len(hub_module.KINDS)  # not one per tab
+
+    rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
+    rollout["status"]["currentStepIndex"] = 2
+    rollout["status"].pop("pauseConditions")
+    started = time.monotonic()
+    cluster.apply_change(rollout)
+    for conn, resp, version in streams:
+        event, data = _read_event(resp.fp, started + 1.0)
+        assert event == "change" and int(data) > version
+        conn.close()
+    assert time.monotonic() - started < 1.0
+    doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend").json()
+    assert [s["state"] for s in doc["steps"]][2] == "current"
+
+
+def test_a_client_that_does_not_read_is_dropped_and_memory_stays_bounded(dash) -> None:
+    sub = dash.hub.subscribe()
+    for _ in range(hub_module.QUEUE_SIZE + 5):
+        dash.hub._publish()
+    assert sub.dropped and sub.queue.qsize() == hub_module.QUEUE_SIZE
+    assert dash.hub.subscriber_count() == 0
+
+
+# ------------------------------------------------------------------ origin, host, token, read-only
+
+
+def test_wrong_host_is_refused_even_for_reads(dash) -> None:
+    for host in ("evil.example:3100", f"evil.example:{dash.port}", "127.0.0.1"):
+        got = request(dash, "GET", "/api/v1/rollouts", headers={"Host": host})
+        assert got.status == 403 and "Host" in got.json()["error"]
+    assert request(dash, "GET", "/", headers={"Host": f"localhost:{dash.port}"}).status == 200
+
+
+def test_cross_origin_and_tokenless_posts_are_refused_and_send_nothing(dash, cluster) -> None:
+    assert post_action(dash, "promote", headers={"Origin": "http://evil.example"}).status == 403
+    assert post_action(dash, "promote", headers={"Origin": "null"}).status == 403
+    assert post_action(dash, "promote", headers={"Sec-Fetch-Site": "cross-site"}).status == 403
+    assert post_action(dash, "promote", token="").status == 403
+    assert post_action(dash, "promote", token="x" * 43).status == 403
+    assert request(dash, "OPTIONS", "/api/v1/rollouts").status in (403, 405, 501)  # no CORS preflight is ever granted
+    assert writes(cluster) == []
+
+
+def test_read_only_hides_and_refuses_actions(read_only_dash, cluster) -> None:
+    dash = read_only_dash
+    assert b'name="rollouts-read-only" content="true"' in request(dash, "GET", "/").body
+    assert request(dash, "GET", "/api/v1/info").json()["readOnly"] is True
+    got = post_action(dash, "promote")
+    assert got.status == 403 and "read-only" in got.json()["error"]
+    assert writes(cluster) == []
+
+
+# ------------------------------------------------------------------ actions
+
+
+def test_promote_sends_the_references_request(dash, cluster) -> None:
+    got = post_action(dash, "promote")
+    assert (got.status, got.json()) == (200, {"message": "rollout 'app-backend' promoted"})
+    assert writes(cluster) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
+    assert [r.body for r in cluster.requests if r.method == "PATCH"] == [b'{"status":{"pauseConditions":null}}']
+
+
+@pytest.mark.parametrize(("action", "expected"), [
+    ("promote-full", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"promoteFull": True}})]),
+    ("abort", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": True}})]),
+    ("retry", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": False}})]),
+    ("pause", [("PATCH", RO, "application/merge-patch+json", {"spec": {"paused": True}})]),
+])
+def test_status_and_spec_actions(dash, cluster, action, expected) -> None:
+    assert post_action(dash, action).status == 200
+    assert writes(cluster) == expected
+
+
+def test_restart_set_image_and_undo(dash, cluster) -> None:
+    assert post_action(dash, "restart").status == 200
+    (method, path, _, body), = writes(cluster)
+    assert (method, path) == ("PATCH", RO) and "restartAt" in body["spec"]
+    cluster.clear_requests()
+
+    got = post_action(dash, "set-image", {"container": "app-backend", "image": "example/app:3.0"})
+    assert (got.status, got.json()["message"]) == (200, 'rollout "app-backend" image updated')
+    (method, path, _, body), = writes(cluster)
+    assert (method, path) == ("PUT", RO) and body["spec"]["template"]["spec"]["containers"][0]["image"] == "example/app:3.0"
+    cluster.clear_requests()
+
+    assert post_action(dash, "set-image", {"container": "nope", "image": "x:1"}).status == 422
+    assert post_action(dash, "set-image", {"container": "app-backend"}).status == 400
+    assert writes(cluster) == []
+
+    got = post_action(dash, "undo", {"revision": 1})
+    assert got.status == 200, got.json()
+    (method, path, content_type, body), = writes(cluster)
+    assert (method, path, content_type) == ("PATCH", RO, "application/json-patch+json")
+    assert body[0]["path"] == "/spec/template"
+    assert body[0]["value"]["spec"]["containers"][0]["image"].endswith(":1.0")
+
+
+def test_action_errors_are_json_and_unknown_actions_404(dash, cluster) -> None:
+    assert post_action(dash, "promote", name="missing").status == 404
+    assert post_action(dash, "explode").status == 404
+    assert request(dash, "POST", f"/api/v1/rollouts/{NS}/app-backend/promote", headers={
+        "X-Rollouts-Token": dash.token, "Content-Type": "application/json"}).status == 200
+
+
+def test_the_server_binds_loopback_by_default() -> None:
+    import inspect
+
+    from kubectl_rollouts_py.cli.dashboard import dashboard
+    from kubectl_rollouts_py.dashboard.server import Dashboard
+
+    assert inspect.signature(Dashboard).parameters["address"].default == "127.0.0.1"
+    assert {p.name: p.default for p in dashboard.params}["address"] == "127.0.0.1"

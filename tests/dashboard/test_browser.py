@@ -1,0 +1,136 @@
+"""The dashboard in a real browser: headless Chromium from Debian's packages, driven through
+chromedriver, against a dashboard reading the stand-in API server.
+
+Skipped, with the reason, where chromium or chromedriver is missing (CI installs both).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from e2e.standin import NS
+from dashboard.conftest import RO, writes
+from dashboard.webdriver import Browser, find_browser
+
+FOUND = find_browser()
+pytestmark = pytest.mark.skipif(FOUND is None, reason="no chromium + chromedriver (apt-get install chromium chromium-driver)")
+SCREENSHOTS = os.environ.get("DASHBOARD_SCREENSHOTS")  # a directory: save the pages there as PNG
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert FOUND is not None
+    b = Browser(*FOUND)
+    yield b
+    b.close()
+
+
+def shot(browser: Browser, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        (Path(SCREENSHOTS) / f"{name}.png").write_bytes(browser.screenshot())
+
+
+ROW = 'return document.querySelector(\'#rollouts tr[data-rollout="app-backend"]\') !== null'
+CURRENT_STEP = 'const li = document.querySelector("#steps li.current"); return li ? li.dataset.step : null'
+
+
+def test_list_rollout_analysis_live_update_and_promote(browser, dash, cluster) -> None:
+    browser.get(dash.url)
+    browser.wait(ROW)
+    row = browser.text('#rollouts tr[data-rollout="app-backend"]')
+    assert "app-backend" in row and "Canary" in row and "1/4" in row and "10 / 20" in row and "5 / 5" in row
+    assert browser.script('return document.querySelector("#rollouts [data-status]").dataset.status') == "Paused"
+    shot(browser, "list")
+
+    # The search box filters the rows in place.
+    browser.script('const s = document.getElementById("search"); s.value = "no-such-thing"; s.dispatchEvent(new Event("input"));')
+    browser.wait('return document.querySelector("#rollouts") === null')
+    browser.script('const s = document.getElementById("search"); s.value = "ithome2024:2.0"; s.dispatchEvent(new Event("input"));')
+    browser.wait(ROW)
+
+    # The run has measured a while: six values, one under the threshold.
+    run = copy.deepcopy(cluster.get_object("analysisruns", NS, "app-backend-6d8f9c7b5-2"))
+    values = [0.99, 0.98, 0.97, 0.93, 0.985, 0.99]
+    run["status"]["metricResults"][0].update(count=6, successful=5, failed=1, measurements=[
+        {"phase": "Failed" if v < 0.95 else "Successful", "value": f"[{v}]",
+         "startedAt": f"2026-11-29T08:0{i}:00Z", "finishedAt": f"2026-11-29T08:0{i}:01Z"} for i, v in enumerate(values)])
+    cluster.apply_change(run)
+
+    # Open the rollout: steps (current marked), the tree, and the analysis chart with its threshold.
+    browser.click('#rollouts tr[data-rollout="app-backend"] a')
+    assert browser.wait(CURRENT_STEP) == "1"
+    assert "Pause 3m" in browser.text("#steps li.current")
+    assert browser.script('return document.querySelectorAll("#revisions [data-pod]").length') == 5
+    assert browser.script('return document.querySelectorAll("#revisions [data-replicaset]").length') == 2
+    browser.wait('return document.querySelectorAll("#analysis svg.chart circle").length === 6')
+    assert browser.script('return document.querySelector("#analysis line[data-threshold=success]") !== null')
+    assert browser.script('return document.querySelectorAll("#analysis svg.chart circle.pt-Failed").length') == 1
+    assert "result[0] >= 0.95" in browser.text("#analysis") and "failed 1 / limit 3" in browser.text("#analysis")
+    shot(browser, "rollout")
+    browser.script('document.getElementById("analysis").scrollIntoView()')
+    shot(browser, "analysis")
+
+    # A change in the cluster appears in place, within a second, without a reload.
+    browser.script('window.__kept = "same page"; document.body.dataset.marker = "kept";')
+    rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
+    rollout["status"]["currentStepIndex"] = 2
+    rollout["status"].pop("pauseConditions")
+    rollout["status"]["phase"], rollout["status"]["message"] = "Progressing", "more replicas need to be updated"
+    started = time.monotonic()
+    cluster.apply_change(rollout)
+    browser.wait('const li = document.querySelector("#steps li.current"); return li && li.dataset.step === "2"', timeout=5, interval=0.01)
+    latency = time.monotonic() - started
+    assert latency < 1.0, f"the page showed the change after {latency:.2f} s"
+    assert browser.script('return window.__kept + "/" + document.body.dataset.marker') == "same page/kept"
+
+    # Promote, through the confirmation dialog: first cancelled (nothing sent), then confirmed.
+    rollout["status"]["pauseConditions"] = [{"reason": "CanaryPauseStep", "startTime": "2026-11-29T08:00:00Z"}]
+    cluster.apply_change(rollout)
+    cluster.clear_requests()
+    browser.script("window.scrollTo(0, 0)")
+    browser.click('#actions button[data-action="promote"]')
+    browser.wait('return document.getElementById("confirm").open')
+    assert 'Promote rollout "app-backend"' in browser.text("#confirm-text")
+    browser.click("#confirm-cancel")
+    browser.wait('return !document.getElementById("confirm").open')
+    time.sleep(0.3)
+    assert writes(cluster) == []
+    browser.click('#actions button[data-action="promote"]')
+    browser.wait('return document.getElementById("confirm").open')
+    browser.click("#confirm-ok")
+    deadline = time.monotonic() + 5
+    while not writes(cluster) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert writes(cluster) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
+    assert "promoted" in browser.wait('const n = document.getElementById("notice"); return n.hidden ? null : n.textContent')
+
+
+def test_a_cross_origin_page_cannot_drive_actions(browser, dash, cluster) -> None:
+    # A page of another origin (the stand-in API server's /version) tries both ways to POST.
+    browser.get(f"{cluster.url}/version")
+    target = f"{dash.url}api/v1/rollouts/{NS}/app-backend/promote"
+    result = browser.async_script("""
+        const [url, done] = arguments;
+        const tries = [
+          fetch(url, {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: "{}"}).then(() => "sent", e => "blocked"),
+          fetch(url, {method: "POST", headers: {"Content-Type": "application/json", "X-Rollouts-Token": "guess"}, body: "{}"})
+            .then(r => "status " + r.status, e => "blocked"),
+        ];
+        Promise.all(tries).then(done);
+    """, target)
+    assert result[1] == "blocked"  # the preflight is never granted
+    assert writes(cluster) == []  # and the simple request was refused (Origin), sending nothing
+
+
+def test_read_only_page_has_no_actions(browser, read_only_dash) -> None:
+    browser.get(read_only_dash.url + f"#/rollout/{NS}/app-backend")
+    browser.wait(CURRENT_STEP)
+    assert browser.script('return document.querySelectorAll("#actions, [data-undo], [data-set-image]").length') == 0
+    assert json.loads(json.dumps(browser.script('return document.querySelector("meta[name=rollouts-read-only]").content'))) == "true"

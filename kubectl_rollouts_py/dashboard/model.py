@@ -26,20 +26,40 @@ _RIGHT = re.compile(rf"(?<![\w.])({_NUMBER})\s*(>=|<=|==|>|<)\s*{_RESULT}(?![\w\
 _FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "=="}
 
 
+def _owner_uids(obj: dict[str, Any]) -> list[str]:
+    refs = f.mapping(obj, "metadata").get("ownerReferences")
+    return [r["uid"] for r in refs if isinstance(r, dict) and isinstance(r.get("uid"), str)] if isinstance(refs, list) else []
+
+
 class Objects:
-    """The objects of one namespace (or all), as the cache holds them."""
+    """The objects the cache holds, indexed by owner uid, so that each rollout's view is
+    derived from its own objects only (ownership by uid, as derive does) and a list of many
+    rollouts costs time linear in the number of objects."""
 
     def __init__(self, rollouts: Sequence[dict[str, Any]], replica_sets: Sequence[dict[str, Any]], pods: Sequence[dict[str, Any]],
                  analysis_runs: Sequence[dict[str, Any]], experiments: Sequence[dict[str, Any]]) -> None:
         self.rollouts = list(rollouts)
-        self.by_namespace: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        self.owned: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         for kind, items in (("replica_sets", replica_sets), ("pods", pods), ("analysis_runs", analysis_runs), ("experiments", experiments)):
             for item in items:
-                self.by_namespace[f.namespace_of(item)][kind].append(item)
+                if isinstance(item, dict):
+                    for uid in _owner_uids(item):
+                        self.owned[uid][kind].append(item)
 
-    def of(self, namespace: str) -> dict[str, list[dict[str, Any]]]:
-        found = self.by_namespace.get(namespace, {})
-        return {kind: list(found.get(kind, [])) for kind in ("replica_sets", "pods", "analysis_runs", "experiments")}
+    def _of(self, uid: str, kind: str) -> list[dict[str, Any]]:
+        found = self.owned.get(uid)
+        return list(found.get(kind, [])) if found else []
+
+    def of(self, rollout: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """The rollout's experiments, its and their ReplicaSets and AnalysisRuns, and the pods
+        of those ReplicaSets: everything build_rollout_view reads."""
+        uid = f.uid_of(rollout)
+        experiments = self._of(uid, "experiments")
+        owners = [uid, *(f.uid_of(e) for e in experiments)]
+        replica_sets = [rs for owner in owners for rs in self._of(owner, "replica_sets")]
+        runs = [run for owner in owners for run in self._of(owner, "analysis_runs")]
+        pods = [pod for rs in replica_sets for pod in self._of(f.uid_of(rs), "pods")]
+        return {"replica_sets": replica_sets, "pods": pods, "analysis_runs": runs, "experiments": experiments}
 
 
 def threshold(condition: str) -> dict[str, Any] | None:
@@ -127,7 +147,7 @@ def containers(rollout: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _view(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> Any:
-    found = objects.of(f.namespace_of(rollout))
+    found = objects.of(rollout)
     view = derive_rollout.build_rollout_view(rollout, now=now, **found)
     return derive_analysis.attach_analysis(view, rollout, analysis_runs=found["analysis_runs"],
                                            replica_sets=found["replica_sets"], scope="all", now=now)
@@ -135,14 +155,38 @@ def _view(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> Any:
 
 def rollout_row(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
     """One line of the list page: the view's summary fields."""
-    view = derive_rollout.build_rollout_view(rollout, now=now, **objects.of(f.namespace_of(rollout)))
+    view = derive_rollout.build_rollout_view(rollout, now=now, **objects.of(rollout))
     doc = view.to_dict()
     return {key: doc[key] for key in ("name", "namespace", "status", "message", "strategy", "step", "setWeight",
                                       "actualWeight", "images", "replicas", "creationTimestamp")}
 
 
-def rollout_list(objects: Objects, namespace: str | None, now: dt.datetime) -> dict[str, Any]:
-    rows = [rollout_row(o, objects, now) for o in objects.rollouts if namespace in (None, "", f.namespace_of(o))]
+def _version(obj: dict[str, Any]) -> str:
+    return f.text(f.mapping(obj, "metadata").get("resourceVersion"))
+
+
+def rollout_list(objects: Objects, namespace: str | None, now: dt.datetime, memo: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """The list page's rows. With `memo` (kept by the caller between calls), a row is derived
+    again only when the rollout or one of its objects changed (by resourceVersion); the memo
+    keeps only the rows of this call, so it never outgrows the list."""
+    rows, used = [], {}
+    for rollout in objects.rollouts:
+        if namespace not in (None, "", f.namespace_of(rollout)):
+            continue
+        if memo is None:
+            rows.append(rollout_row(rollout, objects, now))
+            continue
+        found = objects.of(rollout)
+        key = (f.namespace_of(rollout), f.name_of(rollout), _version(rollout),
+               tuple(_version(o) for kind in ("replica_sets", "pods", "analysis_runs", "experiments") for o in found[kind]))
+        row = memo.get(key)
+        if row is None or not key[2]:
+            row = rollout_row(rollout, objects, now)
+        used[key] = row
+        rows.append(row)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     return {"kind": "RolloutList", "items": rows}
 
 

@@ -62,6 +62,7 @@ class Dashboard:
         self.token = secrets.token_urlsafe(32)
         self.hub = Hub(source, namespace)
         self.action_lock = threading.Lock()
+        self._row_memo: dict[str, dict[Any, Any]] = {}  # per namespace shown; built under the hub's lock
         self.httpd = ThreadingHTTPServer((address, port), _handler(self))
         self.httpd.daemon_threads = True
         self.address, self.port = self.httpd.server_address[:2]
@@ -102,7 +103,8 @@ class Dashboard:
         return model.Objects(*(cache.items(kind) for kind in (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)))
 
     def rollout_list(self, namespace: str | None) -> dict[str, Any]:
-        version, doc = self.hub.document(("list", namespace), lambda cache, now: model.rollout_list(self._objects(cache), namespace, now))
+        memo = self._row_memo.setdefault(namespace or "", {}) if len(self._row_memo) < 16 or (namespace or "") in self._row_memo else None
+        version, doc = self.hub.document(("list", namespace), lambda cache, now: model.rollout_list(self._objects(cache), namespace, now, memo))
         return {**doc, "version": version}
 
     def rollout(self, namespace: str, name: str) -> dict[str, Any] | None:

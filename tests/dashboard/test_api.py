@@ -220,3 +220,25 @@ def test_the_server_binds_loopback_by_default() -> None:
 
     assert inspect.signature(Dashboard).parameters["address"].default == "127.0.0.1"
     assert {p.name: p.default for p in dashboard.params}["address"] == "127.0.0.1"
+
+
+def test_list_rows_are_rederived_only_for_changed_rollouts(cluster) -> None:
+    import datetime as dt
+
+    from e2e.standin import app_backend_objects
+
+    objs = [cluster.get_object(plural, NS, o["metadata"]["name"]) for o in app_backend_objects()
+            for plural in [{"Rollout": "rollouts", "ReplicaSet": "replicasets", "Pod": "pods", "AnalysisRun": "analysisruns"}[o["kind"]]]]
+    by = {kind: [o for o in objs if o["kind"] == kind] for kind in ("Rollout", "ReplicaSet", "Pod", "AnalysisRun")}
+    objects = model.Objects(by["Rollout"], by["ReplicaSet"], by["Pod"], by["AnalysisRun"], [])
+    now = dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc)
+    memo: dict = {}
+    first = model.rollout_list(objects, NS, now, memo)
+    assert first == model.rollout_list(objects, NS, now)  # the same rows with and without the memo
+    assert len(memo) == 1
+    (row,) = memo.values()
+    assert model.rollout_list(objects, NS, now, memo)["items"][0] is row  # reused, not derived again
+    assert model.rollout_list(objects, "other", now, memo)["items"] == [] and memo == {}
+    # Only objects owned (by uid) by the rollout or its ReplicaSets feed its view.
+    assert sorted(k for k, v in objects.of(by["Rollout"][0]).items() if v) == ["analysis_runs", "pods", "replica_sets"]
+    assert len(objects.of(by["Rollout"][0])["pods"]) == 5

@@ -8,11 +8,32 @@ its stop event and deadline.
 
 One ClusterSource is one transport, safe to call from several threads at once (the CLI
 sends a GET and four LISTs together).
+
+Retry policy (issue 9):
+
+* Reads (GET and LIST) are retried when the server answers 429, 500, 502, 503 or 504, and
+  when the connection breaks or an answer does not come within --request-timeout. The
+  wait is the server's Retry-After when it sends one (capped at RETRY_AFTER_CAP seconds),
+  else a jittered exponential backoff (BACKOFF_BASE doubling up to BACKOFF_CAP, times a
+  random 0.5-1). With --request-timeout the whole read, retries and waits included, ends
+  by that time (and after at most MAX_ATTEMPTS_WITH_TIMEOUT tries); without one, after
+  MAX_READ_ATTEMPTS tries. Giving up is one line that says what happened
+  (`the API server answered 503 Service Unavailable 4 times; giving up after 6.2s`).
+* Writes (PATCH, PUT, POST) are retried only on 429, which the server sends before it
+  processes a request. Any other failure after the request may have reached the server
+  (a broken connection, a timeout, 500/502/503/504) is *unconfirmed*: the error carries
+  `unconfirmed = True` and is never retried here; kube/apply.py reads the object back
+  and says whether the change was applied.
+* Watches are not retried here; kube/follow.py reconnects with its own backoff.
+* A 2xx answer that is not JSON is an error (`the API server sent a response that is
+  not JSON: ...`), not retried.
 """
 
 from __future__ import annotations
 
+import http
 import json
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +53,15 @@ WATCH_HEADER_TIMEOUT = 30.0
 
 # Slack after timeout_seconds before we end a watch the server should already have ended.
 WATCH_DEADLINE_GRACE = 5.0
+
+# Retries (see the module docstring).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+UNCONFIRMED_STATUSES = frozenset({500, 502, 503, 504})
+MAX_READ_ATTEMPTS = 5
+MAX_ATTEMPTS_WITH_TIMEOUT = 10
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 4.0
+RETRY_AFTER_CAP = 10.0
 
 
 class ClusterSource:
@@ -215,6 +245,9 @@ class ClusterSource:
             raise self._connection_failed(exc, read_timeout) from exc
 
     def _connection_failed(self, exc: kube_transport.TransportError, read_timeout: float | None) -> errors.ConnectionFailed:
+        if read_timeout is not None and self.config.request_timeout:
+            # A retry waits only for what is left of --request-timeout; name the flag's value.
+            read_timeout = max(read_timeout, self.config.request_timeout)
         return kube_errors.from_transport(
             exc, server=self.describe(), connect_timeout=self.config.connect_timeout, read_timeout=read_timeout
         )
@@ -229,29 +262,86 @@ class ClusterSource:
         content_type: str | None = None,
         resource: resources.Resource,
     ) -> dict[str, Any]:
-        """One request whose answer is a JSON object; HTTP errors become our errors."""
+        """One request whose answer is a JSON object, retried as the module docstring says;
+        HTTP errors become our errors."""
         # The read timeout bounds each wait for data rather than the whole answer; for a
         # server that answers at all that is the same thing, and a silent one is what
         # --request-timeout is there to catch.
         timeout = self.config.request_timeout
-        response = self._request(method, path, query=query, body=body, content_type=content_type, read_timeout=timeout)
+        read = method == "GET"
+        started = time.monotonic()
+        deadline = None if timeout is None else started + timeout
+        max_attempts = MAX_READ_ATTEMPTS if deadline is None else MAX_ATTEMPTS_WITH_TIMEOUT
+        failures: list[errors.RolloutsError] = []
+        while True:
+            attempt_timeout = timeout if deadline is None else max(0.05, deadline - time.monotonic())
+            retry_after: float | None = None
+            try:
+                status, raw, retry_after_header = self._exchange(
+                    method, path, query=query, body=body, content_type=content_type, read_timeout=attempt_timeout
+                )
+            except errors.ConnectionFailed as exc:
+                if not _retryable_transport(exc):
+                    raise
+                if not read:
+                    exc.unconfirmed = True  # type: ignore[attr-defined]
+                    raise
+                failure: errors.RolloutsError = exc
+            else:
+                if 200 <= status < 300:
+                    try:
+                        return self._decode(status, raw)
+                    except errors.ApiError as exc:
+                        # A write the server took but whose answer we cannot read.
+                        if not read:
+                            exc.unconfirmed = True  # type: ignore[attr-defined]
+                        raise
+                error = kube_errors.from_response(status, raw, resource=resource)
+                if status not in RETRY_STATUSES or (not read and status != 429):
+                    if not read and status in UNCONFIRMED_STATUSES:
+                        error.unconfirmed = True  # type: ignore[attr-defined]
+                    raise error
+                failure = error
+                retry_after = _parse_retry_after(retry_after_header)
+            failures.append(failure)
+            elapsed = time.monotonic() - started
+            wait = retry_after if retry_after is not None else _backoff(len(failures))
+            if len(failures) >= max_attempts or (deadline is not None and time.monotonic() + wait >= deadline):
+                raise _give_up(failures, elapsed) from failure
+            time.sleep(wait)
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, str] | None,
+        body: Any,
+        content_type: str | None,
+        read_timeout: float | None,
+    ) -> tuple[int, bytes, str | None]:
+        """One request, read in full: (status, body, Retry-After). Raises ConnectionFailed."""
+        response = self._request(method, path, query=query, body=body, content_type=content_type, read_timeout=read_timeout)
         try:
             raw = response.read()
         except kube_transport.TransportError as exc:
-            raise self._connection_failed(exc, timeout) from exc
+            raise self._connection_failed(exc, read_timeout) from exc
         finally:
             response.close()
-        if not 200 <= response.status < 300:
-            raise kube_errors.from_response(response.status, raw, resource=resource)
+        header = getattr(response, "header", None)
+        return response.status, raw, header("Retry-After") if header is not None else None
+
+    def _decode(self, status: int, raw: bytes) -> dict[str, Any]:
         try:
             decoded = json.loads(raw)
         except ValueError as exc:
             raise errors.ApiError(
-                f"the server at {self.describe()} sent a response that is not JSON (HTTP {response.status})",
-                status=response.status,
+                f"the API server at {self.describe()} sent a response that is not JSON "
+                f"(HTTP {status}, {len(raw)} bytes): {_snippet(raw)}",
+                status=status,
             ) from exc
         if not isinstance(decoded, dict):
-            raise errors.ApiError(f"the server at {self.describe()} sent JSON that is not an object", status=response.status)
+            raise errors.ApiError(f"the server at {self.describe()} sent JSON that is not an object", status=status)
         return decoded
 
     def _watch_events(
@@ -377,3 +467,81 @@ def _selectors(label_selector: str | None, field_selector: str | None) -> dict[s
     if field_selector:
         query["fieldSelector"] = field_selector
     return query
+
+
+def _retryable_transport(exc: errors.ConnectionFailed) -> bool:
+    """A broken connection or a timeout after connecting; not refused, DNS or TLS, and not
+    an answer that is not HTTP at all (that server will not start speaking HTTP)."""
+    cause = exc.__cause__
+    if not isinstance(cause, (kube_transport.ReadTimeout, kube_transport.ConnectionBroken)):
+        return False
+    return not _not_http(cause)
+
+
+def _not_http(exc: BaseException) -> bool:
+    import http.client
+
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, http.client.BadStatusLine) and not isinstance(current, ConnectionError):
+            return True
+        stack.extend(e for e in (current.__cause__, current.__context__, *current.args) if isinstance(e, BaseException))
+    return False
+
+
+def _backoff(failures: int) -> float:
+    """Full-ish jitter: BACKOFF_BASE * 2^(n-1), capped, times a random 0.5-1."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (fractions accepted), capped; None if absent or an HTTP date.
+
+    An HTTP-date form is treated as absent (the API server only sends seconds).
+    """
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return min(seconds, RETRY_AFTER_CAP)
+
+
+def _give_up(failures: list[errors.RolloutsError], elapsed: float) -> errors.RolloutsError:
+    """The one-line error after the last retry: what happened, how often, for how long."""
+    last = failures[-1]
+    count = len(failures)
+    times = "once" if count == 1 else f"{count} times"
+    statuses = {getattr(f, "status", None) for f in failures}
+    if isinstance(last, errors.ApiError) and len(statuses) == 1:
+        code = last.status
+        try:
+            phrase = http.HTTPStatus(code).phrase
+        except ValueError:
+            phrase = ""
+        text = f"the API server answered {code} {phrase}".rstrip() + f" {times}; giving up after {elapsed:.1f}s"
+        if last.message and not last.message.startswith("the server returned HTTP"):
+            text += f" (last: {last.message})"
+        return errors.ApiError(text, status=code, reason=last.reason)
+    text = last.message
+    if failures[0].message != last.message:
+        text = f"{failures[0].message}; then {text}"
+    if count > 1:
+        text += f" ({count} attempts; giving up after {elapsed:.1f}s)"
+    if isinstance(last, errors.ApiError):
+        return errors.ApiError(text, status=last.status, reason=last.reason)
+    return errors.ConnectionFailed(text)
+
+
+def _snippet(raw: bytes, limit: int = 60) -> str:
+    """The start of a body, on one line, for an error message (escaped again by the CLI)."""
+    text = " ".join(raw[: limit * 4].decode("utf-8", "replace").split())
+    return repr(text[:limit] + ("…" if len(text) > limit or len(raw) > limit * 4 else ""))

@@ -136,6 +136,10 @@ class _Response:
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
             raise _transport_error(exc) from exc
 
+    def header(self, name: str) -> str | None:
+        value = self._response.headers.get(name)
+        return None if value is None else str(value)
+
     def set_timeout(self, seconds: float | None) -> None:
         sock = getattr(getattr(self._response, "connection", None), "sock", None)
         if sock is not None:

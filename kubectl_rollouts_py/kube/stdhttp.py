@@ -281,6 +281,10 @@ class _Response:
                     continue
             yield data
 
+    def header(self, name: str) -> str | None:
+        value = self._raw.getheader(name)
+        return None if value is None else str(value)
+
     def set_timeout(self, seconds: float | None) -> None:
         try:
             self._sock.settimeout(seconds)

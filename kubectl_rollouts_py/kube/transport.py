@@ -72,6 +72,10 @@ class Response(Protocol):
         """The body in pieces as they arrive (not fixed-size blocks, which would delay events)."""
         ...
 
+    def header(self, name: str) -> str | None:
+        """One response header's value (case-insensitive), or None."""
+        ...
+
     def set_timeout(self, seconds: float | None) -> None:
         """Change the read timeout of an open answer (None: wait for ever)."""
         ...

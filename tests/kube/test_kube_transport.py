@@ -20,6 +20,7 @@ from collections.abc import Iterator
 import pytest
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import client as kube_client
 from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
 from kubectl_rollouts_py.kube.options import ConnectionOptions
@@ -131,7 +132,9 @@ def test_tls_to_a_plain_http_port_is_a_tls_failure(listener, cluster):
     assert "\n" not in str(caught.value)
 
 
-def test_a_server_that_hangs_up_mid_answer(listener, cluster):
+def test_a_server_that_hangs_up_mid_answer(listener, cluster, monkeypatch):
+    # The wording of one failure; the retries of a read are tested in tests/faults.
+    monkeypatch.setattr(kube_client, "MAX_ATTEMPTS_WITH_TIMEOUT", 1)
     serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"kind\"")
     url = url_of(listener)
     with pytest.raises(errors.ConnectionFailed) as caught:
@@ -141,7 +144,9 @@ def test_a_server_that_hangs_up_mid_answer(listener, cluster):
     )
 
 
-def test_a_server_that_hangs_up_without_answering(listener, cluster):
+def test_a_server_that_hangs_up_without_answering(listener, cluster, monkeypatch):
+    # The wording of one failure; the retries of a read are tested in tests/faults.
+    monkeypatch.setattr(kube_client, "MAX_ATTEMPTS_WITH_TIMEOUT", 1)
     serve(listener, reply=b"")
     url = url_of(listener)
     with pytest.raises(errors.ConnectionFailed) as caught:

@@ -7,7 +7,8 @@ AnalysisRun each). The installed `kubectl-rollouts_py dashboard` serves them; he
 Chromium shows the list page. For the whole run, rollouts are updated continuously (`rate`
 status changes a second, round robin), and every 2 s a probe changes one rollout's desired
 replicas and times how long until the open page shows it. Reported: the server's RSS at the
-start, every minute and at the end; the page's JS heap and DOM size at the start and the end;
+start, every 30 s and at the end (while still churning); the page's JS heap (after a forced
+GC) and DOM size at the start and the end;
 the probe latencies (median, p95, max).
 """
 
@@ -75,7 +76,7 @@ def main() -> int:
         env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
         proc = subprocess.Popen(["kubectl-rollouts_py", "dashboard", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
         url = proc.stdout.readline().split(": ", 1)[1].strip()  # type: ignore[union-attr]
-        browser = Browser(*found)
+        browser = Browser(*found, extra_args=("--js-flags=--expose-gc", "--enable-precise-memory-info"))
         stop = threading.Event()
         changes = 0
         try:
@@ -83,7 +84,7 @@ def main() -> int:
             browser.wait(f"return document.querySelectorAll('#rollouts tr.row').length === {args.rollouts}", timeout=60)
             time.sleep(2)
             rss = [(0.0, rss_kib(proc.pid))]
-            page_start = browser.script("return [performance.memory ? performance.memory.usedJSHeapSize : null, document.getElementsByTagName('*').length]")
+            page_start = browser.script("window.gc(); return [performance.memory ? performance.memory.usedJSHeapSize : null, document.getElementsByTagName('*').length]")
 
             def churn() -> None:
                 nonlocal changes
@@ -104,7 +105,7 @@ def main() -> int:
             started = time.monotonic()
             latencies = []
             desired = 5
-            next_minute = 60.0
+            next_minute = 30.0
             while (elapsed := time.monotonic() - started) < args.seconds:
                 desired = 6 if desired == 5 else 5
                 ro = srv.get_object("rollouts", NS, "app-000")
@@ -117,12 +118,13 @@ def main() -> int:
                 latencies.append(time.monotonic() - t0)
                 if elapsed >= next_minute:
                     rss.append((elapsed, rss_kib(proc.pid)))
-                    next_minute += 60.0
+                    next_minute += 30.0
                 time.sleep(max(0.0, 2.0 - (time.monotonic() - t0)))
+            rss.append((time.monotonic() - started, rss_kib(proc.pid)))
             stop.set()
             thread.join(5)
-            rss.append((time.monotonic() - started, rss_kib(proc.pid)))
-            page_end = browser.script("return [performance.memory ? performance.memory.usedJSHeapSize : null, document.getElementsByTagName('*').length]")
+            time.sleep(2)
+            page_end = browser.script("window.gc(); return [performance.memory ? performance.memory.usedJSHeapSize : null, document.getElementsByTagName('*').length]")
         finally:
             stop.set()
             browser.close()

@@ -97,6 +97,10 @@ def _read_event(sock_file, deadline: float) -> tuple[str, str]:
 
 
 def test_a_cluster_change_reaches_every_event_stream_within_a_second(dash, cluster) -> None:
+    def watch_threads() -> int:
+        return sum(t.name.startswith("follow-") for t in threading.enumerate())
+
+    before = watch_threads()
     streams = []
     for _ in range(3):  # three tabs, one set of watches
         conn = http.client.HTTPConnection(str(dash.address), dash.port, timeout=5)
@@ -106,8 +110,7 @@ def test_a_cluster_change_reaches_every_event_stream_within_a_second(dash, clust
         first = _read_event(resp.fp, time.monotonic() + 5)
         streams.append((conn, resp, int(first[1])))
     assert dash.hub.subscriber_count() == 3
-    threads = [t for t in threading.enumerate() if t.name.startswith("follow-")]
-    assert len(threads) == len(hub_module.KINDS)  # not one per tab
+    assert watch_threads() == before and len(dash.hub.follower.streams) == len(hub_module.KINDS)  # not one per tab
 
     rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
     rollout["status"]["currentStepIndex"] = 2

@@ -45,7 +45,7 @@ class WebDriverError(AssertionError):
 
 
 class Browser:
-    def __init__(self, chromium: str, chromedriver: str) -> None:
+    def __init__(self, chromium: str, chromedriver: str, extra_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.profile = tempfile.mkdtemp(prefix="rollouts-py-chromium-")
         self.proc = subprocess.Popen([chromedriver, f"--port={self.port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -62,7 +62,7 @@ class Browser:
                 raise WebDriverError("chromedriver did not start within 20 s")
             time.sleep(0.1)
         caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": chromium, "args": [*FLAGS, f"--user-data-dir={self.profile}"]}}}}
+            "binary": chromium, "args": [*FLAGS, *extra_args, f"--user-data-dir={self.profile}"]}}}}
         try:
             self.session = self._call("POST", "/session", caps)["value"]["sessionId"]
         except BaseException:

@@ -64,7 +64,7 @@ async function refresh() {
     do {
       state.again = false;
       const r = route();
-      if (!state.info) await loadInfo();
+      await loadInfo();  // namespaces come and go (-A); a watch may have failed
       if (r.page === "list") {
         const ns = $("namespace").value;
         const doc = await getJSON("/api/v1/rollouts" + (ns ? "?namespace=" + encodeURIComponent(ns) : ""));
@@ -87,15 +87,20 @@ async function refresh() {
 }
 
 async function loadInfo() {
-  state.info = await getJSON("/api/v1/info");
+  const info = await getJSON("/api/v1/info");
+  const changed = !state.info || JSON.stringify(info.namespaces) !== JSON.stringify(state.info.namespaces);
+  state.info = info;
+  $("live").title = info.error ? `Watch error: ${info.error}` : "Live updates";
+  if (info.error) { $("live").textContent = "watch error"; $("live").className = "live off"; }
+  if (!changed) return;
   const select = $("namespace");
-  const keep = select.value || new URLSearchParams(location.search).get("namespace") || "";
+  const keep = select.value || "";
   const options = [];
-  if (!state.info.namespace) options.push(el("option", { value: "" }, "All namespaces"));
-  for (const ns of state.info.namespaces) options.push(el("option", { value: ns }, ns));
+  if (!info.namespace) options.push(el("option", { value: "" }, "All namespaces"));
+  for (const ns of info.namespaces) options.push(el("option", { value: ns }, ns));
   select.replaceChildren(...options);
-  if (keep && state.info.namespaces.includes(keep)) select.value = keep;
-  select.disabled = Boolean(state.info.namespace);
+  if (keep && info.namespaces.includes(keep)) select.value = keep;
+  select.disabled = Boolean(info.namespace);
 }
 
 function connect() {

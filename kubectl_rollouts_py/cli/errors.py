@@ -27,6 +27,12 @@ def _silence_broken_pipe() -> None:
         pass
 
 
+def _closed_pipe(exc: BaseException | None) -> bool:
+    import errno
+
+    return isinstance(exc, OSError) and exc.errno == errno.EPIPE
+
+
 def run(argv: list[str] | None, *, prog_name: str) -> int:
     """Run the root command; return the exit code (see errors.ExitCode and the README)."""
     try:
@@ -35,6 +41,13 @@ def run(argv: list[str] | None, *, prog_name: str) -> int:
         root.main(args=argv, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except SystemExit as exc:
+        # click answers a closed pipe (EPIPE while a command writes) with sys.exit(1); for
+        # `... | head` that is the reader's choice, not a failure: exit 0, quietly.
+        if _closed_pipe(exc.__context__):
+            _silence_broken_pipe()
+            return errors.ExitCode.SUCCESS
+        raise
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code

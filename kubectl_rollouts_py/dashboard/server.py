@@ -168,6 +168,11 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 self._error(exc.code, exc.message)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+            except Exception as exc:  # never a traceback on the terminal or in the answer
+                try:
+                    self._error(500, f"internal error: {type(exc).__name__}")
+                except OSError:
+                    pass
 
         def do_GET(self) -> None:
             self._route(self._get)
@@ -255,13 +260,16 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._error(404, "not found")
             if dash.read_only:
                 return self._error(403, "the dashboard is read-only (--read-only)")
-            if not secrets.compare_digest(self.headers.get(TOKEN_HEADER, ""), dash.token):
+            if not secrets.compare_digest(self.headers.get(TOKEN_HEADER, "").encode("utf-8", "replace"), dash.token.encode()):
                 return self._error(403, f"missing or wrong {TOKEN_HEADER} header")
             namespace, name, action = parts[3], parts[4], parts[5]
             if dash.namespace and namespace != dash.namespace:
                 return self._error(403, f'namespace "{namespace}" is not served (started with -n {dash.namespace})')
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return self._error(400, "bad Content-Length")
+            if length < 0 or length > MAX_BODY:
                 return self._error(413, "request body too large")
             raw = self.rfile.read(length) if length else b""
             try:

@@ -150,6 +150,10 @@ def test_cross_origin_and_tokenless_posts_are_refused_and_send_nothing(dash, clu
     assert post_action(dash, "promote", headers={"Sec-Fetch-Site": "cross-site"}).status == 403
     assert post_action(dash, "promote", token="").status == 403
     assert post_action(dash, "promote", token="x" * 43).status == 403
+    assert post_action(dash, "promote", token="\u00e9" * 43).status == 403  # not ASCII: still a plain refusal
+    bad_length = request(dash, "POST", f"/api/v1/rollouts/{NS}/app-backend/promote", headers={
+        "X-Rollouts-Token": dash.token, "Content-Length": "nope"})
+    assert bad_length.status == 400
     assert request(dash, "OPTIONS", "/api/v1/rollouts").status in (403, 405, 501)  # no CORS preflight is ever granted
     assert writes(cluster) == []
 

@@ -2263,14 +2263,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, yaml.YAMLError) as exc:
         print(f"error: cannot seed: {exc}", file=sys.stderr)
         return 2
+    # The handlers go in before the URL is printed: whoever reads it may signal at once.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
     url = server.start(args.host, args.port)
     if args.kubeconfig:
         server.write_kubeconfig(args.kubeconfig, namespace=args.namespace)
     print(url, flush=True)
 
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
     while not stop.wait(0.5):
         pass
     server.stop()

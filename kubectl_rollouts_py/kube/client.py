@@ -307,7 +307,11 @@ class ClusterSource:
             elapsed = time.monotonic() - started
             wait = retry_after if retry_after is not None else _backoff(len(failures))
             if len(failures) >= max_attempts or (deadline is not None and time.monotonic() + wait >= deadline):
-                raise _give_up(failures, elapsed) from failure
+                given_up = _give_up(failures, elapsed)
+                if retry_after is not None and deadline is not None and len(failures) < max_attempts:
+                    given_up.message += f"; the server asked to retry after {retry_after:g}s, past --request-timeout"
+                    given_up.args = (given_up.message,)
+                raise given_up from failure
             time.sleep(wait)
 
     def _exchange(

@@ -130,3 +130,13 @@ def test_a_write_is_never_retried_after_an_ambiguous_failure(server, tmp_path, t
         src.patch("rollouts", "web", "team", {"spec": {"paused": True}})
     assert getattr(caught.value, "unconfirmed", False) is True
     assert sum(1 for r in server.requests if r.method == "PATCH") == 1
+
+
+def test_a_retry_after_past_the_request_timeout_gives_up_at_once_and_says_why(server, tmp_path, transport) -> None:
+    server.inject("GET", RO + "/web", Fault.error(429, retry_after=5), times=None)
+    with _source(server, tmp_path, transport, request_timeout=1) as src, pytest.raises(errors.ApiError) as caught:
+        started = time.monotonic()
+        src.get("rollouts", "web", "team")
+    assert time.monotonic() - started < 0.9
+    assert caught.value.message.startswith("the API server answered 429 Too Many Requests once; giving up after 0.")
+    assert caught.value.message.endswith("; the server asked to retry after 5s, past --request-timeout")

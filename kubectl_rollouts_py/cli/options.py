@@ -16,8 +16,10 @@ _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 def _store_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """Remember a global flag given on any command; a later (deeper) command wins."""
+    # Not given: the value is None (or an empty tuple), and click reports no source or
+    # DEFAULT. It must not overwrite what an outer command level was given.
     source = ctx.get_parameter_source(param.name or "")
-    if source is not None and source.name == "DEFAULT":
+    if value is None or (param.multiple and not value) or (source is not None and source.name == "DEFAULT"):
         return value
     store = ctx.find_root().meta.setdefault(GLOBALS_KEY, {})
     if param.multiple:

@@ -92,7 +92,20 @@ def test_json_output_has_the_documented_schema(server) -> None:
     assert len(doc["revisions"][1]["replicaSets"][0]["pods"]) == 4
 
 
-def test_global_flags_are_accepted_anywhere(server) -> None:
+def test_global_flags_are_accepted_anywhere(server, tmp_path: Path) -> None:
+    # The kubeconfig's context says "default", so only a -n that is honoured finds the rollout.
+    elsewhere = tmp_path / "elsewhere"
+    server.write_kubeconfig(elsewhere, namespace="default")
+    for args in (
+        ("-n", NS, "get", "rollout", "app-backend"),
+        ("get", "-n", NS, "rollout", "app-backend"),
+        ("get", "rollout", "app-backend", "--namespace", NS),
+        ("--namespace", NS, "list", "rollouts"),
+        ("-n", NS, "status", "app-backend", "--watch=false"),
+    ):
+        result = run_cli(*args, kubeconfig=elsewhere)
+        assert result.code == 0, (args, result.err)
+    assert run_cli("get", "rollout", "app-backend", kubeconfig=elsewhere).code == 1  # and without -n it is not found
     for args in (
         ("-n", NS, "get", "rollout", "app-backend"),
         ("get", "-n", NS, "rollout", "app-backend"),

@@ -48,7 +48,10 @@ def execute(app: App, source: Any, plan: Any, dry_run: bool) -> str | None:
     if dry_run:
         _show_plan(app, plan)
         return None
-    result = apply.apply_plan(source, plan)
+    notes: list[str] = []
+    result = apply.apply_plan(source, plan, notes)
+    for note in notes:  # an unconfirmed write that reading back showed applied
+        app.warn(f"Warning: {note}")
     return str(((result or {}).get("metadata") or {}).get("name") or "") or None
 
 

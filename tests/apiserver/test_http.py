@@ -161,7 +161,7 @@ def test_start_is_fast_and_stop_frees_the_port() -> None:
     started = time.perf_counter()
     server = APIServer()
     url = server.start()
-    assert time.perf_counter() - started < 0.1
+    assert time.perf_counter() - started < 2.0  # a per-test server must be cheap; generous for a loaded CI
     assert url == server.url and url.startswith("http://127.0.0.1:")
     server.stop()
     parts = urlsplit(url)

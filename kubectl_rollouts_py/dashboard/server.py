@@ -207,7 +207,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._json(200, {"namespace": dash.namespace, "namespaces": dash.namespaces(), "readOnly": dash.read_only,
                                         "version": dash.hub.version, "error": dash.hub.error})
             if rest == ["events"]:
-                return self._events()
+                return self._events() if self.command == "GET" else self._error(405, "GET the event stream")
             if rest == ["rollouts"]:
                 namespace = (query.get("namespace") or [""])[0] or dash.namespace
                 return self._json(200, dash.rollout_list(namespace))

@@ -32,6 +32,7 @@ def test_page_and_assets_are_served_with_the_token_and_a_strict_policy(dash) -> 
         assert got.status == 200 and got.headers["content-type"].startswith(kind) and got.body
     assert b"innerHTML" not in request(dash, "GET", "/static/app.js").body  # cluster strings go in as text only
     assert request(dash, "GET", "/static/../server.py").status == 404
+    assert request(dash, "HEAD", "/api/v1/events").status == 405  # HEAD never holds a stream open
 
 
 def test_info_and_rollout_list(dash) -> None:

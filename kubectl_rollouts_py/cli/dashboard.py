@@ -41,6 +41,9 @@ def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool) ->
                 scope = "all namespaces" if namespace is None else f'namespace "{namespace}"'
                 mode = ", read-only" if read_only else ""
                 app.write(f"Dashboard for {scope}{mode}: {dash.url}\nPress Ctrl-C to stop.\n")
+                if not dash.loopback:
+                    app.warn(f"Warning: serving on {address}, not loopback: whoever can reach it can see these rollouts"
+                             + ("." if read_only else " and, with the page's token, act on them."))
                 while not stopped.wait(0.5):
                     pass
             app.write("Dashboard stopped.\n")

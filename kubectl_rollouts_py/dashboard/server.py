@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources as package_files
@@ -67,10 +68,15 @@ class Dashboard:
         self.httpd.daemon_threads = True
         self.address, self.port = self.httpd.server_address[:2]
         host = f"[{self.address}]" if ":" in str(self.address) else str(self.address)
-        self.allowed_hosts = {f"{host}:{self.port}"}
-        if self.address in ("127.0.0.1", "::1"):
-            self.allowed_hosts.add(f"localhost:{self.port}")
-        self.url = f"http://{host}:{self.port}/"
+        names = {host}
+        if self.address in ("127.0.0.1", "::1", "0.0.0.0", "::"):
+            names |= {"localhost", "127.0.0.1", "[::1]"}
+        if self.address in ("0.0.0.0", "::"):  # every interface: the names this machine goes by
+            names |= {socket.gethostname(), socket.getfqdn()}
+        self.allowed_hosts = {f"{name}:{self.port}" for name in names if name}
+        shown = "127.0.0.1" if self.address == "0.0.0.0" else "[::1]" if self.address == "::" else host
+        self.url = f"http://{shown}:{self.port}/"
+        self.loopback = self.address in ("127.0.0.1", "::1") or str(self.address).startswith("127.")
 
     def start(self) -> Dashboard:
         self.hub.start()

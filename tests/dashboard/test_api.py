@@ -250,3 +250,17 @@ def test_list_rows_are_rederived_only_for_changed_rollouts(cluster) -> None:
     # Only objects owned (by uid) by the rollout or its ReplicaSets feed its view.
     assert sorted(k for k, v in objects.of(by["Rollout"][0]).items() if v) == ["analysis_runs", "pods", "replica_sets"]
     assert len(objects.of(by["Rollout"][0])["pods"]) == 5
+
+
+def test_every_interface_accepts_the_machines_names_only(cluster) -> None:
+    import socket
+
+    from kubectl_rollouts_py.dashboard.server import Dashboard
+
+    d = Dashboard(object(), NS, address="0.0.0.0", port=0)
+    try:
+        assert not d.loopback and d.url == f"http://127.0.0.1:{d.port}/"
+        assert {f"localhost:{d.port}", f"127.0.0.1:{d.port}", f"{socket.gethostname()}:{d.port}"} <= d.allowed_hosts
+        assert f"evil.example:{d.port}" not in d.allowed_hosts and f"0.0.0.0:{d.port}" in d.allowed_hosts
+    finally:
+        d.httpd.server_close()

@@ -43,8 +43,11 @@ def run(argv: list[str] | None, *, prog_name: str) -> int:
         return exc.exit_code
     except SystemExit as exc:
         # click answers a closed pipe (EPIPE while a command writes) with sys.exit(1); for
-        # `... | head` that is the reader's choice, not a failure: exit 0, quietly.
-        if _closed_pipe(exc.__context__):
+        # `... | head` that is the reader's choice, not a failure: exit 0, quietly. Click
+        # 8.4 raises that exit inside its `except OSError` (so it carries the EPIPE as
+        # context); 8.5 raises it afterwards, having wrapped stdout in its
+        # (_)PacifyFlushWrapper, which is then the only sign left.
+        if _closed_pipe(exc.__context__) or type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             _silence_broken_pipe()
             return errors.ExitCode.SUCCESS
         raise

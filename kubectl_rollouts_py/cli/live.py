@@ -321,16 +321,6 @@ def rollout_pod_selector(rollout: dict[str, Any]) -> str | None:
     return _label_selector(f.mapping(rollout, "spec").get("selector"))
 
 
-def _check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
-    # As the reference (and `get rollout`): a workloadRef to a missing Deployment is an error.
-    from kubectl_rollouts_py.kube import fetch
-
-    spec = rollout.get("spec")
-    ref = spec.get("workloadRef") if isinstance(spec, dict) else None
-    if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
-        fetch.fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)
-
-
 def rollout_verdict(rollout: dict[str, Any]) -> Verdict | None:
     """--until-complete: 0 once the rollout is Healthy, 1 once it is Degraded or aborted."""
     from kubectl_rollouts_py.derive import rollout as derive_rollout
@@ -384,7 +374,7 @@ def watch_view(
     obj = fetch.fetch_object(source, target, name, namespace)  # fails fast, with the reference's words
     is_rollout = target is r.ROLLOUTS
     if is_rollout:
-        _check_workload_ref(source, obj, namespace)
+        fetch.check_workload_ref(source, obj, namespace)
     pods = rollout_pod_selector(obj) if is_rollout else None
     kinds = tuple(RELATED.get(target, ()) if related is None else related)
     streams = [Stream(target, namespace, field_selector=f"metadata.name={name}")]

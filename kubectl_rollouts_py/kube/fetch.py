@@ -46,11 +46,11 @@ def fetch_with_namespace(source: Any, resource: r.Resource, name: str, namespace
         obj = target.result()
         items = [future.result().items for future in lists]
     if resource is r.ROLLOUTS:
-        _check_workload_ref(source, obj, namespace)
+        check_workload_ref(source, obj, namespace)
     return obj, NamespaceObjects(*items)
 
 
-def _check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
+def check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
     # Like the reference, a Rollout whose workloadRef names a missing Deployment is an error.
     ref = (rollout.get("spec") or {}).get("workloadRef") if isinstance(rollout.get("spec"), dict) else None
     if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from kubectl_support import Result, find_kubectl
 
 SCRIPT = "kubectl-rollouts_py"
-KUBECTL_CANDIDATES = ("/usr/bin/kubectl",)
 
 
 def find_console_script() -> str | None:
@@ -30,13 +30,6 @@ def find_console_script() -> str | None:
     """
     beside = shutil.which(SCRIPT, path=os.path.dirname(sys.executable))
     return beside or shutil.which(SCRIPT)
-
-
-def find_kubectl() -> str | None:
-    for candidate in KUBECTL_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("kubectl")
 
 
 @pytest.fixture(scope="session")
@@ -58,17 +51,6 @@ def kubectl() -> str:
     if path is None:
         pytest.skip("no kubectl: neither /usr/bin/kubectl nor kubectl on PATH")
     return os.path.abspath(path)
-
-
-@dataclass(frozen=True)
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass(frozen=True)

@@ -34,12 +34,12 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from kubectl_support import Result, find_kubectl
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "krew-manifest.yaml"
 EXAMPLE = REPO / "examples" / "app-backend-canary.yaml"
-KUBECTL_CANDIDATES = ("/usr/bin/kubectl",)
 _GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
 
@@ -195,24 +195,6 @@ def install_like_krew(manifest: dict[str, Any], archive: Path, sha256: str, root
 
 
 # --------------------------------------------------------------------------- running it
-
-
-def find_kubectl() -> str | None:
-    for candidate in KUBECTL_CANDIDATES:
-        if os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("kubectl")
-
-
-@dataclass(frozen=True)
-class Result:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass(frozen=True)

@@ -96,20 +96,24 @@ class Browser:
         found = self._session("POST", "/element", {"using": "css selector", "value": css})
         return str(next(iter(found.values())))
 
-    def click(self, css: str) -> None:
-        """Click the element; the page replaces its DOM on every update, so an element found
-        just before an update is found again (as a user's next click would)."""
+    def _on_element(self, css: str, method: str, action: str) -> Any:
+        """Find the element and act on it. The page replaces its DOM on every update, so an
+        element that went stale between the two requests is found again (as a user's next
+        look or click would)."""
         for attempt in range(5):
             try:
-                self._session("POST", f"/element/{self.find(css)}/click")
-                return
+                return self._session(method, f"/element/{self.find(css)}/{action}")
             except WebDriverError as exc:
                 if "stale element" not in str(exc) or attempt == 4:
                     raise
                 time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def click(self, css: str) -> None:
+        self._on_element(css, "POST", "click")
 
     def text(self, css: str) -> str:
-        return str(self._session("GET", f"/element/{self.find(css)}/text"))
+        return str(self._on_element(css, "GET", "text"))
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self._session("GET", "/screenshot"))

@@ -30,6 +30,9 @@ from typing import Any
 import pytest
 import yaml
 
+# Under CI, a skip is a failure: see tests/ci_no_skips.py.
+pytest_plugins = ["tests.ci_no_skips"]
+
 TESTS = Path(__file__).parent
 SCENARIOS = TESTS / "scenarios"
 GOLDEN = TESTS / "golden"

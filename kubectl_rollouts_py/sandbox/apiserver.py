@@ -1030,18 +1030,23 @@ class Fault:
 class _InjectedFault:
     """One rule of APIServer.inject: which requests, what to do, how many more times."""
 
-    def __init__(self, method: str, path: str | re.Pattern[str], prefix: bool, fault: Fault, times: int | None) -> None:
+    def __init__(self, method: str, path: str | re.Pattern[str], prefix: bool, fault: Fault, times: int | None,
+                 watch: bool | None = None, skip: int = 0) -> None:
         self.method = method.upper()
         self.path = path
         self.prefix = prefix
         self.fault = fault
         self.remaining = times  # None: every matching request
+        self.watch = watch  # None: what the fault's kind allows; True/False: only (non-)watch requests
+        self.skip = skip  # matching requests still to let through untouched
         self.hits = 0
 
     def matches(self, method: str, path: str, watch: bool) -> bool:
         if self.method not in ("*", method):
             return False
         if self.fault.kind != "status" and self.fault.for_watch != watch:
+            return False
+        if self.watch is not None and self.watch != watch:
             return False
         if isinstance(self.path, re.Pattern):
             return self.path.fullmatch(path) is not None
@@ -1187,6 +1192,8 @@ class APIServer:
         *,
         times: int | None = 1,
         prefix: bool = False,
+        watch: bool | None = None,
+        skip: int = 0,
     ) -> None:
         """Fault injection: do `fault` to the next `times` requests that match.
 
@@ -1197,6 +1204,10 @@ class APIServer:
         only match watch requests, and delay, drop and malformed only non-watch requests,
         so such a fault on a collection path does not disturb the watch on it.
         `times=None` applies the fault to every matching request until `clear_faults`.
+        `watch=False` (True) narrows a rule to non-watch (watch) requests, and `skip=N`
+        lets the first N matching requests through untouched: together they aim a
+        Fault.error at the re-list after a 410 rather than at the first list of the same
+        collection (`inject("GET", path, Fault.error(503), watch=False, skip=1)`).
         Rules are tried in the order they were added; the first match with uses left wins.
         Thread-safe; requests that met a fault are still recorded in `requests`.
 
@@ -1206,8 +1217,12 @@ class APIServer:
         """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
+        if watch is not None and fault.kind != "status" and watch != fault.for_watch:
+            raise ValueError(f"a {fault.kind} fault never meets {'watch' if watch else 'non-watch'} requests")
         with self._faults_lock:
-            self._faults.append(_InjectedFault(method, path, prefix, fault, times))
+            self._faults.append(_InjectedFault(method, path, prefix, fault, times, watch, skip))
 
     def clear_faults(self) -> None:
         """Forget every injected fault, used or not."""
@@ -1223,6 +1238,9 @@ class APIServer:
         with self._faults_lock:
             for rule in self._faults:
                 if (rule.remaining is None or rule.remaining > 0) and rule.matches(method, path, watch):
+                    if rule.skip > 0:
+                        rule.skip -= 1  # let this one through; a later rule may still take it
+                        continue
                     if rule.remaining is not None:
                         rule.remaining -= 1
                     rule.hits += 1

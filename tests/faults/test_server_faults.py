@@ -140,3 +140,38 @@ def test_times_must_be_positive(server: APIServer) -> None:
 def test_an_error_fault_also_meets_a_watch(server: APIServer) -> None:
     server.inject("GET", ROLLOUTS, Fault.error(410))
     assert _get(server, ROLLOUTS + "?watch=true&resourceVersion=1")[0] == 410
+
+
+def _watch_status(srv: APIServer) -> int:
+    """The status of a watch's answer, without waiting for the stream to end."""
+    conn = http.client.HTTPConnection(srv.url.split("//", 1)[1], timeout=5)
+    try:
+        conn.request("GET", ROLLOUTS + "?watch=true&resourceVersion=1")
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_an_error_aimed_at_the_relist_skips_the_first_list_and_every_watch(server: APIServer) -> None:
+    # What a list-then-watch client sends: list, watch (410), re-list, re-list again.
+    server.inject("GET", ROLLOUTS, Fault.error(503), watch=False, skip=1)
+    assert _get(server, ROLLOUTS)[0] == 200  # the first list is let through
+    assert _watch_status(server) == 200  # a watch never matches
+    assert _get(server, ROLLOUTS)[0] == 503  # the re-list meets it
+    assert _get(server, ROLLOUTS)[0] == 200  # times=1: used up
+    assert server.fault_hits() == 1
+
+
+def test_a_watch_only_error(server: APIServer) -> None:
+    server.inject("GET", ROLLOUTS, Fault.error(503), watch=True)
+    assert _get(server, ROLLOUTS)[0] == 200
+    assert _watch_status(server) == 503
+
+
+def test_contradictory_rules_are_refused(server: APIServer) -> None:
+    with pytest.raises(ValueError):
+        server.inject("GET", ROLLOUTS, Fault.watch_close(), watch=False)
+    with pytest.raises(ValueError):
+        server.inject("GET", ROLLOUTS, Fault.malformed(), watch=True)
+    with pytest.raises(ValueError):
+        server.inject("GET", ROLLOUTS, Fault.error(500), skip=-1)

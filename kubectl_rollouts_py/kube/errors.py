@@ -24,6 +24,11 @@ _BY_STATUS: dict[int, type[errors.ApiError]] = {
 }
 
 
+# The longest server-written message an error repeats: an admission webhook's denial fits,
+# a server that puts a whole document (or a request it echoes) into a Status does not.
+MAX_MESSAGE = 500
+
+
 def status_message(body: bytes) -> tuple[str, str]:
     """(message, reason) from a Kubernetes Status body; ("", "") if the body is not one."""
     try:
@@ -32,7 +37,11 @@ def status_message(body: bytes) -> tuple[str, str]:
         return "", ""
     if not isinstance(status, dict) or status.get("kind") != "Status":
         return "", ""
-    return str(status.get("message") or ""), str(status.get("reason") or "")
+    return _bounded(str(status.get("message") or "")), str(status.get("reason") or "")
+
+
+def _bounded(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
 
 
 def from_response(status: int, body: bytes, *, resource: resources.Resource | None = None) -> errors.ApiError:
@@ -46,7 +55,7 @@ def from_status_object(status: dict[str, Any]) -> errors.ApiError:
     code = status.get("code")
     return _error(
         code if isinstance(code, int) else 500,
-        str(status.get("message") or ""),
+        _bounded(str(status.get("message") or "")),
         str(status.get("reason") or ""),
         body=b"",
         resource=None,

@@ -23,8 +23,10 @@ Nothing here touches the library's process-wide default Configuration.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +46,10 @@ MAX_CONNECT_TIMEOUT = 10.0
 
 # Credentials that --token replaces in the selected user entry.
 _CREDENTIAL_FIELDS = ("token", "tokenFile", "exec", "auth-provider", "username", "password")
+
+# The longest text from a credential loader or exec plugin (its stderr) that a message
+# repeats: enough for "token expired, run `aws sso login`", not for a dumped document.
+MAX_LOADER_TEXT = 300
 
 
 @dataclass(frozen=True)
@@ -251,12 +257,45 @@ def new_configuration(cluster_config: ClusterConfig) -> Any:
 
 def invalid_entry(cluster_config: ClusterConfig, problem: str) -> errors.ConfigError:
     """`invalid kubeconfig FILE: PROBLEM`, for an entry the credential loader rejects."""
-    return errors.ConfigError(f"invalid kubeconfig {cluster_config.origin}: {problem}")
+    return errors.ConfigError(f"invalid kubeconfig {cluster_config.origin}: {loader_text(cluster_config, problem)}")
 
 
 def unloadable_credentials(cluster_config: ClusterConfig, exc: BaseException) -> errors.ConfigError:
     """`cannot load credentials from FILE: REASON`, for a file or value that cannot be read."""
-    return errors.ConfigError(f"cannot load credentials from {cluster_config.origin}: {_one_line(exc)}")
+    return errors.ConfigError(
+        f"cannot load credentials from {cluster_config.origin}: {loader_text(cluster_config, _one_line(exc))}"
+    )
+
+
+def credential_values(cluster_config: ClusterConfig) -> list[str]:
+    """Every secret the selected user entry (and --token) holds, for redaction.
+
+    Tokens, passwords, key data, every auth-provider setting (id and refresh tokens, client
+    secrets) and the exec plugin's environment values (where cloud credentials travel).
+    """
+    user = cluster_config.user
+    values = [cluster_config.token]
+    values += [user.get(key) for key in ("token", "password", "client-key-data")]
+    provider = user.get("auth-provider")
+    if isinstance(provider, dict) and isinstance(provider.get("config"), dict):
+        values += list(provider["config"].values())
+    plugin = user.get("exec")
+    if isinstance(plugin, dict):
+        values += [item.get("value") for item in plugin.get("env") or () if isinstance(item, dict)]
+    return sorted({v for v in values if isinstance(v, str) and len(v) >= 3}, key=len, reverse=True)
+
+
+def loader_text(cluster_config: ClusterConfig, text: str) -> str:
+    """A credential loader's message made safe to print: one line, the entry's secrets
+    replaced by `*****`, the plugin's output never quoted, at most MAX_LOADER_TEXT long."""
+    text = " ".join(text.split())
+    # The library quotes the apiVersion an exec plugin printed; that is the plugin's stdout.
+    text = re.sub(r"plugin api version .*? does not match", "plugin's apiVersion does not match", text)
+    for value in credential_values(cluster_config):
+        text = text.replace(value, "*****")
+    if len(text) > MAX_LOADER_TEXT:
+        text = text[: MAX_LOADER_TEXT - 1] + "…"
+    return text
 
 
 # ---------------------------------------------------------------------------------------
@@ -501,19 +540,37 @@ def _load_kubeconfig_entry(cluster_config: ClusterConfig, configuration: Any) ->
     )
     # The library logs (and swallows) a failing exec plugin, then sends requests with no
     # credentials. kubectl stops with the plugin's error instead, so capture it and do that.
+    with captured_library_errors() as messages:
+        loader.load_and_set(configuration)
+    if "exec" in cluster_config.user and messages and not configuration.api_key and not configuration.cert_file:
+        raise credentials_failed(cluster_config, messages[-1])
+
+
+def credentials_failed(cluster_config: ClusterConfig, message: str) -> errors.ConfigError:
+    """`getting credentials for context 'NAME': MESSAGE` (kubectl's words), MESSAGE made safe."""
+    return errors.ConfigError(
+        f"getting credentials for context {cluster_config.context!r}: {loader_text(cluster_config, message)}"
+    )
+
+
+@contextlib.contextmanager
+def captured_library_errors() -> Iterator[list[str]]:
+    """`with captured_library_errors() as messages`: the ERROR records the kubernetes
+    library logs meanwhile, kept instead of printed.
+
+    With no handler configured, Python prints such records raw on stderr ("ERROR:root:
+    exec: process returned 2. <the plugin's whole stderr>"), once per request; we report
+    them as one bounded `Error:` line instead.
+    """
     import logging
 
     captured = _captured_errors()
     root = logging.getLogger()
     root.addHandler(captured)
     try:
-        loader.load_and_set(configuration)
+        yield captured.messages
     finally:
         root.removeHandler(captured)
-    if "exec" in cluster_config.user and captured.messages and not configuration.api_key and not configuration.cert_file:
-        raise errors.ConfigError(
-            f"getting credentials for context {cluster_config.context!r}: {captured.messages[-1]}"
-        )
 
 
 def _load_in_cluster(cluster_config: ClusterConfig, configuration: Any) -> None:

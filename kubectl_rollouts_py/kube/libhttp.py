@@ -46,17 +46,23 @@ class LibraryTransport:
         # The REST client built this pool from the Configuration: TLS roots, client
         # certificates, proxy, pool size and retries=False.
         self._pool = self._api_client.rest_client.pool_manager
+        self.redactor = kube_transport.Redactor(_configured_credentials(self._configuration))
         # Credential refresh hooks (exec plugins, in-cluster token rotation) are not
         # written for concurrent callers; one refresh at a time.
         self._auth_lock = threading.Lock()
+        self._cluster_config = cluster_config
         self._closed = False
         if cluster_config.insecure_skip_tls_verify:
             _silence_insecure_warning()
 
     def auth_headers(self) -> kube_transport.Headers:
-        with self._auth_lock:
+        with self._auth_lock, kube_config.captured_library_errors() as failures:
             # auth_settings() runs the refresh hook (exec plugin expiry, token file re-read).
             settings = self._configuration.auth_settings()
+        if failures:
+            # A refresh that failed leaves the expired token in place; kubectl stops with
+            # the plugin's error rather than send it, and so do we.
+            raise kube_config.credentials_failed(self._cluster_config, failures[-1])
         return [
             (setting["key"], setting["value"])
             for setting in settings.values()
@@ -74,6 +80,7 @@ class LibraryTransport:
         read_timeout: float | None,
         stream: bool = False,
     ) -> _Response:
+        self.redactor.note_headers(headers)
         header_dict = HTTPHeaderDict()
         for name, value in headers:
             header_dict.add(name, value)  # repeated, not comma-joined: group names may hold commas
@@ -96,7 +103,7 @@ class LibraryTransport:
             raise kube_transport.TransportError(
                 "a request header is not valid HTTP; check the credentials in the kubeconfig"
             ) from None
-        return _Response(response)
+        return _Response(response, self.redactor)
 
     def close(self) -> None:
         if not self._closed:
@@ -107,14 +114,15 @@ class LibraryTransport:
 class _Response:
     """A urllib3 answer behind the Response interface."""
 
-    def __init__(self, response: Any) -> None:
+    def __init__(self, response: Any, redactor: kube_transport.Redactor) -> None:
         self.status = response.status
         self._response = response
+        self._redactor = redactor
 
     def read(self) -> bytes:
         try:
             data: bytes = self._response.read()
-            return data
+            return self._redactor.body(data, self.status)
         except urllib3.exceptions.HTTPError as exc:
             raise _transport_error(exc) from exc
         finally:
@@ -163,6 +171,21 @@ class _Response:
 
     def close(self) -> None:
         self._response.close()
+
+
+def _configured_credentials(configuration: Any) -> list[str | None]:
+    """The secrets the loaders put in the Configuration, known before the first request:
+    basic-auth password and the proxy URL's password (sent to the proxy, not the server)."""
+    from urllib.parse import urlsplit
+
+    values: list[str | None] = [getattr(configuration, "password", None)]
+    for proxy in (getattr(configuration, "proxy", None),):
+        if proxy:
+            try:
+                values.append(urlsplit(proxy).password)
+            except ValueError:
+                pass
+    return values
 
 
 def _transport_error(exc: BaseException) -> kube_transport.TransportError:

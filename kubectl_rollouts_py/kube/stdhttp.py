@@ -106,6 +106,7 @@ class StdlibTransport:
             raise kube_config.invalid_entry(cluster_config, str(exc)) from exc
         except (OSError, ValueError, TypeError) as exc:
             raise kube_config.unloadable_credentials(cluster_config, exc) from exc
+        self.redactor = kube_transport.Redactor([self._token.value() if self._token is not None else None])
         self._server_hostname = self._tls_settings.server_name or self._host
         self._context: ssl.SSLContext | None = None
         self._context_lock = threading.Lock()
@@ -130,6 +131,7 @@ class StdlibTransport:
         read_timeout: float | None,
         stream: bool = False,
     ) -> _Response:
+        self.redactor.note_headers(headers)
         parts = urlsplit(url)
         # Percent-encode what may not stand in a path (a space in a name the user typed),
         # as urllib3 does; escapes already there are kept.
@@ -264,7 +266,7 @@ class _Response:
                 data = zlib.decompress(data, 16 + zlib.MAX_WBITS)
             except zlib.error as exc:
                 raise kube_transport.TransportError("the server sent a gzip body that does not decode") from exc
-        return data
+        return self._transport.redactor.body(data, self.status)
 
     def stream(self) -> Iterator[bytes]:
         decoder = zlib.decompressobj(16 + zlib.MAX_WBITS) if self._gzip else None

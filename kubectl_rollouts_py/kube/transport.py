@@ -13,17 +13,95 @@
 `open_transport` chooses. Both raise the `TransportError` subclasses below for anything
 below HTTP (the original exception is the `__cause__`), so kube/errors.py words every
 failure once, whichever transport met it. HTTP error statuses are returned, not raised.
+
+Both also know every credential they send (`Redactor`), and replace it with `*****` in the
+bodies they hand back: a proxy or API server that echoes the request's `Authorization`
+header into an error page would otherwise put the token into our `Error:` line.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Protocol
 
 from kubectl_rollouts_py.kube import config as kube_config
 
 Headers = list[tuple[str, str]]  # in order; a name may repeat (Impersonate-Group)
+
+
+REDACTED = "*****"
+
+# Header values that carry credentials: "<scheme> <credential>".
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
+
+# A credential shorter than this is replaced only in error answers (4xx/5xx): in object
+# data a short password could match ordinary text, and replacing it would corrupt objects.
+# Real tokens are far longer; the shortest credential replaced at all is MIN_REDACTED.
+MIN_REDACTED_EVERYWHERE = 8
+MIN_REDACTED = 3
+
+
+class Redactor:
+    """The credentials one transport has sent, and text with them replaced by `*****`.
+
+    Transports note every credential header they send (`note_headers`), so a token an exec
+    plugin refreshes, or a token file re-read after rotation, is known from its first use.
+    A basic-auth header contributes its base64 form, `user:password` and the password.
+    Thread-safe.
+    """
+
+    def __init__(self, values: Iterable[str | None] = ()) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+        self.add(*values)
+
+    def add(self, *values: str | None) -> None:
+        fresh = {v for v in values if v and len(v) >= MIN_REDACTED and v not in self._values}
+        if fresh:
+            with self._lock:
+                self._values = self._values | fresh
+
+    def note_headers(self, headers: Iterable[tuple[str, str]]) -> None:
+        for name, value in headers:
+            if name.lower() not in _CREDENTIAL_HEADERS:
+                continue
+            scheme, _, credential = value.strip().partition(" ")
+            credential = credential.strip()
+            if not credential:
+                self.add(value.strip())
+                continue
+            self.add(credential)
+            if scheme.lower() == "basic":
+                try:
+                    pair = base64.b64decode(credential, validate=True).decode("utf-8")
+                except (binascii.Error, UnicodeDecodeError):
+                    continue
+                self.add(pair, pair.partition(":")[2])
+
+    def values(self) -> frozenset[str]:
+        return self._values
+
+    def text(self, text: str, *, everywhere: bool = True) -> str:
+        """`text` with every credential replaced (only the long ones unless `everywhere`)."""
+        for value in sorted(self._values, key=len, reverse=True):
+            if (everywhere or len(value) >= MIN_REDACTED_EVERYWHERE) and value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def body(self, data: bytes, status: int) -> bytes:
+        """A response body with the credentials replaced: all of them in an error answer,
+        only the long ones in a successful one (see MIN_REDACTED_EVERYWHERE)."""
+        error = status >= 300
+        for value in sorted(self._values, key=len, reverse=True):
+            if error or len(value) >= MIN_REDACTED_EVERYWHERE:
+                raw = value.encode("utf-8")
+                if raw in data:
+                    data = data.replace(raw, REDACTED.encode())
+        return data
 
 
 class TransportError(Exception):
@@ -65,11 +143,15 @@ class Response(Protocol):
     status: int
 
     def read(self) -> bytes:
-        """The whole body (gzip already decoded); the connection may then be reused."""
+        """The whole body (gzip already decoded, credentials redacted); the connection may
+        then be reused."""
         ...
 
     def stream(self) -> Iterator[bytes]:
-        """The body in pieces as they arrive (not fixed-size blocks, which would delay events)."""
+        """The body in pieces as they arrive (not fixed-size blocks, which would delay events).
+
+        Not redacted: a credential could straddle two pieces, and streams are the watch
+        events of a successful answer (an error answer is read with `read`)."""
         ...
 
     def header(self, name: str) -> str | None:
@@ -93,6 +175,7 @@ class Transport(Protocol):
     """Sends requests to one API server with one set of credentials; thread-safe."""
 
     name: str  # "http.client" or "kubernetes", for --debug and tests
+    redactor: Redactor  # the credentials sent so far; bodies from `request` are already redacted
 
     def auth_headers(self) -> Headers:
         """The credential headers for the next request (a token may be refreshed here)."""

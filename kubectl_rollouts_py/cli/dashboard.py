@@ -13,8 +13,11 @@ from kubectl_rollouts_py.cli.options import CobraCommand, global_options
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind to (loopback by default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every action (promote, abort, ...).")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Show rollouts of every namespace.")
+# Hidden: how often the watch streams are renewed (300 s, as client-go). The soak benchmark
+# shortens it so that several renewals happen within a few minutes.
+@click.option("--renew-seconds", type=click.IntRange(5, 3600), default=None, hidden=True)
 @global_options
-def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool) -> None:
+def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool, renew_seconds: int | None) -> None:
     """Serve a live web dashboard of rollouts and their analysis (Ctrl-C stops it)."""
     import signal
     import threading
@@ -32,7 +35,7 @@ def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool) ->
     with app.source() as source:
         namespace = None if all_namespaces else source.namespace
         try:
-            dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only)
+            dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only, renew_seconds=renew_seconds)
         except OSError as exc:
             raise errors.RolloutsError(f"cannot serve on {address}:{port}: {exc.strerror or exc}") from exc
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}

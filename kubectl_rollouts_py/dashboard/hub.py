@@ -6,6 +6,15 @@
 Memory stays flat: the cache holds each object once, documents are memoised per cache
 version in a small bounded map, and a subscriber whose queue is full (a client that does
 not read) is marked dropped and its response ends; it reconnects and refetches.
+
+Health: the streams reach the API server through `_Observed`, which tells the hub each
+list's and watch's outcome. When a stream fails (the server is down, answers 500, forbids
+the watch...), the kind is marked stale, the pages are told (`stale` in /api/v1/info, shown
+as a banner), and the hub starts a new generation of streams: each lists its kind again,
+so the first list that succeeds proves that kind is current again and clears its mark. A
+fresh list is also what makes a stream's failure lose nothing: `Follower.get` raises a
+stream's fatal error in place of everything that arrived with it, and the follow thread
+of a fatal error (403, 404, an unexpected one) ends; listing again replaces all of it.
 """
 
 from __future__ import annotations
@@ -15,17 +24,22 @@ import queue
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.cache import ObjectCache
-from kubectl_rollouts_py.kube.follow import Follower, Stream
+from kubectl_rollouts_py.kube.follow import WATCH_SECONDS, Follower, Stream, Wakeup
+from kubectl_rollouts_py.render.escape import clean
 
 KINDS = (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
 COALESCE = 0.1  # a burst of events within this long is one update
 QUEUE_SIZE = 16  # events a slow client may lag behind before it is dropped
 MEMO_SIZE = 64
+RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # between generations of streams that keep failing
+UNEXPECTED = "streams"  # the stale key of a failure that did not come from the API server
+HEALTHY_RESET = 60.0  # a generation this long without a failure resets the backoff
 
 
 class Subscriber:
@@ -34,20 +48,58 @@ class Subscriber:
         self.dropped = False
 
 
+class _Observed:
+    """The source as one generation of the hub's streams sees it: every list and watch
+    outcome is reported to the hub, and watches are renewed every `renew` seconds."""
+
+    def __init__(self, source: Any, renew: float, report: Callable[[r.Resource, BaseException | None], None]) -> None:
+        self.source = source
+        self.renew = renew
+        self.report = report
+
+    def list(self, resource: r.Resource, namespace: str | None, **kwargs: Any) -> Any:
+        try:
+            listed = self.source.list(resource, namespace, **kwargs)
+        except BaseException as exc:
+            self.report(resource, exc)
+            raise
+        self.report(resource, None)
+        return listed
+
+    def watch(self, resource: r.Resource, namespace: str | None, *, timeout_seconds: int | None = None, **kwargs: Any) -> Iterator[Any]:
+        events = self.source.watch(resource, namespace, timeout_seconds=self.renew, **kwargs)
+        try:
+            yield from events
+        except BaseException as exc:
+            self.report(resource, exc)
+            raise
+
+
 class Hub:
-    def __init__(self, source: Any, namespace: str | None, *, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, source: Any, namespace: str | None, *, clock: Callable[[], dt.datetime] | None = None,
+                 renew_seconds: float | None = None) -> None:
         self.source = source
         self.namespace = namespace
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.renew_seconds = renew_seconds or WATCH_SECONDS  # how long a watch runs before it is renewed
         self.cache = ObjectCache(KINDS)
-        self.follower = Follower(source, [Stream(kind, namespace) for kind in KINDS])
         self.lock = threading.Lock()
         self.version = 0
-        self.error: str | None = None
+        self.stale: dict[str, str] = {}  # kind (plural) -> why it is not current
+        self.stale_since: dt.datetime | None = None
+        self.generations = 0  # how many sets of streams were started (1 + restarts)
+        self._closed = threading.Event()
         self._synced = threading.Event()
         self._subscribers: set[Subscriber] = set()
         self._memo: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.follower = self._new_follower()
         self._thread = threading.Thread(target=self._loop, name="dashboard-hub", daemon=True)
+
+    @property
+    def error(self) -> str | None:
+        """The first stale kind's reason (the API's `error` field), or None."""
+        with self.lock:
+            return next((f"{kind}: {why}" for kind, why in sorted(self.stale.items())), None)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -57,10 +109,12 @@ class Hub:
         return self
 
     def close(self) -> None:
-        self.follower.close()
-        self.follower.wake("stop")
+        self._closed.set()
         with self.lock:
+            follower = self.follower
             subscribers = list(self._subscribers)
+        follower.close()
+        follower.wake("stop")
         for sub in subscribers:
             sub.dropped = True
             try:
@@ -71,23 +125,49 @@ class Hub:
     def wait_synced(self, timeout: float) -> bool:
         return self._synced.wait(timeout)
 
+    def _new_follower(self) -> Follower:
+        self._listed: set[str] = set()  # the kinds this generation has listed
+        self.generations += 1
+        generation = self.generations
+        observed = _Observed(self.source, self.renew_seconds, lambda kind, exc: self._report(generation, kind, exc))
+        return Follower(observed, [Stream(kind, self.namespace) for kind in KINDS])
+
     def _loop(self) -> None:
+        failures = 0
+        while not self._closed.is_set():
+            started = time.monotonic()
+            if self._follow(self.follower) == "stop" or self._closed.is_set():
+                return
+            self.follower.close()
+            failures = 0 if time.monotonic() - started > HEALTHY_RESET else failures
+            if self._closed.wait(RESTART_BACKOFF[min(failures, len(RESTART_BACKOFF) - 1)]):
+                return
+            failures += 1
+            with self.lock:
+                if self._closed.is_set():
+                    return
+                self.follower = self._new_follower()
+            self.follower.start()
+
+    def _follow(self, follower: Follower) -> str:
+        """Apply what the streams send until one fails ("restart") or the hub closes ("stop")."""
         while True:
             try:
-                batch = self.follower.get()
+                batch = follower.get()
                 if batch is None:
                     continue
                 deadline = time.monotonic() + COALESCE
                 while (left := deadline - time.monotonic()) > 0:
-                    more = self.follower.get(left)
+                    more = follower.get(left)
                     if more:
                         batch += more
-            except Exception as exc:  # a stream's fatal error (403, 404...): say so, keep the rest
-                self.error = str(exc)
-                self._publish()
-                continue
-            if any(getattr(item, "reason", None) == "stop" for item in batch):
-                return
+            except Exception as exc:  # a stream's fatal error: reported already when it came from the API
+                if not isinstance(exc, errors.RolloutsError):
+                    self._mark(UNEXPECTED, f"{type(exc).__name__}: {exc}")
+                return "restart"
+            wakeups = {item.reason for item in batch if isinstance(item, Wakeup)}
+            if "stop" in wakeups:
+                return "stop"
             with self.lock:
                 changed = self.cache.apply(batch)
                 if self.cache.synced:
@@ -97,6 +177,49 @@ class Hub:
                     self._memo.clear()
             if changed and self._synced.is_set():
                 self._publish()
+            if "restart" in wakeups:
+                return "restart"
+
+    # ---------------------------------------------------------------- health
+
+    def _report(self, generation: int, resource: r.Resource, exc: BaseException | None) -> None:
+        """A stream's list or watch outcome (from its thread). Expired is routine (the
+        stream lists again by itself); any other failure marks the kind stale and, the first
+        time, restarts the streams; a list that succeeds clears the mark."""
+        if generation != self.generations or isinstance(exc, (errors.Expired, GeneratorExit)):
+            return
+        if exc is None:
+            with self.lock:
+                self._listed.add(resource.plural)
+                cleared = self.stale.pop(resource.plural, None) is not None
+                if len(self._listed) == len(KINDS):  # a whole new generation listed: whatever failed before is past
+                    cleared = self.stale.pop(UNEXPECTED, None) is not None or cleared
+                if not self.stale:
+                    self.stale_since = None
+            if cleared:
+                self._publish()
+            return
+        message = exc.message if isinstance(exc, errors.RolloutsError) else f"{type(exc).__name__}: {exc}"
+        if self._mark(resource.plural, message):
+            self.follower.wake("restart")
+
+    def _mark(self, kind: str, message: str) -> bool:
+        """Mark `kind` stale; whether it was the first stale kind (then the streams restart)."""
+        message = clean(message)[:300]  # it is shown on the page, and may carry the server's words
+        with self.lock:
+            first = not self.stale
+            changed = self.stale.get(kind) != message
+            self.stale[kind] = message
+            if first:
+                self.stale_since = self.clock()
+        if changed:
+            self._publish()
+        return first
+
+    def health(self) -> dict[str, Any]:
+        with self.lock:
+            since = self.stale_since
+            return {"stale": dict(self.stale), "staleSince": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None}
 
     # ---------------------------------------------------------------- subscribers
 

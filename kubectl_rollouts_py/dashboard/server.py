@@ -4,7 +4,8 @@ Routes (all JSON but `/`, `/static/*` and the event stream):
 
     GET  /                                       the page (carries the action token)
     GET  /static/app.js, /static/app.css         its script and style
-    GET  /api/v1/info                            {namespace, namespaces, readOnly, version, error}
+    GET  /api/v1/info                            {namespace, namespaces, readOnly, version, error,
+                                                 stale, staleSince, serverTime}
     GET  /api/v1/rollouts[?namespace=NS]         {kind: RolloutList, version, items: [row...]}
     GET  /api/v1/rollouts/NS/NAME                the rollout view, steps, containers, analysis
     GET  /api/v1/rollouts/NS/NAME/analysis       {version, items: [AnalysisRun view + charts]}
@@ -56,12 +57,12 @@ class Dashboard:
     """The hub, the HTTP server and what the handler needs, for one process."""
 
     def __init__(self, source: Any, namespace: str | None, *, address: str = "127.0.0.1", port: int = 3100,
-                 read_only: bool = False) -> None:
+                 read_only: bool = False, renew_seconds: float | None = None) -> None:
         self.source = source
         self.namespace = namespace
         self.read_only = read_only
         self.token = secrets.token_urlsafe(32)
-        self.hub = Hub(source, namespace)
+        self.hub = Hub(source, namespace, renew_seconds=renew_seconds)
         self.action_lock = threading.Lock()
         self._row_memo: dict[str, dict[Any, Any]] = {}  # per namespace shown; built under the hub's lock
         self.httpd = ThreadingHTTPServer((address, port), _handler(self))
@@ -210,8 +211,10 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._error(404, "not found")
             rest = parts[2:]
             if rest == ["info"]:
+                now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 return self._json(200, {"namespace": dash.namespace, "namespaces": dash.namespaces(), "readOnly": dash.read_only,
-                                        "version": dash.hub.version, "error": dash.hub.error})
+                                        "version": dash.hub.version, "error": dash.hub.error, **dash.hub.health(),
+                                        "serverTime": now})
             if rest == ["events"]:
                 return self._events() if self.command == "GET" else self._error(405, "GET the event stream")
             if rest == ["rollouts"]:

@@ -30,9 +30,9 @@ def cluster(tmp_path: Path) -> Iterator[APIServer]:
         yield srv
 
 
-def serve(cluster: APIServer, *, read_only: bool = False, namespace: str | None = NS) -> Dashboard:
+def serve(cluster: APIServer, *, read_only: bool = False, namespace: str | None = NS, renew_seconds: float | None = None) -> Dashboard:
     source = open_source(ConnectionOptions(kubeconfig=str(cluster.kubeconfig)), ())  # type: ignore[attr-defined]
-    dash = Dashboard(source, namespace, address="127.0.0.1", port=0, read_only=read_only).start()
+    dash = Dashboard(source, namespace, address="127.0.0.1", port=0, read_only=read_only, renew_seconds=renew_seconds).start()
     assert dash.hub.wait_synced(10), "the dashboard's watches did not list within 10 s"
     dash.closing_source = source  # type: ignore[attr-defined]
     return dash
@@ -41,6 +41,16 @@ def serve(cluster: APIServer, *, read_only: bool = False, namespace: str | None 
 @pytest.fixture()
 def dash(cluster: APIServer) -> Iterator[Dashboard]:
     d = serve(cluster)
+    yield d
+    d.close()
+    d.closing_source.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture()
+def renewing_dash(cluster: APIServer) -> Iterator[Dashboard]:
+    """A dashboard whose watches are renewed every 5 s, so that a fault injected for the
+    next watch request meets it soon."""
+    d = serve(cluster, renew_seconds=5)
     yield d
     d.close()
     d.closing_source.close()  # type: ignore[attr-defined]

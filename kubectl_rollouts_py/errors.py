@@ -19,7 +19,9 @@ class ExitCode(enum.IntEnum):
     ANALYSIS_FAILED = 3  # `analyze`: the run ended Failed
     ANALYSIS_INCONCLUSIVE = 4  # `analyze`: the run ended Inconclusive
     ANALYSIS_ERROR = 5  # `analyze`: the run ended Error
-    INTERRUPTED = 130  # Ctrl-C
+    HANGUP = 129  # SIGHUP: the terminal went away (128 + 1, the shells' convention)
+    INTERRUPTED = 130  # Ctrl-C (SIGINT, 128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class RolloutsError(Exception):
@@ -33,6 +35,20 @@ class RolloutsError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT), SIGTERM or SIGHUP: stop now.
+
+    A KeyboardInterrupt, so whatever already handles Ctrl-C (cleanup in `finally`, no
+    retrying, no `except Exception`) handles all three alike. `detail` says what had been
+    done when it came, e.g. which writes were applied; `signum` picks the exit code.
+    """
+
+    def __init__(self, signum: int = 2, detail: str = "") -> None:
+        super().__init__(signum, detail)
+        self.signum = signum
+        self.detail = detail
 
 
 class UsageError(RolloutsError):
@@ -89,9 +105,3 @@ class Expired(ApiError):
 
     def __init__(self, message: str, *, status: int = 410, reason: str = "Expired") -> None:
         super().__init__(message, status=status, reason=reason)
-
-
-class Interrupted(RolloutsError):
-    """Ctrl-C (SIGINT)."""
-
-    exit_code = ExitCode.INTERRUPTED

@@ -53,6 +53,15 @@ def _static(name: str) -> bytes:
     return package_files.files("kubectl_rollouts_py.dashboard").joinpath("static", name).read_bytes()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: socketserver prints a traceback on the terminal for an error outside the
+        handler's own catch, which is a browser resetting a kept-alive connection while the
+        server waits for its next request line (seen in the soak). Nothing to report."""
+
+
 class Dashboard:
     """The hub, the HTTP server and what the handler needs, for one process."""
 
@@ -65,8 +74,7 @@ class Dashboard:
         self.hub = Hub(source, namespace, renew_seconds=renew_seconds)
         self.action_lock = threading.Lock()
         self._row_memo: dict[str, dict[Any, Any]] = {}  # per namespace shown; built under the hub's lock
-        self.httpd = ThreadingHTTPServer((address, port), _handler(self))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((address, port), _handler(self))
         self.address, self.port = self.httpd.server_address[:2]
         host = f"[{self.address}]" if ":" in str(self.address) else str(self.address)
         names = {host}

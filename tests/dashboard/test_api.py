@@ -264,3 +264,18 @@ def test_every_interface_accepts_the_machines_names_only(cluster) -> None:
         assert f"evil.example:{d.port}" not in d.allowed_hosts and f"0.0.0.0:{d.port}" in d.allowed_hosts
     finally:
         d.httpd.server_close()
+
+
+def test_a_connection_reset_before_the_request_prints_no_traceback(dash, capfd) -> None:
+    import socket
+    import struct
+
+    for _ in range(3):
+        conn = socket.create_connection((str(dash.address), dash.port), timeout=5)
+        conn.sendall(b"GET / HTTP/1.1\r\n")  # the handler waits for the rest of the request
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()  # linger 0: a reset (RST), as a browser dropping a kept-alive connection
+    time.sleep(0.5)
+    assert request(dash, "GET", "/api/v1/info").status == 200
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "ConnectionResetError" not in err, err

@@ -196,6 +196,9 @@ def rollout_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime
     view = _view(rollout, objects, now)
     doc = view.to_dict()
     doc["age"] = view.age
+    # The page counts the pause down by itself, from this instant (see ticking() in app.js).
+    ends = view.pause_ends_at
+    doc["pauseEndsAt"] = ends.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if ends else None
     doc["steps"] = steps(rollout)
     doc["containers"] = containers(rollout)
     doc["workloadRef"] = f.text(f.mapping(rollout, "spec", "workloadRef").get("name")) or None

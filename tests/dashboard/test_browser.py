@@ -7,15 +7,17 @@ Skipped, with the reason, where chromium or chromedriver is missing (CI installs
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import os
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from e2e.standin import NS
-from dashboard.conftest import RO, writes
+from dashboard.conftest import RO, serve, writes
 from dashboard.webdriver import Browser, find_browser
 
 FOUND = find_browser()
@@ -134,3 +136,109 @@ def test_read_only_page_has_no_actions(browser, read_only_dash) -> None:
     browser.wait(CURRENT_STEP)
     assert browser.script('return document.querySelectorAll("#actions, [data-undo], [data-set-image]").length') == 0
     assert json.loads(json.dumps(browser.script('return document.querySelector("meta[name=rollouts-read-only]").content'))) == "true"
+
+
+# ------------------------------------------------------------------ hostile text, clock, outage
+
+HOSTILE = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+           "&lt;b&gt;not bold&lt;/b&gt; \x1b[31mred\x1b[0m \u202eevil\u202c")
+# How the page must show it: the markup and the entities as typed, the ESC and bidi
+# override characters as visible escapes (as the CLI prints them).
+HOSTILE_SHOWN = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+                 "&lt;b&gt;not bold&lt;/b&gt; \\x1b[31mred\\x1b[0m \\u202eevil\\u202c")
+INJECTED = ('return [window.__pwned === undefined, document.querySelectorAll("#view script, #view img, #view b").length,'
+            ' /[\\u001b\\u202e\\u202c]/.test(document.body.textContent)]')
+
+
+def test_hostile_text_from_the_cluster_is_shown_inert(browser, dash, cluster) -> None:
+    rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
+    # A new spec (the image) observed by the controller, which reports an invalid spec.
+    rollout["metadata"]["generation"] = rollout["metadata"]["generation"] + 1
+    rollout["status"]["observedGeneration"] = str(rollout["metadata"]["generation"])
+    rollout["status"]["phase"], rollout["status"]["message"] = "Degraded", HOSTILE
+    rollout["status"]["conditions"] = [{"type": "InvalidSpec", "status": "True", "reason": "InvalidSpec", "message": HOSTILE}]
+    rollout["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1\u202e<script>window.__pwned=3</script>"
+    cluster.apply_change(rollout)
+    run = copy.deepcopy(cluster.get_object("analysisruns", NS, "app-backend-6d8f9c7b5-2"))
+    run["status"]["message"] = HOSTILE
+    run["status"]["metricResults"][0]["message"] = HOSTILE
+    run["spec"]["metrics"][0]["provider"] = {"prometheus": {"address": "http://prometheus", "query": HOSTILE}}
+    cluster.apply_change(run)
+
+    browser.get(dash.url)
+    browser.wait('const r = document.querySelector(\'#rollouts tr[data-rollout="app-backend"]\'); return r && r.textContent.includes("not bold")')
+    assert HOSTILE_SHOWN in browser.script('return document.querySelector(\'#rollouts tr[data-rollout="app-backend"]\').textContent')
+    assert browser.script(INJECTED) == [True, 0, False]
+
+    browser.get(dash.url + f"#/rollout/{NS}/app-backend")
+    browser.wait('const a = document.getElementById("analysis"); return a && a.textContent.includes("not bold")')
+    summary = browser.script('return document.getElementById("summary").textContent')
+    assert HOSTILE_SHOWN in summary
+    assert "nginx:1\\u202e<script>window.__pwned=3</script>" in browser.script('return document.getElementById("containers").textContent')
+    analysis = browser.script('return document.getElementById("analysis").textContent')
+    assert analysis.count(HOSTILE_SHOWN) >= 3  # the run's message, the metric's message, the query
+    assert browser.script(INJECTED) == [True, 0, False]
+
+
+def test_ages_and_the_pause_countdown_move_with_the_clock_without_a_cluster_change(browser, dash, cluster) -> None:
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = lambda seconds_ago: (now - dt.timedelta(seconds=seconds_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    pod = copy.deepcopy(cluster.get_object("pods", NS, "app-backend-6d8f9c7b5-jx2vd"))
+    pod["metadata"]["creationTimestamp"] = stamp(30)
+    cluster.apply_change(pod)
+    rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
+    rollout["status"]["pauseConditions"] = [{"reason": "CanaryPauseStep", "startTime": stamp(10)}]  # the step pauses 3m
+    cluster.apply_change(rollout)
+
+    browser.get(dash.url + f"#/rollout/{NS}/app-backend")
+    pod_age = '''const n = document.querySelector('[data-pod="app-backend-6d8f9c7b5-jx2vd"] [data-since]'); return n && n.textContent'''
+    left = 'const n = document.querySelector("#summary [data-until]"); return n && n.textContent'
+    first_age, first_left = browser.wait(pod_age), browser.wait(left)
+    updates = browser.script("return document.body.dataset.updates")
+    # Shown as the CLI would now: kubectl's age format, Go's duration for the time left.
+    shown_at = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
+    assert abs(int(first_age.rstrip("s")) - (30 + shown_at)) <= 3, first_age
+    minutes, seconds = first_left.rstrip("s").split("m")
+    assert abs(int(minutes) * 60 + int(seconds) - (170 - shown_at)) <= 3, first_left
+    # Both move on by themselves; no server event has redrawn the page meanwhile.
+    browser.wait(f"const n = document.querySelector('[data-pod=\"app-backend-6d8f9c7b5-jx2vd\"] [data-since]'); return n.textContent !== {json.dumps(first_age)}", timeout=5)
+    browser.wait(f'return document.querySelector("#summary [data-until]").textContent !== {json.dumps(first_left)}', timeout=5)
+    assert browser.script("return document.body.dataset.updates") == updates
+
+
+BANNER = 'const b = document.getElementById("banner"); return b.hidden ? null : b.textContent'
+
+
+def test_the_page_says_it_is_not_live_while_the_api_server_is_down_and_recovers(browser, dash, cluster) -> None:
+    browser.get(dash.url + f"#/rollout/{NS}/app-backend")
+    browser.wait(CURRENT_STEP)
+    assert browser.script(BANNER) is None
+    assert browser.text("#live") == "live"
+    port = urlsplit(cluster.url).port
+    cluster.stop()
+    try:
+        banner = browser.wait(BANNER, timeout=30)
+        assert "Not live" in banner and "reconnecting" in banner
+        assert browser.text("#live") == "reconnecting…"
+        shot(browser, "stale")
+        rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
+        rollout["status"]["currentStepIndex"] = 2
+        rollout["status"].pop("pauseConditions")
+        cluster.apply_change(rollout)  # in the store while nobody can watch it
+    finally:
+        cluster.start(port=port)
+    browser.wait('return document.getElementById("banner").hidden', timeout=40)
+    browser.wait('const li = document.querySelector("#steps li.current"); return li && li.dataset.step === "2"', timeout=10)
+    assert browser.text("#live") == "live"
+
+
+def test_the_page_says_so_when_the_dashboard_server_is_gone(browser, cluster) -> None:
+    d = serve(cluster)
+    try:
+        browser.get(d.url)
+        browser.wait(ROW)
+        d.close()  # the event stream breaks; EventSource keeps trying
+        assert "Lost the connection to the dashboard server" in browser.wait(BANNER, timeout=10)
+    finally:
+        d.close()
+        d.closing_source.close()  # type: ignore[attr-defined]

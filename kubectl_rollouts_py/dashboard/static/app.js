@@ -1,5 +1,7 @@
 // rollouts-py dashboard: plain JS, no build step. Every string from the cluster goes into
 // the page as text (textContent / createTextNode / setAttribute), never as HTML.
+// Control and invisible formatting characters (ANSI escapes, bidi overrides, zero-width
+// characters) are shown as visible escapes (\x1b, \u202e), as the CLI prints them.
 // Each update replaces the view's DOM (replaceChildren), so nothing accumulates.
 "use strict";
 
@@ -8,21 +10,38 @@ const READ_ONLY = document.querySelector('meta[name="rollouts-read-only"]').cont
 const SVG_NS = "http://www.w3.org/2000/svg";
 const ICONS = { Healthy: "✔", Progressing: "◌", Paused: "‖", Degraded: "✖", Unknown: "?" };
 
-const state = { info: null, doc: null, loading: false, again: false, drafts: new Map(), updates: 0 };
+const state = { info: null, doc: null, loading: false, again: false, drafts: new Map(), updates: 0, skew: 0, connected: false };
 const $ = (id) => document.getElementById(id);
+const TICK_MS = 1000;  // ages and countdowns are redrawn this often, without a server event
+
+// Cc, Cf, Zl, Zp, Cs and Co, as render/escape.py; newline and tab stay (multi-line queries).
+const UNSAFE = /(?![\n\t])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}]/gu;
+
+function clean(value) {
+  return String(value).replace(UNSAFE, (ch) => {
+    const code = ch.codePointAt(0);
+    if (code < 0x100) return "\\x" + code.toString(16).padStart(2, "0");
+    if (code < 0x10000) return "\\u" + code.toString(16).padStart(4, "0");
+    return "\\U" + code.toString(16).padStart(8, "0");
+  });
+}
+
+function text(value) {
+  return document.createTextNode(clean(value));
+}
 
 function el(tag, props, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = String(value);
+    else if (key === "text") node.textContent = clean(value);
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, String(value));
+    else node.setAttribute(key, key === "title" || key.startsWith("aria-") ? clean(value) : String(value));
   }
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    node.append(child instanceof Node ? child : text(child));
   }
   return node;
 }
@@ -30,7 +49,7 @@ function el(tag, props, ...children) {
 function svg(tag, attrs, ...children) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children) node.append(child instanceof Node ? child : text(child));
   return node;
 }
 
@@ -40,6 +59,70 @@ function statusIcon(status) {
 
 function show(value) {
   return value === null || value === undefined || value === "" ? "-" : String(value);
+}
+
+// ------------------------------------------------------------------ clock-driven text
+
+// kubectl's AGE format (derive/humantime.py human_duration) and Go's duration for the
+// time left of a pause (derive/rollout.py countdown).
+function humanDuration(seconds) {
+  const whole = Math.trunc(seconds);
+  if (whole < -1) return "<invalid>";
+  if (whole < 0) return "0s";
+  if (whole < 120) return `${whole}s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 10) return whole % 60 ? `${minutes}m${whole % 60}s` : `${minutes}m`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(whole / 3600);
+  if (hours < 8) return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 ? `${years}y${days % 365}d` : `${years}y`;
+  return `${years}y`;
+}
+
+function countdown(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds));
+  const h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
+  return h ? `${h}h${m}m${s}s` : m ? `${m}m${s}s` : `${s}s`;
+}
+
+// The server's clock, not the browser's: `skew` comes from /api/v1/info's serverTime.
+function serverNow() {
+  return Date.now() + state.skew;
+}
+
+function ageOf(timestamp) {
+  const t = Date.parse(timestamp);
+  return Number.isNaN(t) ? "-" : humanDuration((serverNow() - t) / 1000);
+}
+
+function leftUntil(timestamp) {
+  return countdown((Date.parse(timestamp) - serverNow()) / 1000);
+}
+
+// An age or a countdown that the ticker keeps current between server events.
+function since(timestamp) {
+  return el("span", { class: "since", "data-since": timestamp || null }, timestamp ? ageOf(timestamp) : "-");
+}
+
+function until(timestamp) {
+  return el("span", { class: "until", "data-until": timestamp }, leftUntil(timestamp));
+}
+
+function tick() {
+  for (const node of document.querySelectorAll("[data-since]")) {
+    const shown = ageOf(node.dataset.since);
+    if (node.textContent !== shown) node.textContent = shown;
+  }
+  for (const node of document.querySelectorAll("[data-until]")) {
+    const shown = leftUntil(node.dataset.until);
+    if (node.textContent !== shown) node.textContent = shown;
+  }
+  if (state.info && state.info.staleSince) showBanner();
 }
 
 // ------------------------------------------------------------------ routing and data
@@ -87,11 +170,13 @@ async function refresh() {
 }
 
 async function loadInfo() {
+  const asked = Date.now();
   const info = await getJSON("/api/v1/info");
+  const server = Date.parse(info.serverTime);
+  if (!Number.isNaN(server)) state.skew = server - (asked + Date.now()) / 2;
   const changed = !state.info || JSON.stringify(info.namespaces) !== JSON.stringify(state.info.namespaces);
   state.info = info;
-  $("live").title = info.error ? `Watch error: ${info.error}` : "Live updates";
-  if (info.error) { $("live").textContent = "watch error"; $("live").className = "live off"; }
+  showBanner();
   if (!changed) return;
   const select = $("namespace");
   const keep = select.value || "";
@@ -105,8 +190,32 @@ async function loadInfo() {
 
 function connect() {
   const events = new EventSource("/api/v1/events");
-  events.addEventListener("change", () => { $("live").textContent = "live"; $("live").className = "live on"; refresh(); });
-  events.addEventListener("error", () => { $("live").textContent = "reconnecting…"; $("live").className = "live off"; });
+  events.addEventListener("change", () => { state.connected = true; showBanner(); refresh(); });
+  // EventSource reconnects by itself (the server asks for 1 s); the first change event
+  // after that refetches everything.
+  events.addEventListener("error", () => { state.connected = false; showBanner(); });
+}
+
+// The banner says when what the page shows may be out of date: the dashboard server is
+// unreachable, or it cannot follow some kinds from the API server (it keeps retrying).
+function showBanner() {
+  const banner = $("banner");
+  const info = state.info;
+  const stale = info && info.stale ? Object.entries(info.stale) : [];
+  let message = null;
+  if (!state.connected) {
+    message = "Lost the connection to the dashboard server; reconnecting… What is shown may be out of date.";
+  } else if (stale.length) {
+    const reasons = stale.map(([kind, why]) => `${kind}: ${why}`).join("; ");
+    const age = info.staleSince ? ` (since ${ageOf(info.staleSince)} ago)` : "";
+    message = `Not live: cannot follow the cluster${age}; reconnecting… Showing what was last seen. ${reasons}`;
+  }
+  const live = $("live");
+  live.textContent = message ? "reconnecting…" : "live";
+  live.className = message ? "live off" : "live on";
+  live.title = message || "Live updates";
+  banner.hidden = !message;
+  if (message && banner.textContent !== clean(message)) banner.textContent = clean(message);
 }
 
 function notice(text, error) {
@@ -131,7 +240,7 @@ function renderList(doc) {
   $("search-field").hidden = false;
   const query = $("search").value.trim();
   const rows = doc.items.filter((row) => matches(row, query));
-  const head = el("tr", {}, ["", "Name", "Namespace", "Strategy", "Step", "Weight (set / actual)", "Images", "Ready / Desired"].map((h) => el("th", {}, h)));
+  const head = el("tr", {}, ["", "Name", "Namespace", "Strategy", "Step", "Weight (set / actual)", "Images", "Age", "Ready / Desired"].map((h) => el("th", {}, h)));
   const body = rows.map((row) => {
     const href = `#/rollout/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`;
     const weight = row.strategy === "Canary" ? `${show(row.setWeight)} / ${show(row.actualWeight)}` : "-";
@@ -143,6 +252,7 @@ function renderList(doc) {
       el("td", {}, show(row.step)),
       el("td", {}, weight),
       el("td", {}, (row.images || []).map((i) => el("div", {}, i.image, (i.tags || []).map((t) => el("span", { class: `tag ${t}` }, t))))),
+      el("td", { class: "age" }, since(row.creationTimestamp)),
       el("td", {}, `${row.replicas.ready} / ${row.replicas.desired}`));
   });
   const content = rows.length
@@ -191,8 +301,9 @@ function header(doc) {
   fields.push(
     ["Images", el("div", {}, doc.images.map((i) => el("div", {}, i.image, i.tags.map((t) => el("span", { class: `tag ${t}` }, t)))))],
     ["Replicas", `Desired ${doc.replicas.desired} · Current ${doc.replicas.current} · Updated ${doc.replicas.updated} · Ready ${doc.replicas.ready} · Available ${doc.replicas.available}`],
-    ["Age", show(doc.age)],
+    ["Age", since(doc.creationTimestamp)],
   );
+  if (doc.pauseEndsAt) fields.push(["Pause ends in", until(doc.pauseEndsAt)]);
   const grid = el("dl", { class: "grid", id: "summary" }, fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
   const card = el("div", { class: "card" }, el("h2", {}, statusIcon(doc.status), " ", doc.name), grid);
   if (!READ_ONLY) {
@@ -238,15 +349,16 @@ function revisionsCard(doc) {
   return el("div", { class: "card", id: "revisions" }, el("h2", {}, "Revisions"), doc.revisions.map((rev) => el("div", { "data-revision": rev.revision },
     el("h3", {}, `Revision ${rev.revision}`,
       !READ_ONLY && rev.revision !== current ? el("button", { style: null, "data-undo": rev.revision, onclick: () => act(doc, "undo", `Roll back to revision ${rev.revision}:`, { revision: rev.revision }) }, "Rollback") : null),
-    el("table", {}, el("tr", {}, ["Kind", "Name", "Status", "Info", "Images / Ready"].map((h) => el("th", {}, h))),
+    el("table", {}, el("tr", {}, ["Kind", "Name", "Status", "Info", "Images / Ready", "Age"].map((h) => el("th", {}, h))),
       rev.replicaSets.flatMap((rs) => [
         el("tr", { "data-replicaset": rs.name }, el("td", {}, "ReplicaSet"), el("td", {}, rs.name), el("td", {}, statusIcon(rs.status), rs.status),
           el("td", {}, rs.tags.map((t) => el("span", { class: `tag ${t}` }, t)), ` ${rs.available}/${show(rs.replicas)} available`),
-          el("td", {}, rs.images.join(", "))),
+          el("td", {}, rs.images.join(", ")), el("td", {}, since(rs.creationTimestamp))),
         ...rs.pods.map((p) => el("tr", { "data-pod": p.name }, el("td", {}, "  Pod"), el("td", {}, p.name), el("td", {}, p.status),
-          el("td", {}, `restarts ${p.restarts}`), el("td", {}, `ready ${p.ready}`))),
+          el("td", {}, `restarts ${p.restarts}`), el("td", {}, `ready ${p.ready}`), el("td", {}, since(p.creationTimestamp)))),
       ]),
-      rev.analysisRuns.map((a) => el("tr", {}, el("td", {}, "AnalysisRun"), el("td", {}, a.name), el("td", {}, statusIcon(a.status), a.status), el("td", {}), el("td", {})))))));
+      rev.analysisRuns.map((a) => el("tr", {}, el("td", {}, "AnalysisRun"), el("td", {}, a.name), el("td", {}, statusIcon(a.status), a.status), el("td", {}), el("td", {}),
+        el("td", {}, since(a.creationTimestamp))))))));
 }
 
 function chart(metric) {
@@ -326,3 +438,4 @@ $("search").addEventListener("input", () => { if (state.doc && route().page === 
 $("namespace").addEventListener("change", () => { location.hash = "#/"; refresh(); });
 connect();
 refresh();
+setInterval(tick, TICK_MS);

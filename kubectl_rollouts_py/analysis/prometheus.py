@@ -14,6 +14,8 @@ What a caller gets (analysis spec §4):
 * Any failure -> `ProviderError`, whose one-line message is the text Argo's controller would
   put into the Error measurement (`client_error: client error: 401`,
   `bad_data: invalid parameter "query": ...`, `Post "<url>": context deadline exceeded`, ...).
+  Where Argo has no bound we add one: an answer over `MAX_RESPONSE_BYTES` (8 MiB) is an
+  error, and a message is one line of at most `MAX_MESSAGE_CHARS`, control characters escaped.
 
 Why the request does not go through `PrometheusConnect.custom_query()`: it returns only
 `data.result` (so `resultType` and `warnings` are lost, and a scalar looks like a string
@@ -22,7 +24,9 @@ default. We still build a `PrometheusConnect` (URL, headers, TLS, auth, timeout,
 and send the request through its `requests` session, then read the envelope ourselves with
 the same rules as Prometheus's Go client (client_golang v1.24), which Argo uses.
 
-`shape()` and `parse_response()` are pure and are what the table tests call.
+`shape()` and `parse_response()` are pure and are what the table tests call. Bodies are
+decoded by Python's C JSON parser; the pure-Python port of Go's scanner only words the
+error of a body that parser rejected (about 2 s per 8 MiB: too slow to run on every answer).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from kubectl_rollouts_py.errors import RolloutsError
 
@@ -47,7 +51,25 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_TIMEOUT = 30.0
 """Seconds; Argo's default when `provider.prometheus.timeout` is unset (spec §1.6)."""
 
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+"""The most of one answer we read (after gzip decoding): beyond it the measurement is Error.
+
+Argo reads any size, but a measurement's value is stored in the AnalysisRun, which etcd
+caps at 1.5 MiB, so an answer this large cannot make a usable measurement there either.
+Measured (see tests/analysis/test_prometheus_faults.py): an answer just under the cap takes
+a few seconds and about 300 MiB to decode and shape; reading stops at the cap, so a 45 MB
+matrix is refused in about a second instead of 35 s and 1.1 GiB.
+"""
+
+MAX_MESSAGE_CHARS = 1000
+"""An error message is cut to this many characters: the server's text is echoed in it."""
+
 _DEADLINE = "context deadline exceeded"
+_MAX_REDIRECTS = 10  # Go's http.Client default CheckRedirect
+_TOO_LARGE = (
+    f"bad_response: the answer is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB, the most rollouts-py reads "
+    "from Prometheus: narrow the query (aggregate it, e.g. with sum())"
+)
 _GET_FALLBACK_CODES = (403, 405, 501)  # client_golang retries a POST once as GET on these
 
 
@@ -55,7 +77,24 @@ class ProviderError(RolloutsError):
     """The query could not produce a value: bad provider config, transport, HTTP or API error.
 
     The message is the measurement's error message; it never contains a password or token.
+    Text from the server (an `error` field, a result type) can be anything, so the message is
+    made one line, with control characters as visible escapes, and at most
+    `MAX_MESSAGE_CHARS` long (Argo keeps it raw; it would reach a terminal or etcd).
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(bounded_text(message))
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def bounded_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` on one line, control characters escaped (`\\x1b`, `\\u2028`), cut to `limit` characters."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text) - limit} more characters)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -172,7 +211,7 @@ def _json_kind(value: Any) -> str:
         return "number"
     if isinstance(value, str):
         return "string"
-    if isinstance(value, list) and not isinstance(value, _Object):
+    if isinstance(value, list):
         return "array"
     return "object"
 
@@ -237,13 +276,18 @@ def _matrix_series(raw: Any) -> list[float]:
 # --------------------------------------------------------------------------- the envelope
 
 
+def _body_is_read(status: int) -> bool:
+    """client_golang decodes the body of a 2xx, 400 or 422 answer only."""
+    return status // 100 == 2 or status in (400, 422)
+
+
 def parse_response(status: int, body: bytes) -> Sample:
     """An HTTP answer of `/api/v1/query[_range]` -> Sample, or ProviderError (spec §4.2).
 
     Follows client_golang's `apiClientImpl.Do` then `QueryAPI.Query`, including Go's JSON
     error texts, so the messages match the controller's Error measurements.
     """
-    if status // 100 != 2 and status not in (400, 422):
+    if not _body_is_read(status):
         if status // 100 == 4:
             raise ProviderError(f"client_error: client error: {status}")
         if status // 100 == 5:
@@ -252,10 +296,7 @@ def parse_response(status: int, body: bytes) -> Sample:
 
     envelope: dict[str, Any] = {}
     if status != 204:
-        syntax = go_json_syntax_error(body)
-        if syntax:
-            raise ProviderError(f"bad_response: {syntax}")
-        envelope, type_error = _decode_envelope(body)
+        envelope, type_error = _decode_envelope(_load_json(body))
         if type_error:
             raise ProviderError(f"bad_response: {type_error}")
 
@@ -300,23 +341,45 @@ def _field(obj: dict[str, Any], name: str) -> tuple[bool, Any]:
 _ENVELOPE_FIELDS = {"status": "string", "data": None, "errortype": "v1.ErrorType", "error": "string", "warnings": "[]string"}
 
 
-class _Object(list):  # type: ignore[type-arg]
-    """A JSON object as its (key, value) pairs, so duplicate keys keep Go's last-wins order."""
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON object hook: last duplicate wins, and each key sits where it last occurred, so
+    `_field`'s case-insensitive last-wins reading matches Go's in-order struct decoding."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        obj = {}
+        for key, value in pairs:
+            obj.pop(key, None)
+            obj[key] = value
+    return obj
 
 
-def _decode_envelope(body: bytes) -> tuple[dict[str, Any], str]:
-    """Decode client_golang's `apiResponse`; (fields, first type error or "").
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python accepts NaN and Infinity; Go does not
 
-    Only called on a body that passed the syntax check, so json.loads cannot fail.
-    """
-    document = json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=_Object)
+
+def _load_json(body: bytes) -> Any:
+    """Decode `body` with Python's C parser; when that fails, Go's scanner (slow, pure Python)
+    words the syntax error. The C parser decides validity: it accepts exactly Go's syntax
+    once NaN/Infinity are refused (a byte-order mark, control characters in strings and
+    bare invalid bytes fail both)."""
+    try:
+        return json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=_object, parse_constant=_reject_constant)
+    except RecursionError:
+        problem = "exceeded max depth"  # Python's limit (about 1000 levels) is below Go's 10000
+    except ValueError:
+        problem = go_json_syntax_error(body) or "invalid JSON"
+    raise ProviderError(f"bad_response: {problem}")
+
+
+def _decode_envelope(document: Any) -> tuple[dict[str, Any], str]:
+    """Decode client_golang's `apiResponse` from the parsed body; (fields, first type error or "")."""
     if document is None:
         return {}, ""  # null: Go leaves the struct as it was
-    if not isinstance(document, _Object):
+    if not isinstance(document, dict):
         return {}, f"json: cannot unmarshal {_json_kind(document)} into Go value of type v1.apiResponse"
     fields: dict[str, Any] = {}
     first_error = ""
-    for key, value in document:
+    for key, value in document.items():
         name = key.lower()
         if name not in _ENVELOPE_FIELDS:
             continue
@@ -324,11 +387,11 @@ def _decode_envelope(body: bytes) -> tuple[dict[str, Any], str]:
         go_type = _ENVELOPE_FIELDS[name]
         problem = ""
         if go_type is None:  # json.RawMessage: anything, null included
-            fields[canonical] = _plain(value)
+            fields[canonical] = value
         elif value is None:
             continue  # null leaves a Go field as it was
         elif go_type == "[]string":
-            if not isinstance(value, list) or isinstance(value, _Object):
+            if not isinstance(value, list):
                 problem = f"{_json_kind(value)} into Go struct field apiResponse.warnings of type []string"
             else:
                 bad = [v for v in value if v is not None and not isinstance(v, str)]
@@ -343,15 +406,6 @@ def _decode_envelope(body: bytes) -> tuple[dict[str, Any], str]:
         if problem and not first_error:
             first_error = "json: cannot unmarshal " + problem
     return fields, first_error
-
-
-def _plain(value: Any) -> Any:
-    """Decoded JSON with every _Object turned into a dict (last key wins)."""
-    if isinstance(value, _Object):
-        return {k: _plain(v) for k, v in value}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- Go's JSON syntax errors
@@ -383,12 +437,17 @@ def go_json_syntax_error(body: bytes) -> str:
     A port of encoding/json's scanner states, so a proxy's HTML page or a plain-text answer
     gets the same `invalid character ...` text Argo shows.
     """
+    return _scan(body).eof()
+
+
+def _scan(data: bytes) -> _Scanner:
+    """The scanner after `data`, stopped at its first syntax error (in `.error`)."""
     scanner = _Scanner()
-    for byte in body:
+    for byte in data:
         scanner.step(byte)
         if scanner.error:
-            return scanner.error
-    return scanner.eof()
+            break
+    return scanner
 
 
 class _Scanner:
@@ -419,13 +478,13 @@ class _Scanner:
 
     def fail(self, c: int, context: str) -> None:
         self.error = f"invalid character {_quote_char(c)} {context}"
-        self.state = lambda _c: None
+        self.state = lambda c: None  # noqa: ARG005 - a dead state
 
     def push(self, kind: int) -> bool:
         self.stack.append(kind)
         if len(self.stack) > _MAX_DEPTH:
             self.error = "exceeded max depth"
-            self.state = lambda _c: None
+            self.state = lambda c: None  # noqa: ARG005 - a dead state
             return False
         return True
 
@@ -802,6 +861,8 @@ def _run(
         retry=Retry(0, read=False),  # Argo makes one attempt (plus the GET fallback)
         auth=config.basic_auth,
     )
+    # requests counts the redirects it follows after the first answer; Go counts requests sent.
+    connect._session.max_redirects = _MAX_REDIRECTS - 1
     # Go's ProxyFromEnvironment never proxies loopback; requests would unless NO_PROXY says so.
     proxies = {"http": None, "https": None, "all": None} if _is_loopback(url) else None
     try:
@@ -860,14 +921,29 @@ def _send(
             )
     except requests.exceptions.Timeout as exc:
         raise ProviderError(f"{label}: {_DEADLINE}") from exc
+    except requests.exceptions.TooManyRedirects as exc:
+        # Go's words, with the method of the first request and the URL it was last sent on to.
+        last = exc.response
+        target = urljoin(last.url, last.headers.get("Location") or "") if last is not None else url
+        raise ProviderError(f'{method.title()} "{_redact(target)}": stopped after {_MAX_REDIRECTS} redirects') from exc
     except requests.exceptions.RequestException as exc:
         raise ProviderError(f"{label}: {_reason(exc, url)}") from exc
     with response:
+        if not _body_is_read(response.status_code):
+            return response.status_code, b""  # never looked at (a proxy's error page can be megabytes)
+        declared = response.headers.get("Content-Length") or ""
+        too_large = declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES  # refused after one chunk
         chunks = []
+        size = 0
         try:
             # requests bounds each read, not the whole body: check the deadline per chunk.
             for chunk in response.iter_content(65536):
                 chunks.append(chunk)
+                size += len(chunk)
+                if too_large or size > MAX_RESPONSE_BYTES:  # (no Content-Length: chunked, or gzip that inflates)
+                    # A huge HTML page is not JSON at its first byte: say that, as Go would.
+                    syntax = _scan(chunks[0]).error
+                    raise ProviderError(f"bad_response: {syntax}" if syntax else _TOO_LARGE)
                 if time.monotonic() > deadline:
                     raise ProviderError(_DEADLINE)
         except requests.exceptions.RequestException as exc:
@@ -891,8 +967,8 @@ def _reason(exc: BaseException, url: str) -> str:
         nxt = getattr(seen, "reason", None)
         if not isinstance(nxt, BaseException):
             nxt = seen.__cause__ or seen.__context__
-        if nxt is None and seen.args and isinstance(seen.args[0], BaseException):
-            nxt = seen.args[0]
+        if nxt is None:  # urllib3's ProtocolError(text, cause) keeps its cause in args
+            nxt = next((arg for arg in seen.args if isinstance(arg, BaseException)), None)
         seen = nxt
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -901,6 +977,8 @@ def _reason(exc: BaseException, url: str) -> str:
     for cause in reversed(chain):
         if isinstance(cause, http.client.RemoteDisconnected):
             return "EOF"  # the server closed the connection without answering
+        if isinstance(cause, http.client.IncompleteRead):
+            return "unexpected EOF"  # closed before Content-Length bytes came (io.ReadAll's words)
         if isinstance(cause, socket.gaierror):
             return f"dial tcp: lookup {host}: no such host"
         if isinstance(cause, ssl.SSLCertVerificationError):

@@ -48,7 +48,7 @@ DEMO_PODS = (
 )
 
 
-def _tool_or_skip(name: str) -> str:
+def tool_or_skip(name: str) -> str:
     path = find_tool(name)
     if path:
         return path
@@ -67,8 +67,8 @@ def demo_app() -> Iterator[DemoApp]:
 @pytest.fixture(scope="session")
 def prom_server(demo_app: DemoApp, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrometheusServer]:
     """A running Prometheus with backfilled and live (demo app) data, shared by the session."""
-    binary = _tool_or_skip("prometheus")
-    promtool = _tool_or_skip("promtool")
+    binary = tool_or_skip("prometheus")
+    promtool = tool_or_skip("promtool")
     workdir = tmp_path_factory.mktemp("prometheus")
     server = PrometheusServer(workdir, binary=binary, targets={"demoapp": [demo_app.address]}, scrape_interval="1s")
     backfill(BACKFILL, server.storage, promtool=promtool, workdir=workdir)

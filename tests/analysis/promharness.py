@@ -198,6 +198,9 @@ class Reply:
     content_type: str = "application/json"
     delay: float = 0.0  # before the status line
     body_delay: float = 0.0  # after the headers, before the body
+    headers: dict[str, str] = field(default_factory=dict)
+    truncate_to: int | None = None  # send only this many body bytes (Content-Length says all), then close
+    chunked: bool = False  # Transfer-Encoding: chunked, so the client cannot know the size up front
 
 
 @dataclass
@@ -205,12 +208,14 @@ class StubServer:
     """A loopback HTTP(S) server answering from `replies`: by path, else method, else "*"."""
 
     replies: dict[str, Reply] = field(default_factory=lambda: {"*": Reply()})
+    first: list[tuple[str, Reply]] = field(default_factory=list)  # one-shot replies, used before `replies`
     seen: list[Seen] = field(default_factory=list)
     tls: ssl.SSLContext | None = None
     url: str = ""
 
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
+        self._lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -223,20 +228,34 @@ class StubServer:
                 stub.seen.append(
                     Seen(self.command, parts.path, dict(parse_qsl(parts.query)), dict(parse_qsl(body)), {k.lower(): v for k, v in self.headers.items()})
                 )
-                reply = stub.replies.get(parts.path) or stub.replies.get(self.command) or stub.replies["*"]
+                reply = stub._next_reply(parts.path, self.command)
                 if reply.delay and stub._stopping.wait(reply.delay):
                     return
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if reply.chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    else:
+                        self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     self.wfile.flush()
                     if reply.body_delay and stub._stopping.wait(reply.body_delay):
                         return
-                    self.wfile.write(reply.body)
+                    if reply.truncate_to is not None:
+                        self.wfile.write(reply.body[: reply.truncate_to])
+                        self.close_connection = True
+                    elif reply.chunked:
+                        for at in range(0, len(reply.body), 65536):
+                            piece = reply.body[at : at + 65536]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.write(b"0\r\n\r\n")
+                    else:
+                        self.wfile.write(reply.body)
                 except OSError:
-                    pass  # the client gave up (timeout tests)
+                    pass  # the client gave up (timeout tests, answers refused for their size)
 
             do_GET = do_POST = _serve  # noqa: N815
 
@@ -261,13 +280,32 @@ class StubServer:
         delay: float = 0.0,
         body_delay: float = 0.0,
         content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+        truncate_to: int | None = None,
+        chunked: bool = False,
+        once: bool = False,
     ) -> None:
-        """Answer requests `on` a path ("/x"), a method ("GET") or anything ("*") like this."""
+        """Answer requests `on` a path ("/x"), a method ("GET") or anything ("*") like this.
+
+        `once`: answer only the next such request like this, then fall back to the others.
+        """
         if isinstance(body, dict):
             body = json.dumps(body)
         if isinstance(body, str):
             body = body.encode()
-        self.replies[on] = Reply(status, body, content_type, delay, body_delay)
+        reply = Reply(status, body, content_type, delay, body_delay, dict(headers or {}), truncate_to, chunked)
+        if once:
+            self.first.append((on, reply))
+        else:
+            self.replies[on] = reply
+
+    def _next_reply(self, path: str, method: str) -> Reply:
+        with self._lock:
+            for index, (on, reply) in enumerate(self.first):
+                if on in (path, method, "*"):
+                    del self.first[index]
+                    return reply
+        return self.replies.get(path) or self.replies.get(method) or self.replies["*"]
 
     def stop(self) -> None:
         self._stopping.set()

@@ -2,7 +2,11 @@
 
 Each stream runs in its own thread. It starts from its list's resourceVersion, resumes
 from the last version it saw when the server ends the stream, lists again on 410 Expired,
-and backs off (0.5 s doubling to 8 s) while the network or the server fails.
+and backs off (0.5 s doubling to 8 s) while the network or the server fails. A server
+that ends every watch at once, empty (or answers every watch with 410), is failing too:
+after the first such end in a row the stream backs off the same way, as client-go's
+reflector does after a "very short watch", instead of reconnecting hundreds of times a
+second.
 
 What the threads see goes into one `queue.SimpleQueue`. The caller's thread blocks on it
 (`Follower.get`), so a quiet cluster costs no CPU at all: no timer, no polling. The queue's
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +28,8 @@ from kubectl_rollouts_py.kube.source import ObjectList
 
 WATCH_SECONDS = 300  # ask the server to end a stream now and then, as client-go does
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
+# A watch that ended sooner than this with no event in it was turned away, not served.
+SHORT_WATCH_SECONDS = 1.0
 
 # One change: (resource, type, object). type is ADDED, MODIFIED or DELETED with the object,
 # or LIST with {"items": [...]}: the complete current set of that stream (a first list or a
@@ -65,12 +72,14 @@ _FATAL = (errors.Forbidden, errors.Unauthorized, errors.NotFound)
 
 
 def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None) -> None:
-    failures = 0
+    failures = 0  # errors in a row (max_failures counts these)
+    short = 0  # watches in a row that ended at once, empty (cleanly or with 410)
     version: str | None = None
     if stream.listed is not None:
         version = stream.listed.resource_version
         out.put((stream.resource, "LIST", {"items": stream.listed.items}))
     while not stop.is_set():
+        started, served = time.monotonic(), False
         try:
             if version is None:
                 listed = source.list(stream.resource, stream.namespace, label_selector=stream.label_selector,
@@ -78,11 +87,12 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
                 version = listed.resource_version
                 out.put((stream.resource, "LIST", {"items": listed.items}))
                 failures = 0
+            started = time.monotonic()
             for event in source.watch(
                 stream.resource, stream.namespace, resource_version=version, label_selector=stream.label_selector,
                 field_selector=stream.field_selector, timeout_seconds=WATCH_SECONDS, stop=stop,
             ):
-                failures = 0
+                failures, short, served = 0, 0, True
                 version = _resource_version(event.object) or version
                 if event.type != "BOOKMARK":
                     out.put((stream.resource, event.type, event.object))
@@ -94,9 +104,18 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
                 return
             stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
             failures += 1
+            continue
         except BaseException as exc:  # hand anything unexpected to the caller's thread
             out.put(exc)
             return
+        if served or time.monotonic() - started >= SHORT_WATCH_SECONDS:
+            short = 0
+        else:
+            # The first one is normal (a 410 for a version just compacted away, a server
+            # restarting its watch cache): reconnect at once. More in a row: back off.
+            short += 1
+            if short > 1:
+                stop.wait(BACKOFF[min(short - 2, len(BACKOFF) - 1)])
 
 
 class Follower:

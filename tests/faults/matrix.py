@@ -1,0 +1,230 @@
+"""The fault matrix's machinery: the seeded cluster, the columns (faults) and a batch runner.
+
+Every cell of the matrix (a command under a fault) runs the installed CLI as a subprocess
+against its own stand-in API server, so cells share nothing and can run side by side.
+Most of a cell's time is the CLI starting up and waiting (on retries, timeouts, streams),
+not CPU, so `batch` runs the selected cells of a test module on a few threads at once,
+before its first test, and each parametrised test then checks its own cell's outcome.
+`pytest -k` still selects single cells: only the selected ones are run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
+from tests.e2e.standin import NS, Result, app_backend_objects, assert_one_error_line
+
+RUN = "app-backend-6d8f9c7b5-2"
+EXPERIMENT = "app-backend-exp"
+TEMPLATE = "success-rate"
+# Small, so the "slower than --request-timeout" column ends quickly; given BEFORE the
+# command, the place where a global flag used to be ignored (it must be honoured anywhere).
+TIMEOUT_FLAG = "--request-timeout=0.5s"
+LATE = 10.0  # seconds an answer is held back in the "slower than --request-timeout" column
+WORKERS = 4  # cells run at once; the box has 2 cores, and a cell mostly waits
+
+COLLECTIONS = {
+    "rollouts": f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/rollouts",
+    "analysisruns": f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/analysisruns",
+    "experiments": f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/experiments",
+}
+
+
+# ------------------------------------------------------------------------------ the cluster
+
+
+def experiment() -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Experiment",
+        "metadata": {"name": EXPERIMENT, "namespace": NS, "uid": "exp-1", "creationTimestamp": "2026-11-20T08:00:00Z"},
+        "spec": {"duration": "10m", "templates": [{
+            "name": "baseline", "replicas": 1,
+            "selector": {"matchLabels": {"app": "app-backend-exp"}},
+            "template": {"metadata": {"labels": {"app": "app-backend-exp"}},
+                         "spec": {"containers": [{"name": "app-backend", "image": "app-backend:1.0"}]}}}]},
+        "status": {"phase": "Running", "templateStatuses": [{"name": "baseline", "replicas": 1, "readyReplicas": 1,
+                                                             "availableReplicas": 1, "status": "Running"}]},
+    }
+
+
+def analysis_template(prometheus: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate",
+        "metadata": {"name": TEMPLATE, "namespace": NS},
+        "spec": {"metrics": [{"name": "success-rate", "successCondition": "result[0] >= 0.95",
+                              "provider": {"prometheus": {"address": prometheus, "query": "success_rate"}}}]},
+    }
+
+
+class Prometheus:
+    """A loopback stand-in for Prometheus that answers every query with [0.99] (`analyze`
+    needs one; the faults under test are the API server's)."""
+
+    BODY = json.dumps({"status": "success", "data": {"resultType": "vector",
+                                                      "result": [{"metric": {}, "value": [1700000000, "0.99"]}]}})
+
+    def __init__(self) -> None:
+        from tests.analysis.promharness import StubServer
+
+        self._stub = StubServer()
+        self._stub.reply(200, self.BODY)
+        self.url = self._stub.url
+
+    def stop(self) -> None:
+        self._stub.stop()
+
+
+@contextlib.contextmanager
+def cluster(prometheus_url: str = "http://127.0.0.1:9") -> Iterator[APIServer]:
+    """A stand-in API server with the brief's canary, an experiment and a template, and a
+    kubeconfig for it (`srv.kubeconfig`)."""
+    with tempfile.TemporaryDirectory(prefix="faults-") as tmp, APIServer() as srv:
+        srv.seed([*app_backend_objects(), experiment(), analysis_template(prometheus_url)])
+        srv.kubeconfig = Path(tmp) / "kubeconfig"  # type: ignore[attr-defined]
+        srv.write_kubeconfig(srv.kubeconfig, namespace=NS)  # type: ignore[attr-defined]
+        srv.tmp = Path(tmp)  # type: ignore[attr-defined]
+        srv.clear_requests()
+        yield srv
+
+
+def get(srv: APIServer, plural: str, name: str) -> dict[str, Any] | None:
+    return copy.deepcopy(srv.get_object(plural, NS, name))
+
+
+def writes(srv: APIServer) -> list[tuple[str, str]]:
+    return [(r.method, r.path) for r in srv.requests if r.method != "GET"]
+
+
+def reads(srv: APIServer) -> list[str]:
+    return [r.path for r in srv.requests if r.method == "GET"]
+
+
+# ------------------------------------------------------------------------------ the columns
+
+
+@dataclass(frozen=True)
+class ReadFault:
+    """A fault on the reads (every GET under /api and /apis), and how the command ends:
+    ok (exit 0 after retries) or one `Error:` line holding `error`."""
+
+    fault: Fault
+    times: int | None
+    ok: bool
+    error: str = ""
+    flags: tuple[str, ...] = ()  # global flags, put before the command
+
+
+READ_FAULTS = {
+    "429": ReadFault(Fault.error(429, retry_after=0.01), 2, True),
+    "500-once": ReadFault(Fault.error(500), 1, True),
+    "503-once": ReadFault(Fault.error(503), 1, True),
+    "503-always": ReadFault(Fault.error(503, retry_after=0.01), None, False,
+                            "the API server answered 503 Service Unavailable 5 times; giving up after"),
+    "late": ReadFault(Fault.delay(LATE), None, False, "did not answer within 0.5s", (TIMEOUT_FLAG,)),
+    "dropped": ReadFault(Fault.drop(), 1, True),
+    "not-json": ReadFault(Fault.malformed(), 1, False, "sent a response that is not JSON (HTTP 200"),
+}
+
+
+def inject_reads(srv: APIServer, column: ReadFault) -> None:
+    srv.inject("GET", "/api", column.fault, prefix=True, times=column.times)
+
+
+def check(result: Result, ok: bool, error: str = "") -> str:
+    """Exit 0 with at most the one applied-anyway warning, or exit 1 with one `Error:` line
+    holding `error`; never a traceback. Returns the error line."""
+    assert "Traceback" not in result.err, result.err
+    if ok:
+        assert result.code == 0, result.err
+        lines = result.err.splitlines()
+        assert lines == [] or (len(lines) == 1 and lines[0].startswith("Warning: ")
+                               and lines[0].endswith("so the change was applied")), result.err
+        return ""
+    line = assert_one_error_line(result)
+    assert error in line, line
+    return line
+
+
+# ------------------------------------------------------------------------------ the batch
+
+
+def cell_key(item: pytest.Item) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    callspec = getattr(item, "callspec", None)
+    params = tuple(sorted(callspec.params.items())) if callspec is not None else ()
+    return getattr(item, "originalname", item.name), params
+
+
+class Batch:
+    """Outcomes of the selected cells of one module, run together (see the module doc)."""
+
+    def __init__(self, outcomes: dict[Any, Any], seconds: float) -> None:
+        self._outcomes = outcomes
+        self.seconds = seconds
+
+    def outcome(self, request: pytest.FixtureRequest) -> Any:
+        """This test's outcome; an exception the cell raised is raised here, in its test."""
+        found = self._outcomes[cell_key(request.node)]
+        if isinstance(found, BaseException):
+            raise found
+        return found
+
+
+def run_batch(request: pytest.FixtureRequest, run_cell: Callable[..., Any], workers: int = WORKERS) -> Batch:
+    """Run `run_cell(test_name, **params)` for every selected test of the requesting module."""
+    keys = [cell_key(item) for item in request.session.items
+            if getattr(item, "module", None) is request.module and "batch" in getattr(item, "fixturenames", ())]
+
+    def one(key: Any) -> Any:
+        name, params = key
+        try:
+            return run_cell(name, **dict(params))
+        except BaseException as exc:  # raised again in the cell's own test
+            return exc
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fault-cell") as pool:
+        outcomes = dict(zip(keys, pool.map(one, keys)))
+    return Batch(outcomes, time.monotonic() - started)
+
+
+class Reader:
+    """Collects a process's output on a thread, so a test can wait for text to appear."""
+
+    def __init__(self, stream: Any) -> None:
+        self._chunks: list[str] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream: Any) -> None:
+        for line in iter(stream.readline, ""):
+            with self._lock:
+                self._chunks.append(line)
+
+    @property
+    def text(self) -> str:
+        with self._lock:
+            return "".join(self._chunks)
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate(self.text):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {what} within {timeout}s; output so far:\n{self.text}")
+            time.sleep(0.05)
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)

@@ -1,0 +1,220 @@
+"""The fault matrix, watching commands: every command that follows the cluster through
+watch streams, under the watch faults, through the installed CLI.
+
+Columns: the stream of the watched object's kind is closed after one event; the next
+watch is answered with a 410 Expired event (the command must list again); a 410 and then
+a 503 on that re-list. For every cell the command shows its first frame, the faults are
+met, then the object changes; the command must show the change (and, for the commands
+that end on it, end with exit 0), with nothing on stderr and no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+
+from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
+from tests.e2e.standin import NS, app_backend_objects, cli_path
+from tests.faults import matrix
+from tests.faults.matrix import COLLECTIONS, EXPERIMENT, RUN
+
+
+def _healthy_rollout(srv: APIServer, name: str) -> None:
+    rollout = srv.get_object("rollouts", NS, name)
+    rollout["status"] = {**(rollout.get("status") or {}), "phase": "Healthy", "message": "", "stableRS": "6d8f9c7b5",
+                         "currentPodHash": "6d8f9c7b5", "observedGeneration": str(rollout["metadata"].get("generation", 1)),
+                         "pauseConditions": None}
+    srv.apply_change(rollout)
+
+
+def _phase(plural: str, name: str, phase: str) -> Callable[[APIServer], None]:
+    def change(srv: APIServer) -> None:
+        obj = srv.get_object(plural, NS, name)
+        obj["status"] = {**(obj.get("status") or {}), "phase": phase}
+        srv.apply_change(obj)
+
+    return change
+
+
+def _shown(pattern: str) -> Callable[[str], bool]:
+    return lambda text: re.search(pattern, text, re.MULTILINE) is not None
+
+
+@dataclass(frozen=True)
+class Watcher:
+    args: tuple[str, ...]
+    target: tuple[str, str]  # (plural, name): the watched object, whose kind's stream meets the faults
+    lists: int  # LISTs of that collection the command sends before any re-list
+    first: Callable[[str], bool]  # the first frame is out
+    change: Callable[[APIServer], None]  # the change made once the faults were met
+    shown: Callable[[str], bool]  # the output shows the change
+    ends: bool  # the command ends by itself once it has shown the change (else: Ctrl-C)
+    files: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+
+def _new_rollout() -> dict[str, Any]:
+    rollout = app_backend_objects()[0]
+    rollout["metadata"] = {"name": "app-frontend", "namespace": NS}
+    rollout.pop("status")
+    return rollout
+
+
+HEALTHY_TREE = _shown(r"^Status:\s+✔ Healthy$")
+WATCHERS: dict[str, Watcher] = {
+    "status": Watcher(("status", "app-backend", "--timeout", "60s"), ("rollouts", "app-backend"), 0,
+                      _shown("^Paused - CanaryPauseStep$"), lambda srv: _healthy_rollout(srv, "app-backend"),
+                      _shown("^Healthy$"), True),
+    "watch": Watcher(("watch", "app-backend", "--until-complete", "--timeout", "60s"), ("rollouts", "app-backend"), 1,
+                     _shown("^Name: +app-backend$"), lambda srv: _healthy_rollout(srv, "app-backend"), HEALTHY_TREE, True),
+    "get rollout -w": Watcher(("get", "rollout", "app-backend", "-w", "--until-complete", "--timeout", "60s"),
+                              ("rollouts", "app-backend"), 1, _shown("^Name: +app-backend$"),
+                              lambda srv: _healthy_rollout(srv, "app-backend"), HEALTHY_TREE, True),
+    "get experiment -w": Watcher(("get", "experiment", EXPERIMENT, "-w"), ("experiments", EXPERIMENT), 1,
+                                 _shown(f"^Name: +{EXPERIMENT}$"), _phase("experiments", EXPERIMENT, "Successful"),
+                                 _shown(r"^Status:\s+✔ Successful$"), False),
+    "get analysisrun -w": Watcher(("get", "analysisrun", RUN, "-w"), ("analysisruns", RUN), 1, _shown(f"^Name: +{RUN}$"),
+                                  _phase("analysisruns", RUN, "Successful"), _shown(r"^Status:\s+✔ Successful$"), False),
+    "list rollouts -w": Watcher(("list", "rollouts", "-w"), ("rollouts", "app-backend"), 1, _shown("^app-backend "),
+                                lambda srv: _healthy_rollout(srv, "app-backend"), _shown(r"^app-backend .*Healthy"), False),
+    "create -w": Watcher(("create", "-f", "{dir}/rollout.yaml", "-w"), ("rollouts", "app-frontend"), 1,
+                         _shown("^Name: +app-frontend$"), lambda srv: _healthy_rollout(srv, "app-frontend"), HEALTHY_TREE,
+                         False, (("rollout.yaml", _new_rollout()),)),
+}
+
+WATCH_FAULTS = ("closed-after-1-event", "410", "410-then-503-on-relist")
+
+
+@pytest.fixture(scope="module")
+def batch(request: pytest.FixtureRequest) -> matrix.Batch:
+    return matrix.run_batch(request, run_cell)
+
+
+def _touch(srv: APIServer, plural: str, name: str) -> None:
+    """A change nobody sees (a label): the one event after which the closing stream ends."""
+    obj = srv.get_object(plural, NS, name)
+    obj["metadata"].setdefault("labels", {})["touched"] = "1"
+    srv.apply_change(obj)
+
+
+def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout}s")
+        time.sleep(0.05)
+
+
+def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]
+    if name == "test_a_server_turning_every_watch_away_is_not_hammered":
+        return _turned_away(command, fault)
+    watcher = WATCHERS[command]
+    plural, target = watcher.target
+    path = COLLECTIONS[plural]
+    with matrix.cluster() as srv:
+        tmp = srv.tmp  # type: ignore[attr-defined]
+        for file_name, obj in watcher.files:
+            (tmp / file_name).write_text(yaml.safe_dump(obj))
+        if fault == "closed-after-1-event":
+            srv.inject("GET", path, Fault.watch_close(events=1))
+        else:
+            srv.inject("GET", path, Fault.watch_expired())
+            if fault == "410-then-503-on-relist":
+                srv.inject("GET", path, Fault.error(503), watch=False, skip=watcher.lists)
+        expected_hits = 2 if fault == "410-then-503-on-relist" else 1
+        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+        env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
+        args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
+        proc = subprocess.Popen([cli_path(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None and proc.stderr is not None
+        out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
+        try:
+            out.wait_for(watcher.first, 20, "first frame")
+            if fault == "closed-after-1-event":
+                _touch(srv, plural, target)  # the closing stream's one event
+            _wait(lambda: srv.fault_hits() >= expected_hits, 20, f"{expected_hits} fault(s) met")
+            if fault == "closed-after-1-event":
+                _wait(lambda: _watches(srv, path) >= 2, 20, "a second watch")  # the first one closed
+            watcher.change(srv)
+            if watcher.ends:
+                proc.wait(timeout=30)
+            else:
+                out.wait_for(watcher.shown, 20, "the change")
+                proc.send_signal(signal.SIGINT)
+                proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+            out.join(5)
+            err.join(5)
+        lists = sum(1 for r in srv.requests if r.method == "GET" and r.path == path and r.query.get("watch") not in ("true", "1"))
+        return proc.returncode, out.text, err.text, srv.fault_hits(), lists
+
+
+def _watches(srv: APIServer, path: str) -> int:
+    return sum(1 for r in srv.requests if r.path == path and r.query.get("watch") in ("true", "1"))
+
+
+@pytest.mark.parametrize("fault", WATCH_FAULTS)
+@pytest.mark.parametrize("command", list(WATCHERS))
+def test_watching_commands_follow_through_watch_faults(batch, request, command: str, fault: str) -> None:
+    code, out, err, hits, lists = batch.outcome(request)
+    watcher = WATCHERS[command]
+    assert "Traceback" not in err, err
+    assert watcher.shown(out), out
+    if watcher.ends:
+        assert (code, err) == (0, ""), (code, err)
+    else:  # stopped with Ctrl-C once the change was shown
+        assert code == 130, (code, err)
+        assert err.strip().splitlines() == ["Error: interrupted"], err
+    assert hits == (2 if fault == "410-then-503-on-relist" else 1)
+    if fault != "closed-after-1-event":
+        # the 410 made it list again (and after a 503, once more)
+        assert lists >= watcher.lists + hits, lists
+
+
+TURNED_AWAY = {"closed-at-once-always": Fault.watch_close(events=0), "410-always": Fault.watch_expired()}
+TURNED_AWAY_SECONDS = 2.0
+
+
+def _turned_away(command: str, fault: str):  # type: ignore[no-untyped-def]
+    watcher = WATCHERS[command]
+    path = COLLECTIONS[watcher.target[0]]
+    with matrix.cluster() as srv:
+        srv.inject("GET", path, TURNED_AWAY[fault], times=None)
+        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+        env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
+        proc = subprocess.Popen([cli_path(), *watcher.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=env, stdin=subprocess.DEVNULL)
+        try:
+            time.sleep(TURNED_AWAY_SECONDS)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        return proc.returncode, out, err, _watches(srv, path)
+
+
+@pytest.mark.parametrize("fault", list(TURNED_AWAY))
+@pytest.mark.parametrize("command", ["status", "get rollout -w", "list rollouts -w"])
+def test_a_server_turning_every_watch_away_is_not_hammered(batch, request, command: str, fault: str) -> None:
+    # Every watch ends at once, empty, or with 410: the command keeps trying, backing off
+    # (0.5 s doubling) after the first such end, as client-go does; it does not reconnect
+    # hundreds of times a second. Ctrl-C still ends it at once.
+    code, out, err, watches = batch.outcome(request)
+    assert code == 130 and err.strip().splitlines() == ["Error: interrupted"], (code, err)
+    assert WATCHERS[command].first(out), out
+    # About 4 in 2 s (at once, at once, +0.5 s, +1 s); without the backoff, hundreds.
+    assert 2 <= watches <= 12, watches

@@ -447,9 +447,12 @@ def measure_all(names: Sequence[str], measure: Callable[[str], evaluate.Measurem
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             failures.append(exc)
 
+    from kubectl_rollouts_py.term.signals import threads_without_signals
+
     threads = [threading.Thread(target=work, args=(name,), daemon=True) for name in names]
-    for thread in threads:
-        thread.start()
+    with threads_without_signals():  # Ctrl-C, SIGTERM, SIGHUP must reach the main thread
+        for thread in threads:
+            thread.start()
     for thread in threads:
         while thread.is_alive():
             thread.join(0.1)
@@ -600,7 +603,7 @@ class Frames:
         if self.output == "text" and self.live and on_terminal:
             from kubectl_rollouts_py.term.screen import Screen
 
-            with Screen(sys.stdout) as screen, _sigterm_interrupts():
+            with Screen(sys.stdout) as screen:  # Ctrl-C, SIGTERM, SIGHUP: restored (cli/errors.py)
                 self.screen = screen
                 yield self
                 return
@@ -627,23 +630,6 @@ class Frames:
             self.app.write(f"\n--- {self.app.now().strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
         self._printed = True
         self.app.write(text)
-
-
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """While the screen is up, SIGTERM ends like Ctrl-C, so the terminal is restored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(*_: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _parse_timeout(value: str | None) -> dt.timedelta | None:
@@ -739,11 +725,16 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
         return derive_analysis.build_analysis_run_view(run_document(plan, status, created), app.now())
 
     if once:
-        status = run_once(plan, measurer.measure, clock=app.now)
+        try:
+            status = run_once(plan, measurer.measure, clock=app.now)
+        except KeyboardInterrupt as exc:
+            raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), f'analysis "{plan.name}": no measurement taken') from None
         frames.show(view_of(status), final=True)
         return status
+    last: list[evaluate.RunStatus] = []
 
     def show(status: evaluate.RunStatus, upcoming: dt.datetime | None) -> None:
+        last[:] = [status]
         footer = ""
         if not status.completed and upcoming is not None:
             when = min(upcoming, deadline) if deadline is not None else upcoming
@@ -756,5 +747,25 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
         time.sleep(max(0.0, (moment - app.now()).total_seconds()))
 
     deadline = created + limit if limit is not None else None
-    with frames.opened():
-        return run_schedule(plan, measurer.measure, clock=app.now, sleep_until=sleep_until, show=show, deadline=deadline)
+    try:
+        with frames.opened():
+            return run_schedule(plan, measurer.measure, clock=app.now, sleep_until=sleep_until, show=show, deadline=deadline)
+    except KeyboardInterrupt as exc:
+        # After the screen is restored (its last frame, the table so far, stays on the main
+        # screen); the line says how far the run got. Exit 130, not the phase's code: the
+        # run did not end.
+        detail = interrupted_summary(plan.name, last[0] if last else None)
+        raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), detail) from None
+
+
+def interrupted_summary(name: str, status: evaluate.RunStatus | None) -> str:
+    """`analysis "x" was Running: success-rate 3 measured (2 successful, 1 failed)`."""
+    if status is None or not any(m.count for m in status.metric_results):
+        return f'analysis "{name}": no measurement taken'
+    phase = status.phase.value if status.phase is not None else "Running"
+    metrics = []
+    for m in status.metric_results:
+        counts = [f"{n} {label}" for n, label in ((m.successful, "successful"), (m.failed, "failed"),
+                                                  (m.inconclusive, "inconclusive"), (m.error, "error")) if n]
+        metrics.append(f"{m.name} {m.count} measured" + (f" ({', '.join(counts)})" if counts else ""))
+    return f'analysis "{name}" was {phase}: ' + "; ".join(metrics)

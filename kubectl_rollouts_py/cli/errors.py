@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import sys
 
 import click
@@ -17,24 +19,66 @@ def print_error(message: str) -> None:
     sys.stderr.flush()
 
 
-def _silence_broken_pipe() -> None:
-    # `... | head` closed our stdout: point it at /dev/null so the interpreter's final
-    # flush does not raise again, then exit quietly.
+def _silence_broken_pipe(*streams: object) -> None:
+    # `... | head` closed our stdout (or the terminal hung up): point it at /dev/null so
+    # the interpreter's final flush does not raise again (Python would exit 120), then
+    # exit quietly.
+    for stream in streams or (sys.stdout,):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())  # type: ignore[attr-defined]
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+# Exit code and words for each signal that stops the CLI (see errors.Interrupted).
+_SIGNALS = {
+    signal.SIGINT: (errors.ExitCode.INTERRUPTED, "interrupted"),
+    signal.SIGTERM: (errors.ExitCode.TERMINATED, "interrupted by SIGTERM"),
+    signal.SIGHUP: (errors.ExitCode.HANGUP, "interrupted by SIGHUP"),
+}
+
+
+def _interrupted(exc: BaseException | None) -> int:
+    """The one line for Ctrl-C, SIGTERM or SIGHUP (with what was done, when known)."""
+    # click turns KeyboardInterrupt into Abort, chained (having ended the line after the ^C
+    # the terminal echoed): find the original.
+    newline = not isinstance(exc, click.Abort)
+    while exc is not None and not isinstance(exc, KeyboardInterrupt):
+        exc = exc.__cause__ or exc.__context__
+    signum = getattr(exc, "signum", signal.SIGINT)
+    detail = getattr(exc, "detail", "")
+    code, words = _SIGNALS.get(signum, _SIGNALS[signal.SIGINT])
     try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
+        if newline:
+            sys.stderr.write("\n")  # after the ^C the terminal echoed
+        print_error(f"{words}: {detail}" if detail else words)
+    except (OSError, ValueError):  # SIGHUP: the terminal is gone, nobody to tell
+        _silence_broken_pipe(sys.stdout, sys.stderr)
+    return code
 
 
 def _closed_pipe(exc: BaseException | None) -> bool:
-    import errno
-
     return isinstance(exc, OSError) and exc.errno == errno.EPIPE
 
 
 def run(argv: list[str] | None, *, prog_name: str) -> int:
     """Run the root command; return the exit code (see errors.ExitCode and the README)."""
+    from kubectl_rollouts_py.term.signals import stopping_raise_interrupted
+
+    try:
+        with stopping_raise_interrupted():
+            return _run(argv, prog_name)
+    except KeyboardInterrupt as exc:  # a signal after the command ended, while unwinding
+        return _interrupted(exc)
+    except OSError as exc:
+        # The error line itself could not be written: stderr is gone too (the terminal hung
+        # up, EIO, before SIGHUP came or with SIGHUP ignored). Nobody is left to tell.
+        _silence_broken_pipe(sys.stdout, sys.stderr)
+        return errors.ExitCode.HANGUP if exc.errno in (errno.EIO, errno.ENXIO) else errors.ExitCode.ERROR
+
+
+def _run(argv: list[str] | None, prog_name: str) -> int:
     try:
         from kubectl_rollouts_py.cli.app import root
 
@@ -54,10 +98,8 @@ def run(argv: list[str] | None, *, prog_name: str) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (click.Abort, KeyboardInterrupt):
-        sys.stderr.write("\n")
-        print_error("interrupted")
-        return errors.ExitCode.INTERRUPTED
+    except (click.Abort, KeyboardInterrupt) as exc:
+        return _interrupted(exc)
     except errors.RolloutsError as exc:
         print_error(exc.message)
         return exc.exit_code

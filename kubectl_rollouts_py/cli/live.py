@@ -7,7 +7,8 @@ One machine for all of them:
 
 The main thread blocks on the streams' queue. It wakes for a change, for the clock only when
 something on screen would read differently (derive.clock), for the timeout, or for a signal
-(SIGTERM, SIGWINCH, SIGHUP); with nothing to do it costs no CPU. Bursts are coalesced to at
+(SIGTERM, SIGWINCH, SIGHUP: only the main thread can take them, see term.signals); with
+nothing to do it costs no CPU. Bursts are coalesced to at
 most one redraw per MIN_INTERVAL, and a frame is drawn only when its text changed.
 """
 
@@ -203,21 +204,58 @@ class Ended:
 
 
 @contextmanager
-def signals_wake(follower: Follower) -> Iterator[None]:
-    """SIGTERM and SIGHUP stop the loop gracefully, SIGWINCH refits the screen; signals set to
-    be ignored stay ignored. (SIGINT keeps raising KeyboardInterrupt: exit 130.) Only the main
-    thread can take signals."""
+def following(source: Any, streams: Sequence[Stream]) -> Iterator[Follower]:
+    """A started Follower whose threads cannot take the stopping signals (term.signals: a
+    thread that took SIGHUP left the main thread asleep, and the view outlived its
+    terminal)."""
+    from kubectl_rollouts_py.term.signals import threads_without_signals
+
+    follower = Follower(source, streams)
+    with threads_without_signals():
+        follower.start()
+    try:
+        yield follower
+    finally:
+        follower.close()
+
+
+class Signals:
+    """What `signals_wake` caught: the stopping signal, if any, re-raised by `raise_caught()`
+    once the loop has ended and the terminal is restored."""
+
+    def __init__(self) -> None:
+        self.caught: int | None = None
+
+    def raise_caught(self) -> None:
+        if self.caught is not None:
+            raise errors.Interrupted(self.caught)
+
+
+@contextmanager
+def signals_wake(follower: Follower) -> Iterator[Signals]:
+    """SIGTERM and SIGHUP stop the loop (then `raise_caught()` ends the command like Ctrl-C:
+    exit 143 or 129), SIGWINCH refits the screen; signals set to be ignored stay ignored.
+    (SIGINT keeps raising KeyboardInterrupt: exit 130.) Waking the loop rather than raising
+    inside it lets the screen be restored outside any half-done write. Only the main thread
+    can take signals."""
+    signals = Signals()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield signals
         return
-    wanted = {signal.SIGTERM: "stop", signal.SIGHUP: "stop", signal.SIGWINCH: "resize"}
+
+    def stop(signum: int, _frame: object) -> None:
+        if signals.caught is None:
+            signals.caught = signum
+        follower.wake("stop")
+
+    wanted = {signal.SIGTERM: stop, signal.SIGHUP: stop, signal.SIGWINCH: lambda *_: follower.wake("resize")}
     previous = {}
-    for signum, reason in wanted.items():
+    for signum, handler in wanted.items():
         if signal.getsignal(signum) is signal.SIG_IGN:
             continue  # e.g. SIGHUP under nohup: keep ignoring it
-        previous[signum] = signal.signal(signum, lambda *_, reason=reason: follower.wake(reason))
+        previous[signum] = signal.signal(signum, handler)
     try:
-        yield
+        yield signals
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -395,8 +433,9 @@ def watch_view(
             shown = dataclasses.replace(shown, done=rollout_verdict(current))
         return shown
 
-    with Follower(source, streams) as follower, signals_wake(follower), sink_for(app, output) as sink:
+    with following(source, streams) as follower, signals_wake(follower) as signals, sink_for(app, output) as sink:
         ended = run(follower, cache, build, sink, timeout=timeout, clock=app.now)
+    signals.raise_caught()
     if ended.verdict is not None and ended.verdict.error is not None:
         raise errors.RolloutsError(ended.verdict.error)
     if until_complete and ended.reason != "done":
@@ -444,8 +483,9 @@ def watch_status(
 
     printer = Printer(app.write)
     printer.show(Frame(printed))
-    with Follower(source, [stream]) as follower, signals_wake(follower):
+    with following(source, [stream]) as follower, signals_wake(follower) as signals:
         run(follower, cache, build, printer, timeout=timeout, clock=app.now)
+    signals.raise_caught()
     return state
 
 
@@ -481,5 +521,6 @@ def watch_rows(
         count += 1
         return Frame(show(changed), key=str(count))
 
-    with Follower(source, [stream]) as follower, signals_wake(follower):
+    with following(source, [stream]) as follower, signals_wake(follower) as signals:
         run(follower, cache, build, Printer(app.write), clock=app.now)
+    signals.raise_caught()

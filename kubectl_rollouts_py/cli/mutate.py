@@ -6,7 +6,9 @@ kube.apply (or prints it with --dry-run). The requests are the reference plugin'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -41,8 +43,14 @@ def _show_plan(app: App, plan: Any) -> None:
     app.write(render_requests(shown))
 
 
+# Plans applied in full by this process: tells an interrupt after a plan (while its line is
+# printed) from one before its first request (while reading what to change).
+_plans_applied = 0
+
+
 def execute(app: App, source: Any, plan: Any, dry_run: bool) -> str | None:
     """Apply (or print) a plan; return the name of the object the server returned."""
+    global _plans_applied
     from kubectl_rollouts_py.kube import apply
 
     if dry_run:
@@ -50,27 +58,50 @@ def execute(app: App, source: Any, plan: Any, dry_run: bool) -> str | None:
         return None
     notes: list[str] = []
     result = apply.apply_plan(source, plan, notes)
+    _plans_applied += 1
     for note in notes:  # an unconfirmed write that reading back showed applied
         app.warn(f"Warning: {note}")
     return str(((result or {}).get("metadata") or {}).get("name") or "") or None
 
 
-def for_each(app: App, names: Iterable[str], act: Callable[[str], str]) -> None:
+@contextmanager
+def reporting_interrupts(what: str) -> Iterator[None]:
+    """Ctrl-C, SIGTERM or SIGHUP inside says what became of `what`'s change: the requests
+    applied and not (from kube.apply), else whether its plan had been applied in full or
+    had not been started (nothing sent)."""
+    started = _plans_applied
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        detail = getattr(exc, "detail", "") or ("its change was applied" if _plans_applied != started else "nothing was sent")
+        raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), f"{what}: {detail}") from None
+
+
+def for_each(app: App, names: Iterable[str], act: Callable[[str], str], *, kind: str = "rollout") -> None:
     """Run `act` per name, one result line each; go on after a failure and fail at the end.
 
     The reference stops at the first error; acting on the others and saying which failed
-    is what its users asked for.
+    is what its users asked for. An interrupt stops at once, and its line says which names
+    were done, what became of the current one, and which were not started.
     """
     names = list(names)
-    failed = []
-    for name in names:
+    failed: list[str] = []
+    for index, name in enumerate(names):
         try:
-            app.write(act(name) + "\n")
+            with reporting_interrupts(f"{kind} '{name}'"):
+                app.write(act(name) + "\n")
         except errors.RolloutsError as exc:
             if len(names) == 1:
                 raise
             app.error(exc.message)
             failed.append(name)
+        except errors.Interrupted as exc:
+            if len(names) == 1:
+                raise
+            done = [n for n in names[:index] if n not in failed]
+            parts = [exc.detail] + [f"{label}: {', '.join(items)}" for label, items in
+                                    (("done", done), ("failed", failed), ("not started", names[index + 1:])) if items]
+            raise errors.Interrupted(exc.signum, "; ".join(parts)) from None
     if failed:
         raise errors.RolloutsError(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}")
 
@@ -200,7 +231,7 @@ def retry_experiment(names: tuple[str, ...], dry_run: bool) -> None:
             shown = execute(app, source, plans.plan_retry_experiment(source.namespace, name), dry_run) or name
             return f"experiment '{shown}' retried{suffix(dry_run)}"
 
-        for_each(app, names, act)
+        for_each(app, names, act, kind="experiment")
 
 
 retry.add_command(retry_rollout)
@@ -232,7 +263,7 @@ def _terminate(command_name: str, plural: str, label: str) -> click.Command:
                 # The reference says "retried" for experiments (§10 item 1); fixed.
                 return f"{label} '{shown}' terminated{suffix(dry_run)}"
 
-            for_each(app, names, act)
+            for_each(app, names, act, kind=label)
 
     return command
 

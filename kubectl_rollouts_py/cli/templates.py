@@ -10,7 +10,7 @@ import click
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.completion import complete_names
-from kubectl_rollouts_py.cli.mutate import dry_run_option, execute, suffix
+from kubectl_rollouts_py.cli.mutate import dry_run_option, execute, reporting_interrupts, suffix
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
 
 # The reference retries five times on 409 Conflict (then crashes); we then say so.
@@ -68,7 +68,8 @@ def _set_image(name: str, assignment: str, dry_run: bool) -> None:
             shown = execute(app, source, Plan(spec=request), dry_run) or target_name
             return f'{resource.singular} "{shown}" image updated{suffix(dry_run)}'
 
-        app.write(_with_conflict_retry(f'{r.ROLLOUTS.qualified} "{name}"', attempt) + "\n")
+        with reporting_interrupts(f"rollout '{name}'"):
+            app.write(_with_conflict_retry(f'{r.ROLLOUTS.qualified} "{name}"', attempt) + "\n")
 
 
 @set_.command("image", cls=CobraCommand)
@@ -113,4 +114,5 @@ def undo(name: str, to_revision: int, dry_run: bool) -> None:
                 raise errors.RolloutsError(f"failed restoring revision {to_revision}: {exc.message}") from exc
             return f"rollout '{name}' undo{suffix(dry_run)}\n"
 
-        app.write(_with_conflict_retry(f'{r.ROLLOUTS.qualified} "{name}"', attempt))
+        with reporting_interrupts(f"rollout '{name}'"):
+            app.write(_with_conflict_retry(f'{r.ROLLOUTS.qualified} "{name}"', attempt))

@@ -15,6 +15,10 @@ compared with what the request asked for:
 * it does not show it, or cannot be read: UnconfirmedWrite, one line saying so, e.g.
   `the API server did not confirm the PATCH of rollouts.argoproj.io "x": <why>; reading it
   back shows status.abort=false, so the change was not applied`.
+
+Ctrl-C, SIGTERM or SIGHUP in the middle of a plan is errors.Interrupted saying which
+requests were applied and which were not; the one in flight is read back as above, but
+for at most READ_BACK_SECONDS (the user asked to stop), else it is called unknown.
 """
 
 from __future__ import annotations
@@ -62,24 +66,101 @@ def apply_plan(source: Any, plan: Any, notes: list[str] | None = None) -> dict[s
         the first request's error as it is when nothing was applied;
         PartialFailure naming the applied and the failed request otherwise;
         UnconfirmedWrite when a write's outcome is unknown and reading back does not
-        show it applied (with the applied / not applied requests when there are others).
+        show it applied (with the applied / not applied requests when there are others);
+        errors.Interrupted on Ctrl-C, SIGTERM or SIGHUP, saying which requests were
+        applied, which were not, and what reading back shows of the one in flight.
     """
-    applied: list[Any] = []
+    progress = _Progress([r for r in (plan.status, plan.spec, *plan.extra) if r is not None])
+    try:
+        return _apply(source, plan, notes, progress)
+    except KeyboardInterrupt as exc:
+        raise errors.Interrupted(getattr(exc, "signum", 2), progress.interrupted(source)) from None
+
+
+class _Progress:
+    """Where a plan is: requests applied, the one in flight (sent, no answer yet), the rest."""
+
+    def __init__(self, requests: list[Any]) -> None:
+        self.applied: list[Any] = []
+        self.current: Any = None
+        self.rest = requests
+
+    def sending(self, request: Any) -> None:
+        self.rest = [r for r in self.rest if r is not request]
+        self.current = request
+
+    def done(self) -> None:
+        self.applied.append(self.current)
+        self.current = None
+
+    def interrupted(self, source: Any) -> str:
+        """`applied: ...; not applied: ...`, the request in flight read back (bounded)."""
+        applied = [_describe(a) for a in self.applied]
+        not_applied = [_describe(r) for r in self.rest]
+        unknown = []
+        if self.current is not None:
+            verdict, shown = read_back_within(source, self.current, READ_BACK_SECONDS)
+            if verdict is True:
+                applied.append(f"{_describe(self.current)} (not confirmed; reading it back shows {shown})")
+            elif verdict is False:
+                not_applied.insert(0, f"{_describe(self.current)} (reading it back shows {shown})")
+            else:
+                unknown.append(f"{_describe(self.current)} (not confirmed; {shown})")
+        parts = [f"{label}: {', '.join(items)}" for label, items in
+                 (("applied", applied), ("unknown", unknown), ("not applied", not_applied)) if items]
+        return "; ".join(parts) or "no request was sent"
+
+
+# How long an interrupted command waits to read back the write it was sending.
+READ_BACK_SECONDS = 3.0
+
+
+def read_back_within(source: Any, request: Any, seconds: float) -> tuple[bool | None, str]:
+    """read_back() in a helper thread, waited for at most `seconds` (the user asked to stop:
+    a slow or unreachable server must not hold them up), and given up on a second signal."""
+    import threading
+
+    outcome: list[tuple[bool | None, str]] = []
+
+    def work() -> None:
+        try:
+            verdict, _, shown = read_back(source, request)
+            outcome.append((verdict, shown))
+        except BaseException as exc:  # noqa: BLE001 - reported as unknown
+            outcome.append((None, f"reading it back failed ({type(exc).__name__})"))
+
+    thread = threading.Thread(target=work, name="read-back", daemon=True)
+    thread.start()
+    try:
+        thread.join(seconds)
+    except KeyboardInterrupt:
+        return None, "interrupted again while reading it back"
+    if not outcome:
+        return None, f"reading it back took longer than {seconds:g}s"
+    return outcome[0]
+
+
+def _apply(source: Any, plan: Any, notes: list[str] | None, progress: _Progress) -> dict[str, Any] | None:
+    applied = progress.applied
     result: dict[str, Any] | None = None
     spec = plan.spec
     if plan.status is not None:
         try:
+            progress.sending(plan.status)
             result = _send_checked(source, plan.status, notes)
-            applied.append(plan.status)
+            progress.done()
         except errors.NotFound:
             # No status subresource (or no such object): one combined patch instead.
             spec = plan.fallback
+            progress.current = None
         except UnconfirmedWrite as exc:
             rest = [r for r in (spec, *plan.extra) if r is not None]
             raise UnconfirmedWrite(exc.message + _progress([], [plan.status, *rest])) from exc
     pending = [r for r in (spec, *plan.extra) if r is not None]
+    progress.rest = list(pending)
     for index, request in enumerate(pending):
         try:
+            progress.sending(request)
             result = _send_checked(source, request, notes)
         except UnconfirmedWrite as exc:
             raise UnconfirmedWrite(exc.message + _progress(applied, pending[index:])) from exc
@@ -88,7 +169,7 @@ def apply_plan(source: Any, plan: Any, notes: list[str] | None = None) -> dict[s
                 raise
             done = ", ".join(_describe(a) for a in applied)
             raise PartialFailure(f"{exc.message} (applied: {done}; not applied: {_describe(request)})") from exc
-        applied.append(request)
+        progress.done()
     return result
 
 

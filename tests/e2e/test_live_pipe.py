@@ -62,7 +62,7 @@ class Running:
         return self.proc.returncode, "".join(self.seen), self.proc.stderr.read()
 
     def stop(self) -> tuple[int, str, str]:
-        """SIGTERM (a graceful stop), then `finish()`."""
+        """SIGTERM (a graceful stop: exit 143, as the shells' 128 + 15), then `finish()`."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         return self.finish()
@@ -111,7 +111,8 @@ def test_piped_watch_prints_the_get_frame_then_each_changed_frame(server: APISer
     assert second[0] == "\n" and second[1].startswith("--- ") and second[1].endswith("Z\n")
     assert second[2] == "Name:            app-backend\n"
     assert not any(STABLE_POD in line for line in second)
-    assert live.stop()[0] == 0
+    code, _, err = live.stop()
+    assert (code, err.strip()) == (143, "Error: interrupted by SIGTERM")
 
 
 def test_json_watch_prints_one_compact_document_per_change(server: APIServer, running) -> None:  # type: ignore[no-untyped-def]

@@ -201,13 +201,16 @@ def test_ctrl_c_restores_the_terminal_and_exits_130(terminal) -> None:
     assert "Name:            app-backend" in screen  # the last frame stays on the main screen
 
 
-def test_sigterm_restores_the_terminal_and_exits_0(terminal) -> None:
+def test_sigterm_restores_the_terminal_and_exits_143(terminal) -> None:
     term = terminal("get", "rollout", "app-backend", "--watch")
     term.wait_for(lambda s: STABLE_POD in s)
     os.kill(term.cli_pid(), signal.SIGTERM)
-    term.wait_for(lambda s: "EXIT=0" in s)
+    term.wait_for(lambda s: "EXIT=143" in s)
     assert term.flag("alternate_on") == "0"
     assert term.flag("cursor_flag") == "1"
+    screen = term.screen()
+    assert "Traceback" not in screen and "Error: interrupted by SIGTERM" in screen
+    assert "Name:            app-backend" in screen  # the last frame stays on the main screen
 
 
 def test_until_complete_exits_0_when_healthy(terminal, server: APIServer) -> None:

@@ -1,0 +1,66 @@
+"""The signals that end the CLI: Ctrl-C (SIGINT), SIGTERM and SIGHUP, all alike.
+
+`stopping_raise_interrupted()` makes SIGTERM and SIGHUP raise errors.Interrupted in the main
+thread, as SIGINT raises KeyboardInterrupt: every command then unwinds the same way (the
+terminal restored in `finally`, writes reported, one `Error:` line), and cli/errors.py
+picks the exit code from the signal (130, 143, 129).
+
+Python runs signal handlers in the main thread only, but the kernel hands a signal sent to
+the process to any thread that does not block it. A worker thread that takes it runs the
+C-level handler, which merely flags the signal; the main thread, asleep in a queue or lock
+wait that only EINTR would end, sleeps on. An idle live view then outlived its terminal
+(tmux killed: SIGHUP and SIGCONT come together; the second wakes the main thread's wait
+for nothing while a worker thread takes the first). So every thread the CLI starts is
+started inside `threads_without_signals()`: it blocks them, and only the main thread can
+receive them.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kubectl_rollouts_py import errors
+
+# What the main thread alone must receive: the stopping signals and SIGWINCH (live views redraw).
+MAIN_THREAD_ONLY = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH})
+
+
+def _raise_interrupted(signum: int, _frame: object) -> None:
+    raise errors.Interrupted(signum)
+
+
+@contextmanager
+def stopping_raise_interrupted() -> Iterator[None]:
+    """While inside, SIGTERM and SIGHUP raise errors.Interrupted (SIGINT keeps raising
+    KeyboardInterrupt). A signal set to be ignored stays ignored (`nohup` ignores SIGHUP).
+    Does nothing outside the main thread, where handlers cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextmanager
+def threads_without_signals() -> Iterator[None]:
+    """Threads started inside block MAIN_THREAD_ONLY (a thread inherits its creator's
+    mask, and so do the threads it starts). A signal arriving meanwhile waits, blocked,
+    and is taken by the main thread when this ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # a worker thread: its mask already blocks them
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, MAIN_THREAD_ONLY)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

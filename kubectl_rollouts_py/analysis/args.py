@@ -13,17 +13,30 @@ The path from templates to a measurable run:
 5. `resolve_for_measurement` substitutes the real secret values, only for the provider
    call, and returns them so `mask_secrets` can hide them in messages.
 
-Substitution is plain text insertion, exactly as Argo does it: the values are escaped for
-the JSON document the metric is serialised into, nothing more. In particular nothing is
-quoted for PromQL, so an argument value can change the query's structure
-(`foo"} or vector(1) #`). We keep Argo's behaviour and offer
-`promql_injection_warnings` for the CLI to warn about values that could do that.
+Substitution is text insertion as Argo does it (the values are escaped for the JSON
+document the metric is serialised into), with one deliberate difference: a Prometheus
+metric's `query` is PromQL, and Argo's plain insertion lets a value change the query's
+structure (`foo"} or vector(1) #` closes the label matcher it was meant to fill and adds a
+series). `substitute_promql` keeps every value in its spot instead:
+
+* inside a PromQL string literal ("...", '...'), the value is escaped by PromQL's rules, so
+  it stays one string, whatever it holds; a raw `...` string cannot escape anything, so a
+  value with a backtick is refused;
+* in a `#` comment, a value must not hold a line break (it would end the comment);
+* anywhere else, the value must be one token: a number, a duration, or a name (metric,
+  label, function), not a PromQL keyword; inside `{...}` it may also be a list of label
+  matchers (`a="x", b=~"y.*"`), and inside `by (...)`-style groupings a list of names.
+
+Anything else fails the substitution with a message that names the argument (never its
+value). Secret values are checked only where they are really substituted (for the
+measurement); the dummy that stands in for them elsewhere is inserted as it is.
 
 Secret values never appear in any message built here.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -428,11 +441,28 @@ def substitute(template: str, values: Mapping[str, str]) -> str:
     return "".join(pieces)
 
 
-def resolve_metric(metric: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
-    """Substitute placeholders in every string of a metric (via its JSON form, as Argo does)."""
-    text = _metric_document(metric)
-    resolved = substitute(text, values)
-    return json.loads(resolved)  # type: ignore[no-any-return]
+def resolve_metric(metric: Mapping[str, Any], values: Mapping[str, str], *, unchecked: Iterable[str] = ()) -> dict[str, Any]:
+    """Substitute placeholders in every string of a metric (via its JSON form, as Argo does),
+    and in a Prometheus query as PromQL (`substitute_promql`; `unchecked` args go in as they are).
+
+    Raises:
+        ArgsError: as `substitute`, or a value that cannot stand where it is in the query.
+    """
+    resolved: dict[str, Any] = json.loads(substitute(_metric_document(metric), values))
+    return _promql_query(metric, resolved, values, frozenset(unchecked))
+
+
+def _promql_query(metric: Mapping[str, Any], resolved: dict[str, Any], values: Mapping[str, str], unchecked: frozenset[str]) -> dict[str, Any]:
+    """`resolved` with its Prometheus query substituted again, as PromQL, from the template.
+
+    The whole-document substitution ran first, so its errors (and their order) are Argo's.
+    """
+    provider = metric.get("provider")
+    prometheus = provider.get("prometheus") if isinstance(provider, Mapping) else None
+    query = prometheus.get("query") if isinstance(prometheus, Mapping) else None
+    if isinstance(query, str) and "{{" in query:
+        resolved["provider"]["prometheus"]["query"] = substitute_promql(query, values, unchecked=unchecked)
+    return resolved
 
 
 def _values(args: Sequence[Argument], secret_value: Callable[[Argument], str]) -> dict[str, str]:
@@ -462,6 +492,7 @@ def resolve_metrics(metrics: Sequence[Mapping[str, Any]], args: Sequence[Argumen
     """
     # Argo resolves metric by metric: template parse, then the "not supplied" check, then tags.
     values: dict[str, str] | None = None
+    dummies = frozenset(arg.name for arg in args if arg.secret is not None)
     out = []
     for metric in metrics:
         text = _metric_document(metric)
@@ -469,7 +500,7 @@ def resolve_metrics(metrics: Sequence[Mapping[str, Any]], args: Sequence[Argumen
             substitute(text, {})  # raises fasttemplate's message
         if values is None:
             values = _values(args, lambda arg: SECRET_DUMMY)
-        out.append(json.loads(substitute(text, values)))
+        out.append(_promql_query(metric, json.loads(substitute(text, values)), values, dummies))
     return out
 
 
@@ -503,7 +534,41 @@ def resolve_for_measurement(
     if _has_unterminated_tag(text):
         substitute(text, {})
     values = _values(args, secret_value)
-    return json.loads(substitute(text, values)), tuple(secrets)
+    resolved = _promql_query(metric, json.loads(substitute(text, values)), values, frozenset())
+    return resolved, tuple(secrets) + secret_forms(resolved, secrets)
+
+
+def secret_forms(resolved: Mapping[str, Any], secrets: Sequence[str]) -> tuple[str, ...]:
+    """The other shapes in which the provider sends (and a server may echo) the secrets.
+
+    A secret used in basic auth (`authentication.basicAuth`, or a password in the address)
+    travels as base64 of `user:password`; a secret in the query or the URL travels
+    percent-encoded, and as PromQL-escaped text inside a string literal. `mask_secrets`
+    hides these too.
+    """
+    from urllib.parse import quote, quote_plus, unquote, urlsplit
+
+    present = [s for s in secrets if s]
+    if not present:
+        return ()
+    forms: list[str] = []
+    for secret in present:
+        forms += [quote(secret, safe=""), quote_plus(secret), _promql_escape(secret, '"'), _promql_escape(secret, "'")]
+    prometheus = ((resolved.get("provider") or {}).get("prometheus") or {}) if isinstance(resolved.get("provider"), Mapping) else {}
+    pairs: list[tuple[str, str]] = []
+    basic = ((prometheus.get("authentication") or {}).get("basicAuth") or {}) if isinstance(prometheus, Mapping) else {}
+    if isinstance(basic, Mapping) and basic.get("password") is not None:
+        pairs.append((str(basic.get("username") or ""), str(basic.get("password"))))
+    try:
+        address = urlsplit(str(prometheus.get("address") or ""))
+        if address.password is not None:
+            pairs.append((unquote(address.username or ""), unquote(address.password)))
+    except ValueError:
+        pass
+    for user, password in pairs:
+        if any(s in user or s in password for s in present):
+            forms += [password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+    return tuple(f for f in dict.fromkeys(forms) if f and f not in present)
 
 
 def mask_secrets(text: str, secrets: Iterable[str]) -> str:
@@ -627,62 +692,188 @@ def prepare_run(run_spec: Mapping[str, Any]) -> PreparedRun:
     return PreparedRun(spec, tuple(metrics))
 
 
-# ------------------------------------------------------------------ PromQL injection warnings
+# ------------------------------------------------------------------ PromQL: values stay in their spot
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_SAFE_BARE = re.compile(r"^[A-Za-z0-9_:.\-]*$")
+# What a value may be outside a string literal (see the module docstring).
+_NAME = r"[A-Za-z_:][A-Za-z0-9_:]*"
+_LABEL = r"[A-Za-z_][A-Za-z0-9_]*"
+_NUMBER = r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|0[xX][0-9a-fA-F]+|[iI][nN][fF]|[nN][aA][nN])"
+_DURATION = r"(?:[0-9]+(?:ms|[smhdwy]))+"
+_STRING = r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"
+_MATCHER = rf"{_LABEL}\s*(?:=~|!~|!=|=)\s*(?:{_STRING})"
+_ONE_TOKEN = re.compile(rf"\s*(?:{_NUMBER}|{_DURATION}|{_NAME})\s*")
+_MATCHER_LIST = re.compile(rf"\s*{_MATCHER}(?:\s*,\s*{_MATCHER})*\s*,?\s*")
+_NAME_LIST = re.compile(rf"\s*{_LABEL}(?:\s*,\s*{_LABEL})*\s*,?\s*")
+# Binary operators and modifiers spelled as words: one of these is a token, but not a value.
+_KEYWORDS = frozenset({"and", "or", "unless", "atan2", "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool"})
+_GROUPING = frozenset({"by", "without", "on", "ignoring", "group_left", "group_right"})
+
+
+def _promql_escape(value: str, quote: str) -> str:
+    """`value` as the inside of a PromQL string literal quoted with `quote` (" or ').
+
+    PromQL unquotes strings with Go's rules (a backslash escapes; a line break in a string
+    is an error), so the quote, backslashes and control characters are escaped.
+    """
+    out = []
+    for ch in value:
+        if ch == "\\" or ch == quote:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class _PromQLSpot:
+    """Where the scanner is in the query's PromQL text (template text, placeholders aside)."""
+
+    def __init__(self) -> None:
+        self.quote: str | None = None  # inside a string literal opened by this quote
+        self.escaped = False  # the previous character was a backslash in a "..." or '...'
+        self.comment = False
+        self.braces = 0
+        self.parens: list[bool] = []  # per open parenthesis: does it hold a grouping list?
+        self.word = ""  # the last identifier outside strings, for `by (`
+        self.in_word = False
+
+    def feed(self, ch: str) -> None:
+        if self.comment:
+            self.comment = ch != "\n"
+            return
+        if self.quote is not None:
+            if self.escaped:
+                self.escaped = False
+            elif ch == "\\" and self.quote != "`":
+                self.escaped = True
+            elif ch == self.quote:
+                self.quote = None
+            return
+        if ch.isalnum() or ch in "_:":
+            self.word = (self.word if self.in_word else "") + ch
+            self.in_word = True
+            return
+        self.in_word = False
+        if ch.isspace():
+            return  # `by (` : the word before the space still counts
+        if ch in "\"'`":
+            self.quote = ch
+        elif ch == "#":
+            self.comment = True
+        elif ch == "{":
+            self.braces += 1
+        elif ch == "}":
+            self.braces = max(0, self.braces - 1)
+        elif ch == "(":
+            self.parens.append(self.word.lower() in _GROUPING)
+        elif ch == ")" and self.parens:
+            self.parens.pop()
+        self.word = ""
+
+    def insert(self, name: str, value: str, *, check: bool) -> str:
+        """The text to put in for `value` here, or ArgsError when it cannot stay in this spot."""
+        self.in_word = False
+        self.word = ""
+        if self.comment:
+            if check and ("\n" in value or "\r" in value):
+                raise _misplaced(name, "it holds a line break, which would end the # comment it is in")
+            return value
+        if self.quote is not None:
+            if self.escaped:
+                raise _misplaced(name, "it follows a backslash in a string literal, which would escape its first character")
+            if self.quote == "`":
+                if "`" in value:
+                    raise _misplaced(name, "it holds a backtick, which a raw `...` string cannot escape")
+                return value
+            return _promql_escape(value, self.quote)
+        if not check or not value.strip():
+            return value
+        if _ONE_TOKEN.fullmatch(value) and value.strip().lower() not in _KEYWORDS:
+            return value
+        if self.braces and _MATCHER_LIST.fullmatch(value):
+            return value
+        if self.parens and self.parens[-1] and _NAME_LIST.fullmatch(value):
+            return value
+        where = "outside a string literal only a number, a duration or a name is accepted"
+        if self.braces:
+            where += ', or label matchers (a="x", b=~"y")'
+        return _raise(_misplaced(name, where))
+
+
+def _raise(exc: ArgsError) -> str:
+    raise exc
+
+
+def _misplaced(name: str, why: str) -> ArgsError:
+    return ArgsError(f"args.{name} cannot be substituted into the PromQL query where it stands: {why}")
+
+
+def substitute_promql(query: str, values: Mapping[str, str], *, unchecked: Iterable[str] = ()) -> str:
+    """Replace `{{ args.x }}` in a PromQL query so that each value stays in its spot.
+
+    See the module docstring for the rules. `unchecked` names args inserted as they are
+    (secret dummies, which are not what is sent). A placeholder is a `{{`...`}}` pair as in
+    `substitute`, and inserted text is not rescanned.
+
+    Raises:
+        ArgsError: a value that cannot stay where it is, an unterminated or unknown tag.
+    """
+    skip = frozenset(unchecked)
+    spot = _PromQLSpot()
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = query.find("{{", pos)
+        literal = query[pos:] if start < 0 else query[pos:start]
+        for ch in literal:
+            spot.feed(ch)
+        out.append(literal)
+        if start < 0:
+            return "".join(out)
+        end = query.find("}}", start + 2)
+        if end < 0:
+            raise ArgsError(f'cannot find end tag={_go_q("}}")} in the query')
+        key = query[start + 2 : end].strip()
+        name = key[5:] if key.startswith("args.") else None
+        if name is None or name not in values:
+            raise ArgsError(f"failed to resolve {{{{{query[start + 2 : end]}}}}}")
+        out.append(spot.insert(name, values[name], check=name not in skip))
+        pos = end + 2
 
 
 def promql_injection_warnings(query: str, args: Sequence[Argument]) -> list[str]:
-    """Warn about argument values that could change a PromQL query beyond their spot.
+    """Notes about argument values that Argo would let change the query, and we do not.
 
-    Argo substitutes values verbatim. Inside a PromQL string literal a value is harmless
-    unless it contains that literal's quote, a backslash or a newline; outside a string it
-    should look like a name, number or duration. Secret arguments are skipped; messages
-    name the argument, never its value.
+    A value with a quote, a backslash or a line break inside a PromQL string literal is
+    escaped here, so the query keeps its structure; Argo inserts it verbatim, so the same
+    template behaves differently there. (A value that cannot stay in its spot at all is
+    an error, from `substitute_promql`.) Secret arguments are skipped; messages name the
+    argument, never its value.
     """
     values = {a.name: a.value for a in args if a.secret is None and a.value is not None}
-    warnings: list[str] = []
-    quote: str | None = None
-    i = 0
-    contexts: list[tuple[str, str | None]] = []
-    while i < len(query):
-        if query.startswith("{{", i):
-            end = query.find("}}", i + 2)
-            if end < 0:
-                break
-            key = query[i + 2 : end].strip()
-            if key.startswith("args."):
-                contexts.append((key[5:], quote))
-            i = end + 2
-            continue
-        ch = query[i]
-        if quote is None:
-            if ch in "\"'`":
-                quote = ch
-            elif ch == "#":  # a PromQL comment runs to the end of the line
-                newline = query.find("\n", i)
-                i = len(query) if newline < 0 else newline
-                continue
-        elif ch == "\\" and quote != "`":
-            i += 2
-            continue
-        elif ch == quote:
-            quote = None
-        i += 1
-    for name, context in contexts:
-        value = values.get(name)
-        if value is None:
-            continue
-        if context is None:
-            if not _SAFE_BARE.match(value):
-                warnings.append(
-                    f"argument {name!r} is substituted outside a PromQL string and contains characters "
-                    "that can change the query's structure"
-                )
-        elif context in value or (context != "`" and ("\\" in value or "\n" in value)):
-            warnings.append(
-                f"argument {name!r} contains {'a backtick' if context == '`' else 'a quote, backslash or newline'} "
-                "that can end the PromQL string it is substituted into"
+    spot = _PromQLSpot()
+    notes: list[str] = []
+    pos = 0
+    while True:
+        start = query.find("{{", pos)
+        for ch in query[pos:] if start < 0 else query[pos:start]:
+            spot.feed(ch)
+        end = query.find("}}", start + 2) if start >= 0 else -1
+        if end < 0:
+            break
+        key = query[start + 2 : end].strip()
+        value = values.get(key[5:]) if key.startswith("args.") else None
+        if value is not None and spot.quote in ('"', "'") and (spot.quote in value or "\\" in value or "\n" in value):
+            notes.append(
+                f"argument {key[5:]!r} contains a quote, backslash or newline: it is escaped, so it stays inside "
+                "the PromQL string it is substituted into (Argo inserts it verbatim, which changes the query)"
             )
-    return sorted(set(warnings), key=warnings.index)
+        pos = end + 2
+    return sorted(set(notes), key=notes.index)

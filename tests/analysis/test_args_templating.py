@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from kubectl_rollouts_py.analysis import args as A
@@ -298,32 +302,175 @@ def test_a_spec_error_errors_the_run() -> None:
     assert status.phase is ev.Phase.ERROR and status.message.startswith("Analysis spec invalid: ")
 
 
-# ------------------------------------------------------------------ PromQL injection warnings
+# ------------------------------------------------------------------ PromQL: values stay in their spot
+# A deliberate difference from Argo, which inserts values as plain text (spec §2.2).
+
+INJECTION = 'x"} or vector(1) #'
 
 
 @pytest.mark.parametrize(
-    ("query", "values", "warned"),
+    ("query", "value", "expected"),
+    [
+        # inside a string literal: escaped by PromQL's rules, so it stays one string
+        ('up{job="{{args.v}}"}', "api", 'up{job="api"}'),
+        ('up{job="{{args.v}}"}', INJECTION, 'up{job="x\\"} or vector(1) #"}'),
+        ("up{job='{{args.v}}'}", "x'} or vector(1) #", "up{job='x\\'} or vector(1) #'}"),
+        ('up{job="{{args.v}}"}', "it's", 'up{job="it\'s"}'),  # the other quote needs nothing
+        ('up{job="{{args.v}}"}', "a\\", 'up{job="a\\\\"}'),  # a trailing backslash cannot eat the quote
+        ('up{job="{{args.v}}"}', "a\nb\tc\x01", 'up{job="a\\nb\\tc\\x01"}'),
+        ('up{job=~"{{args.v}}.*"}', "a|b", 'up{job=~"a|b.*"}'),  # regex syntax is the string's own business
+        ("up{job=`{{args.v}}`}", 'a"b\\', 'up{job=`a"b\\`}'),  # raw string: nothing to escape
+        # outside strings: one token, a matcher list in braces, a name list in groupings
+        ("rate(x[{{args.v}}])", "5m", "rate(x[5m])"),
+        ("rate(x[{{args.v}}])", "1h30m", "rate(x[1h30m])"),
+        ("x > {{args.v}}", "0.95", "x > 0.95"),
+        ("x > {{args.v}}", "-1.5e3", "x > -1.5e3"),
+        ("x > {{args.v}}", "+Inf", "x > +Inf"),
+        ("{{args.v}}(x)", "sum", "sum(x)"),
+        ("{{args.v}}{a='b'}", "namespace:http_requests:rate5m", "namespace:http_requests:rate5m{a='b'}"),
+        ("x{ {{args.v}} }", 'a="b", c=~"d.*"', 'x{ a="b", c=~"d.*" }'),
+        ("sum by ({{args.v}}) (x)", "pod, namespace", "sum by (pod, namespace) (x)"),
+        ("sum without({{args.v}}) (x)", "pod", "sum without(pod) (x)"),
+        ("x # {{args.v}}", "anything (goes) } here", "x # anything (goes) } here"),
+        ("x > {{args.v}}", "", "x > "),
+    ],
+)
+def test_promql_values_stay_in_their_spot(query: str, value: str, expected: str) -> None:
+    assert A.substitute_promql(query, {"v": value}) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "value", "why"),
+    [
+        ("rate(x[{{args.v}}])", "5m]) or vector(1", "only a number, a duration or a name"),
+        ("x > {{args.v}}", "0.9 or vector(1)", "only a number, a duration or a name"),
+        ("x {{args.v}} y", "unless", "only a number, a duration or a name"),  # a keyword is an operator, not a value
+        ("sum({{args.v}})", "pod, namespace", "only a number, a duration or a name"),  # a list only in by (...)
+        ("x{ {{args.v}} }", 'a="b"} or vector(1', "or label matchers"),
+        ("x{ {{args.v}} }", 'a="b\nc"', "or label matchers"),
+        ("x # {{args.v}}", "a\nvector(1)", "line break"),
+        ("x{a=`{{args.v}}`}", "a`} or vector(1) #", "backtick"),
+        ('x{a="\\{{args.v}}"}', "n-1", "backslash"),
+    ],
+)
+def test_promql_values_that_cannot_stay_in_their_spot_are_refused(query: str, value: str, why: str) -> None:
+    with pytest.raises(A.ArgsError) as info:
+        A.substitute_promql(query, {"v": value})
+    assert info.value.message.startswith("args.v cannot be substituted into the PromQL query where it stands: ")
+    assert why in info.value.message
+    assert value not in info.value.message  # the message names the argument, never its value
+
+
+def test_only_the_prometheus_query_is_substituted_as_promql() -> None:
+    m = metric(successCondition='result[0] != "{{args.job}}"',
+               provider={"prometheus": {"address": "http://p", "query": 'up{job="{{args.job}}"}',
+                                        "headers": [{"key": "X-Job", "value": "{{args.job}}"}]}})  # fmt: skip
+    resolved = A.resolve_metrics([m], [A.Argument("job", INJECTION)])[0]
+    assert resolved["provider"]["prometheus"]["query"] == 'up{job="x\\"} or vector(1) #"}'
+    assert resolved["provider"]["prometheus"]["headers"][0]["value"] == INJECTION  # a header is not PromQL
+    assert resolved["successCondition"] == 'result[0] != "x"} or vector(1) #"'  # Argo's plain text, as before
+
+
+def test_a_misplaced_value_errors_the_run_with_argo_s_prefix() -> None:
+    m = metric(provider={"prometheus": {"address": "http://p", "query": "rate(x[{{args.w}}])"}})
+    prepared = A.prepare_run({"metrics": [m], "args": [{"name": "w", "value": "5m]) or vector(1"}]})
+    assert prepared.spec is None
+    assert prepared.error.startswith("Unable to resolve metric arguments: args.w cannot be substituted")
+
+
+def test_a_secret_is_checked_where_it_is_really_substituted() -> None:
+    secret = A.Argument("w", secret=A.SecretKeyRef("s", "k"))
+    m = metric(provider={"prometheus": {"address": "http://p", "query": 'x{a="{{args.w}}"} > {{args.w}}'}})
+    # the dummy is not what is sent, so it is not judged
+    assert A.resolve_metrics([m], [secret])[0]["provider"]["prometheus"]["query"] == 'x{a="*****"} > *****'
+    resolved, secrets = A.resolve_for_measurement(m, [secret], resolve_secret=lambda name, key: "0.5")
+    assert resolved["provider"]["prometheus"]["query"] == 'x{a="0.5"} > 0.5'
+    with pytest.raises(A.ArgsError) as info:
+        A.resolve_for_measurement(m, [secret], resolve_secret=lambda name, key: 'p"} or vector(1) #')
+    assert "args.w cannot be substituted" in info.value.message and "vector" not in info.value.message
+
+
+def test_basic_auth_and_encoded_forms_of_a_secret_are_masked_too() -> None:
+    secret = A.Argument("pw", secret=A.SecretKeyRef("s", "k"))
+    m = metric(provider={"prometheus": {"address": "http://p", "query": 'up{a="{{args.pw}}"}',
+                                        "authentication": {"basicAuth": {"username": "prom", "password": "{{args.pw}}"}}}})  # fmt: skip
+    password = 'hun"ter 2'
+    _, secrets = A.resolve_for_measurement(m, [secret], resolve_secret=lambda name, key: password)
+    import base64
+
+    basic = base64.b64encode(f"prom:{password}".encode()).decode()
+    # what a server may echo: the basic auth header, the form-encoded query, the PromQL string
+    echoed = f"Authorization: Basic {basic}; query=up%7Ba%3D%22hun%22ter+2%22%7D; " + 'q=up{a="hun\\"ter 2"}'
+    masked = A.mask_secrets(echoed, secrets)
+    assert "hun" not in masked and "ter" not in masked, masked
+
+
+@pytest.mark.parametrize(
+    ("query", "values", "noted"),
     [
         ('up{job="{{args.job}}"}', {"job": "api"}, []),
-        ('up{job="{{args.job}}"}', {"job": 'api"} or vector(1) #'}, ["job"]),
+        ('up{job="{{args.job}}"}', {"job": INJECTION}, ["job"]),
         ("up{job='{{args.job}}'}", {"job": "a'b"}, ["job"]),
         ('up{job="{{args.job}}"}', {"job": "a\\"}, ["job"]),
         ('up{job="{{args.job}}"}', {"job": "it's fine"}, []),
         ("rate(x[{{args.window}}]) > {{args.t}}", {"window": "5m", "t": "0.95"}, []),
-        ("rate(x[{{args.window}}])", {"window": "5m]) or vector(1"}, ["window"]),
-        ("sum(x) # {{args.note}}", {"note": "anything (goes) here"}, []),
+        ("sum(x) # {{args.note}}", {"note": 'anything "goes" here'}, []),
     ],
 )
-def test_promql_injection_warnings(query: str, values: dict, warned: list) -> None:
+def test_promql_injection_notes_say_where_argo_would_differ(query: str, values: dict, noted: list) -> None:
     args = [A.Argument(k, v) for k, v in values.items()]
-    warnings = A.promql_injection_warnings(query, args)
-    assert [w.split("'")[1] for w in warnings] == warned
-    for warning, (name, value) in zip(warnings, values.items()):
-        assert value not in warning
+    notes = A.promql_injection_warnings(query, args)
+    assert [n.split("'")[1] for n in notes] == noted
+    for note, (name, value) in zip(notes, values.items()):
+        assert value not in note and "escaped" in note
 
 
-def test_substitution_is_plain_text_as_in_argo() -> None:
-    # documented behaviour: the value lands verbatim in the query
-    m = metric(provider={"prometheus": {"address": "http://p", "query": 'up{job="{{args.job}}"}'}})
-    resolved = A.resolve_metrics([m], [A.Argument("job", 'x"} or vector(1) #')])[0]
-    assert resolved["provider"]["prometheus"]["query"] == 'up{job="x"} or vector(1) #"}'
+# ------------------------------------------------------------------ against a real Prometheus
+
+
+def _analyze_once(tmp_path: Path, prom_url: str, query: str, value: str) -> tuple[int, str, list[dict]]:
+    """`analyze --once -o json` of a one-metric template through the installed CLI:
+    (exit code, stderr, the metric's measurements)."""
+    from e2e.standin import run_cli
+
+    template = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "t"},
+                "spec": {"args": [{"name": "v"}],
+                         "metrics": [{"name": "m", "successCondition": "true",
+                                      "provider": {"prometheus": {"address": prom_url, "query": query}}}]}}  # fmt: skip
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    result = run_cli("analyze", "-f", str(path), "-a", f"v={value}", "--once", "-o", "json")
+    measurements = json.loads(result.out)["metrics"][0]["measurements"] if result.out else []
+    return result.code, result.err, measurements
+
+
+# The value closes the string and the selector, ORs in a series of its own, and reopens a
+# selector so that Argo's plain substitution still parses: `... or <a series of 42> or sum(...)`.
+CLOSE_AND_ADD = ('good"}) or label_replace(vector(42), "injected", "yes", "", "")'
+                 ' or sum(http_server_requests_seconds_count{rollouts_pod_template_hash="good')
+HASH_QUERY = 'sum(http_server_requests_seconds_count{rollouts_pod_template_hash="{{args.v}}"})'
+
+
+def test_plain_values_still_measure_against_prometheus(prom_server: Any, tmp_path: Path) -> None:
+    code, err, measurements = _analyze_once(tmp_path, prom_server.url, HASH_QUERY, "good")
+    assert code == 0, err
+    assert len(json.loads(measurements[0]["value"])) == 1 and json.loads(measurements[0]["value"])[0] > 0
+
+
+def test_an_injection_attempt_in_a_string_adds_no_series(prom_server: Any, tmp_path: Path) -> None:
+    # What Argo would send returns the injected series: the attack is real ...
+    plain = HASH_QUERY.replace("{{args.v}}", CLOSE_AND_ADD)
+    assert 42.0 in [float(sample["value"][1]) for sample in prom_server.api(plain)["data"]["result"]]
+    # ... and what we send is one label value that no series has: an empty result, no 42.
+    code, err, measurements = _analyze_once(tmp_path, prom_server.url, HASH_QUERY, CLOSE_AND_ADD)
+    assert measurements[0]["phase"] == "Successful" and measurements[0]["value"] == "[]", (code, err, measurements)
+
+
+def test_an_injection_attempt_outside_a_string_is_refused(prom_server: Any, tmp_path: Path) -> None:
+    query = "sum(rate(http_server_requests_seconds_count[{{args.v}}]))"
+    code, err, _ = _analyze_once(tmp_path, prom_server.url, query, "10s]) or vector(42) or sum(rate(up[10s")
+    assert code == 1
+    assert err == ("Error: Unable to resolve metric arguments: args.v cannot be substituted into the PromQL query "
+                   "where it stands: outside a string literal only a number, a duration or a name is accepted\n")
+    code, err, measurements = _analyze_once(tmp_path, prom_server.url, query, "10s")
+    assert code == 0 and json.loads(measurements[0]["value"])[0] > 0, err

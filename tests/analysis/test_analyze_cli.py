@@ -338,12 +338,13 @@ def test_default_address_comes_from_argos_environment_variable(prom_server: Prom
     assert without.code == 5 and "prometheus address is not configured" in without.err
 
 
-def test_promql_injection_is_warned_about(tmp_path: Path) -> None:
+def test_promql_injection_is_escaped_and_said_so(tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     result, _ = analyze("-f", write(tmp_path, template()), "-a", 'canary-hash=x"} or vector(1) #', "--prometheus", down, "--once")
     assert warnings(result) == [
-        "Warning: metric \"success-rate\": argument 'canary-hash' contains a quote, backslash or newline "
-        "that can end the PromQL string it is substituted into"
+        "Warning: metric \"success-rate\": argument 'canary-hash' contains a quote, backslash or newline: "
+        "it is escaped, so it stays inside the PromQL string it is substituted into "
+        "(Argo inserts it verbatim, which changes the query)"
     ]
 
 

@@ -19,16 +19,28 @@ import click
 DEFAULT = 0
 NO_FILE_COMP = 4
 
+# How long a name lookup may take in all, retries included (less if --request-timeout is
+# given and shorter). The shell waits for the answer while the user waits for the prompt,
+# so a slow or failing API server must cost a moment and no candidates, not the retry
+# budget of a command (kubectl's own completion has a TODO to set 5 s; 2 s is plenty for
+# a server that answers at all).
+LOOKUP_SECONDS = 2.0
+
 
 def complete_names(plural: str) -> Callable[[click.Context, click.Parameter, str], list[Any]]:
     """Shell completion of object names in the current namespace (never fails loudly)."""
 
     def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+        import dataclasses
+
         from kubectl_rollouts_py.cli.context import App
         from kubectl_rollouts_py.kube import resources as r
+        from kubectl_rollouts_py.kube import source as kube_source
 
         try:
-            with App.of(ctx).source() as source:
+            options = App.of(ctx).connection()
+            budget = min(options.request_timeout or LOOKUP_SECONDS, LOOKUP_SECONDS)
+            with kube_source.open_source(dataclasses.replace(options, request_timeout=budget)) as source:
                 items = source.list(r.BY_PLURAL[plural], source.namespace).items
         except Exception:  # completion must never print an error into the user's prompt
             return []

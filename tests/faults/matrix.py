@@ -26,6 +26,7 @@ import pytest
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
 from tests.e2e.standin import NS, Result, app_backend_objects, assert_one_error_line
+from tests.kube.support import write_kubeconfig
 
 RUN = "app-backend-6d8f9c7b5-2"
 EXPERIMENT = "app-backend-exp"
@@ -88,13 +89,18 @@ class Prometheus:
 
 
 @contextlib.contextmanager
-def cluster(prometheus_url: str = "http://127.0.0.1:9") -> Iterator[APIServer]:
+def cluster(prometheus_url: str = "http://127.0.0.1:9", transport: str = "http.client") -> Iterator[APIServer]:
     """A stand-in API server with the brief's canary, an experiment and a template, and a
-    kubeconfig for it (`srv.kubeconfig`)."""
+    kubeconfig for it (`srv.kubeconfig`) whose credentials make the CLI use `transport`
+    (http.client; "kubernetes": the library's urllib3 pool, chosen for exec plugins)."""
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp, APIServer() as srv:
         srv.seed([*app_backend_objects(), experiment(), analysis_template(prometheus_url)])
         srv.kubeconfig = Path(tmp) / "kubeconfig"  # type: ignore[attr-defined]
-        srv.write_kubeconfig(srv.kubeconfig, namespace=NS)  # type: ignore[attr-defined]
+        if transport == "http.client":
+            srv.write_kubeconfig(srv.kubeconfig, namespace=NS)  # type: ignore[attr-defined]
+        else:
+            assert srv.url is not None
+            write_kubeconfig(srv.kubeconfig, srv.url, transport=transport, namespace=NS)  # type: ignore[attr-defined]
         srv.tmp = Path(tmp)  # type: ignore[attr-defined]
         srv.clear_requests()
         yield srv

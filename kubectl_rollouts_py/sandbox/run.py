@@ -36,8 +36,6 @@ import math
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -58,6 +56,7 @@ from kubectl_rollouts_py.sandbox import controller as sim
 from kubectl_rollouts_py.sandbox import scenario
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
 from kubectl_rollouts_py.sandbox.demoapp import DemoApp, PodTraffic
+from kubectl_rollouts_py.sandbox.prometheus import PrometheusProcess, free_port
 
 KUBECONFIG_MARKER = "- name: stand-in"  # what write_kubeconfig writes; a file without it is not ours
 READY_TIMEOUT = 45.0  # seconds to wait for Prometheus and for the first Healthy
@@ -96,12 +95,6 @@ def scrape_interval(speed: float) -> float:
     return min(5.0, max(0.2, 15.0 / speed))
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 # --------------------------------------------------------------------------------- demo traffic
 
 
@@ -122,106 +115,6 @@ class DemoTraffic:
     def pod_gone(self, name: str) -> None:
         with contextlib.suppress(KeyError):
             self.app.remove_pod(name)
-
-
-# --------------------------------------------------------------------------------- real Prometheus
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-class PrometheusProcess:
-    """A `prometheus` process on loopback, scraping one target; its files live in `workdir`."""
-
-    def __init__(self, binary: str, workdir: Path, target: str, *, interval: float, host: str = "127.0.0.1") -> None:
-        self.binary = binary
-        self.workdir = workdir
-        self.target = target
-        self.interval_ms = max(100, int(interval * 1000))
-        self.host = host
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = ""
-        self.log_path = workdir / "prometheus.log"
-
-    def config(self) -> str:
-        interval = f"{self.interval_ms}ms"
-        job = {"job_name": "demoapp", "scrape_interval": interval, "scrape_timeout": interval,
-               "static_configs": [{"targets": [self.target]}]}
-        # JSON is valid YAML: no YAML writer needed.
-        return json.dumps({"global": {"scrape_interval": interval, "evaluation_interval": "1m"}, "scrape_configs": [job]}, indent=2)
-
-    def start(self) -> None:
-        """Start the process; call `wait_ready` before using it. Raises RolloutsError."""
-        config = self.workdir / "prometheus.yml"
-        config.write_text(self.config(), encoding="utf-8")
-        port = free_port(self.host)
-        preexec = _die_with_parent if sys.platform.startswith("linux") and threading.active_count() == 1 else None
-        with open(self.log_path, "ab") as log:
-            try:
-                self.process = subprocess.Popen(
-                    [
-                        self.binary,
-                        f"--config.file={config}",
-                        f"--storage.tsdb.path={self.workdir / 'tsdb'}",
-                        "--storage.tsdb.retention.time=1d",
-                        f"--web.listen-address={self.host}:{port}",
-                        "--log.level=warn",
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=self.workdir,
-                    preexec_fn=preexec,  # noqa: PLW1509 - only while this process has one thread
-                )
-            except OSError as exc:
-                raise errors.RolloutsError(f"cannot start {self.binary}: {exc.strerror or exc}") from None
-        self.url = f"http://{self.host}:{port}"
-
-    def wait_ready(self, deadline: float) -> None:
-        """Wait for /-/ready and for a first scrape of the demo app (Prometheus 2.x hands new
-        targets to its scraper about 5 s after start). Raises RolloutsError on timeout."""
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                raise errors.RolloutsError(f"prometheus exited at start; its log ends:\n{self.log_tail()}")
-            with contextlib.suppress(OSError, ValueError, KeyError):
-                answer = _get_json(f"{self.url}/api/v1/query?query=count(http_server_requests_seconds_count)")
-                if answer["data"]["result"]:
-                    return
-            time.sleep(0.1)
-        raise errors.RolloutsError(f"prometheus at {self.url} scraped nothing in {READY_TIMEOUT:g}s; its log ends:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 10) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def _get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=2) as answer:
-        return json.load(answer)
 
 
 # --------------------------------------------------------------------------------- built-in Prometheus stand-in
@@ -556,10 +449,10 @@ class Sandbox:
             self._workdir = tempfile.mkdtemp(prefix="rollouts-py-sandbox-")
             demo_port = free_port(opts.host)
             self._prometheus = PrometheusProcess(
-                self.prometheus_binary, Path(self._workdir), f"{opts.host}:{demo_port}", interval=self.scrape_interval, host=opts.host
+                self.prometheus_binary, Path(self._workdir), targets={"demoapp": [f"{opts.host}:{demo_port}"]},
+                interval=self.scrape_interval, host=opts.host,
             )
-            self._prometheus.start()
-            self.prometheus_url = self._prometheus.url
+            self.prometheus_url = self._prometheus.launch()
         self.app = DemoApp([])
         try:
             self.app.start(opts.host, demo_port)
@@ -595,6 +488,8 @@ class Sandbox:
         self._wait_healthy(deadline)
         if self._prometheus is not None:
             self._prometheus.wait_ready(deadline)
+            self._prometheus.wait_for("count(http_server_requests_seconds_count)", bool, deadline=deadline,
+                                      what=f"scraped nothing in {READY_TIMEOUT:g}s")
 
     def _wait_healthy(self, deadline: float) -> None:
         assert self.server is not None and self.controller is not None

@@ -70,7 +70,8 @@ def prom_server(demo_app: DemoApp, tmp_path_factory: pytest.TempPathFactory) -> 
     binary = tool_or_skip("prometheus")
     promtool = tool_or_skip("promtool")
     workdir = tmp_path_factory.mktemp("prometheus")
-    server = PrometheusServer(workdir, binary=binary, targets={"demoapp": [demo_app.address]}, scrape_interval="1s")
+    # Backfilled blocks are years old: a 100-year retention keeps them.
+    server = PrometheusServer(binary, workdir, targets={"demoapp": [demo_app.address]}, interval=1.0, retention="100y")
     backfill(BACKFILL, server.storage, promtool=promtool, workdir=workdir)
     began = time.monotonic()
     server.start()
@@ -79,6 +80,7 @@ def prom_server(demo_app: DemoApp, tmp_path_factory: pytest.TempPathFactory) -> 
         server.wait_for(
             "count_over_time(http_server_requests_seconds_count[10s])",
             lambda result: len(result) == expected and all(float(s["value"][1]) >= 2 for s in result),
+            deadline=time.monotonic() + 30,
         )
         server.data_ready_in = time.monotonic() - began  # type: ignore[attr-defined]
         yield server

@@ -1,12 +1,13 @@
 """Test harness: a real Prometheus process, promtool backfill, and a stub HTTP server.
 
-* `PrometheusServer` runs Debian's `prometheus` (2.42) on 127.0.0.1 with its own config and
-  TSDB in a temp dir: it waits for `/-/ready`, and `stop()` terminates it (then kills).
+* `PrometheusServer` is the package's `sandbox.prometheus.PrometheusProcess` (Debian's 2.42
+  on 127.0.0.1 with its own config and TSDB in a temp dir; `start()` waits for `/-/ready`,
+  `stop()` terminates it, then kills).
 * `backfill()` writes an OpenMetrics text into TSDB blocks with
   `promtool tsdb create-blocks-from openmetrics`, so a query at a fixed time has exact values.
 * `StubServer` answers every request with a canned status/body after an optional delay and
   records what it was sent, for the cases a real Prometheus will not produce on demand
-  (slowness, HTML pages, 401, GET fallback).
+  (slowness, HTML pages, 401, GET fallback, cut bodies, redirects, huge chunked answers).
 
 Only loopback addresses are used; every wait is bounded.
 """
@@ -15,26 +16,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from kubectl_rollouts_py.sandbox.prometheus import PrometheusProcess, free_port
 
-def free_port() -> int:
-    """A port nobody listens on right now (nothing keeps it: bind soon, or use it as 'closed')."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["PrometheusServer", "StubServer", "backfill", "find_tool", "free_port"]
 
 
 def find_tool(name: str) -> str | None:
@@ -57,124 +50,9 @@ def backfill(openmetrics: str, storage: Path, *, promtool: str = "promtool", wor
         raise RuntimeError(f"promtool backfill failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
 
 
-class PrometheusServer:
-    """One `prometheus` process scraping `targets` every `scrape_interval`."""
-
-    def __init__(
-        self,
-        workdir: Path,
-        *,
-        binary: str = "prometheus",
-        targets: dict[str, Sequence[str]] | None = None,
-        scrape_interval: str = "1s",
-    ) -> None:
-        self.workdir = workdir
-        self.binary = binary
-        self.targets = dict(targets or {})
-        self.scrape_interval = scrape_interval
-        self.storage = workdir / "tsdb"
-        self.log_path = workdir / "prometheus.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.url = ""
-        self.started_in = 0.0
-
-    def config(self) -> str:
-        """The config file: JSON is valid YAML, so no YAML writer is needed."""
-        jobs = [
-            {
-                "job_name": job,
-                "scrape_interval": self.scrape_interval,
-                "scrape_timeout": self.scrape_interval,
-                "static_configs": [{"targets": list(addresses)}],
-            }
-            for job, addresses in self.targets.items()
-        ]
-        return json.dumps({"global": {"scrape_interval": self.scrape_interval, "evaluation_interval": "1m"}, "scrape_configs": jobs}, indent=2)
-
-    def start(self, *, ready_timeout: float = 30.0) -> str:
-        config = self.workdir / "prometheus.yml"
-        config.write_text(self.config(), encoding="utf-8")
-        self.storage.mkdir(parents=True, exist_ok=True)
-        began = time.monotonic()
-        for attempt in range(3):  # the free port can be taken between probe and bind
-            port = free_port()
-            with open(self.log_path, "ab") as log:
-                self.process = subprocess.Popen(
-                    [
-                        self.binary,
-                        f"--config.file={config}",
-                        f"--storage.tsdb.path={self.storage}",
-                        # Backfilled blocks are years old: keep them (retention is measured
-                        # between the newest and oldest block, not from the wall clock).
-                        "--storage.tsdb.retention.time=100y",
-                        f"--web.listen-address=127.0.0.1:{port}",
-                        "--log.level=warn",
-                        # Nothing to tune the first scrape: 2.42 hands targets to the scrape
-                        # manager on a 5 s tick, so live data starts about 5-6 s after start.
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    cwd=self.workdir,
-                )
-            self.url = f"http://127.0.0.1:{port}"
-            if self._wait_ready(ready_timeout):
-                self.started_in = time.monotonic() - began
-                return self.url
-            self.stop()
-            if "address already in use" not in self.log_tail() or attempt == 2:
-                break
-        raise RuntimeError(f"prometheus did not become ready at {self.url}; log:\n{self.log_tail()}")
-
-    def _wait_ready(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                return False
-            try:
-                with urllib.request.urlopen(self.url + "/-/ready", timeout=1) as answer:
-                    if answer.status == 200:
-                        return True
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        return False
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-    def api(self, query: str, **params: str) -> Any:
-        """A direct GET of /api/v1/query (for waiting on data, not for the code under test)."""
-        from urllib.parse import urlencode
-
-        url = f"{self.url}/api/v1/query?{urlencode({'query': query, **params})}"
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return json.load(answer)
-
-    def wait_for(self, query: str, predicate: Callable[[list[Any]], bool], *, timeout: float = 30.0) -> list[Any]:
-        """Poll an instant query until `predicate(data.result)` holds."""
-        deadline = time.monotonic() + timeout
-        result: list[Any] = []
-        while time.monotonic() < deadline:
-            result = self.api(query)["data"]["result"]
-            if predicate(result):
-                return result
-            time.sleep(0.2)
-        raise TimeoutError(f"after {timeout}s {query!r} still gives {result!r}; log:\n{self.log_tail()}")
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+# The real Prometheus is the package's (the sandbox starts it the same way); the suite's
+# session server gives it years of retention so promtool-backfilled blocks are kept.
+PrometheusServer = PrometheusProcess
 
 
 # --------------------------------------------------------------------------- stub server

@@ -114,8 +114,9 @@ def stub() -> Iterator[StubServer]:
 @pytest.fixture
 def lone_prometheus(tmp_path: Path) -> Iterator[PrometheusServer]:
     """A real Prometheus of our own (no targets), which a test may stop or freeze."""
-    server = PrometheusServer(tmp_path / "prometheus", binary=tool_or_skip("prometheus"))
-    server.workdir.mkdir()
+    workdir = tmp_path / "prometheus"
+    workdir.mkdir()
+    server = PrometheusServer(tool_or_skip("prometheus"), workdir)
     server.start()
     try:
         yield server

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_rollouts_py.sandbox.apiserver import APIServer
+from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
 
 from .standin import NS, app_backend_objects, cli_path
 
@@ -37,6 +37,7 @@ class Terminal:
         environ = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         script = f"env {environ} {line}; echo EXIT=$?; sleep 600"
         self._tmux("new-session", "-d", "-s", "live", "-x", str(width), "-y", str(height), script)
+        self.started: set[int] = set()  # pids of the pane's shell and the CLI, for close()
 
     def _tmux(self, *args: str) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10)
@@ -58,7 +59,16 @@ class Terminal:
     def cli_pid(self) -> int:
         shell = int(self.flag("pane_pid"))
         children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+        self.started.update((shell, int(children[0])))
         return int(children[0])
+
+    def _started(self) -> list[int]:
+        """The pane's shell and its children (the CLI), while the pane lives."""
+        try:
+            shell = int(self.flag("pane_pid"))
+            return [shell, *map(int, Path(f"/proc/{shell}/task/{shell}/children").read_text().split())]
+        except (ValueError, OSError):
+            return []
 
     def wait_for(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> float:
         """Seconds until the screen satisfies `predicate`; fails with the screen after `timeout`."""
@@ -71,8 +81,35 @@ class Terminal:
                 pytest.fail(f"not on screen after {timeout} s:\n{text}")
             time.sleep(0.01)
 
-    def close(self) -> None:
+    def kill_server(self) -> None:
+        """What closing the terminal window does: tmux goes, the pane's pty hangs up."""
+        self.started.update(self._started())
         self._tmux("kill-server")
+
+    def close(self) -> None:
+        self.kill_server()
+        started = self.started
+        # Belt and braces: the hang-up must end the CLI by itself (the tests below check
+        # it); whatever is left after a few seconds is killed, so no test leaves a process
+        # behind on a deleted pty.
+        deadline = time.monotonic() + 5
+        while (alive := [pid for pid in started if _alive(pid)]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+
+
+def _state(pid: int) -> str:
+    """The process's state letter (R, S, T, Z, ...); "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped by its parent."""
+    return _state(pid) not in ("", "Z")
 
 
 @pytest.fixture()
@@ -90,6 +127,8 @@ def terminal(tmp_path: Path, server: APIServer) -> Iterator[Callable[..., Termin
 
     def open_terminal(*args: str, height: int = 40) -> Terminal:
         env = {"KUBECONFIG": str(server.kubeconfig), "HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # type: ignore[attr-defined]
+        if "PYTHONPATH" in os.environ:  # e.g. to run these tests against another copy of the package
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         term = Terminal(tmp_path, [cli_path(), *args], env, height=height)
         opened.append(term)
         return term
@@ -219,3 +258,40 @@ def test_until_complete_exits_0_when_healthy(terminal, server: APIServer) -> Non
     _patch_status(server, "rollouts", "app-backend", phase="Healthy", message="")
     term.wait_for(lambda s: "EXIT=0" in s)
     assert "Status:          ✔ Healthy" in term.screen()
+
+
+@pytest.mark.parametrize("state", ["connected", "reconnecting", "server down"])
+def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: APIServer, state: str) -> None:
+    # The terminal goes away (tmux killed: the pty hangs up, SIGHUP and SIGCONT arrive
+    # together) while the watch is idle and connected, while a stream is reconnecting (its
+    # relist held back by the server), or while the server is down (every stream backing
+    # off). The process must be gone within seconds: an idle view never writes, so no EIO
+    # would ever end it otherwise.
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: CANARY_POD in s)
+    pid = term.cli_pid()
+    pods = f"/api/v1/namespaces/{NS}/pods"
+    if state != "connected":
+        port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
+        server.stop()
+        if state == "reconnecting":
+            server.fail_next("GET", pods, 410)  # the re-watch must list again...
+            server.inject("GET", pods, Fault.delay(60), times=None)  # ...and the list hangs
+            server.start(port=port)
+            deadline = time.monotonic() + 15
+            while not any(q.path == pods and q.query.get("watch") != "true" and q.method == "GET"
+                          for q in server.requests[-20:]):
+                assert time.monotonic() < deadline, "the watch never listed again"
+                time.sleep(0.05)
+        time.sleep(0.5)
+    # Stopped while the pty hangs up, the CLI finds SIGHUP waiting when the SIGCONT the
+    # kernel sends after it wakes every thread at once: whichever thread runs first takes
+    # it. (A hang-up does this by itself now and then; here it happens every time.)
+    os.kill(pid, signal.SIGSTOP)
+    while _state(pid) not in ("T", ""):
+        time.sleep(0.01)
+    term.kill_server()
+    deadline = time.monotonic() + 5
+    while _alive(pid):
+        assert time.monotonic() < deadline, f"the CLI (pid {pid}) outlived its terminal ({state})"
+        time.sleep(0.05)

@@ -112,10 +112,13 @@ class Sample:
 
     @property
     def metadata(self) -> dict[str, str]:
-        """The measurement's `metadata`: `{"warnings": '"w1", "w2"'}` when there are warnings."""
+        """The measurement's `metadata`: `{"warnings": '"w1", "w2"'}` when there are warnings.
+
+        Bounded like an error message (one line, at most `MAX_MESSAGE_CHARS`): it is server text.
+        """
         if not self.warnings:
             return {}
-        return {"warnings": ", ".join(f'"{w}"' for w in self.warnings)}
+        return {"warnings": bounded_text(", ".join(f'"{w}"' for w in self.warnings))}
 
 
 # --------------------------------------------------------------------------- float text

@@ -228,6 +228,10 @@ def test_warnings_leave_the_measurement_successful(stub: StubServer, tmp_path: P
     doc = json.loads(result.out)
     [measurement] = doc["metrics"][0]["measurements"]
     assert (measurement["phase"], measurement["value"]) == ("Successful", "[0.99]")
+    # The view shows no metadata; the adapter's, which a stored run would hold, is bounded too.
+    warned = adapter.query({"address": stub.url, "query": "up"}, timeout=10).metadata["warnings"]
+    assert warned.startswith('"PromQL info: metric might not be a counter", "\\x1b]0;pwned')
+    assert_clean(warned)
 
 
 # --------------------------------------------------------------------------- enormous answers

@@ -103,15 +103,6 @@ def assert_clean(text: str) -> None:
 
 
 @pytest.fixture
-def stub() -> Iterator[StubServer]:
-    server = StubServer()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
 def lone_prometheus(tmp_path: Path) -> Iterator[PrometheusServer]:
     """A real Prometheus of our own (no targets), which a test may stop or freeze."""
     workdir = tmp_path / "prometheus"

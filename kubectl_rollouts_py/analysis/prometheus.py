@@ -687,6 +687,7 @@ def query(
     address_override: str | None = None,
     timeout: float | None = None,
     default_address: str | None = None,
+    deadline: float | None = None,
 ) -> Sample:
     """Run the provider's query as an instant query and shape the answer.
 
@@ -699,6 +700,8 @@ def query(
         timeout: seconds; overrides `provider["timeout"]` (default 30 s). 0 times out at once.
         default_address: used when the provider has no address, the way Argo falls back to
             `ARGO_ROLLOUTS_PROMETHEUS_ADDRESS` (the caller reads the environment).
+        deadline: a `time.monotonic()` instant by which the call ends even if the timeout is
+            later (e.g. the end of `analyze --timeout`); the OAuth2 token fetch is not bounded.
 
     `provider["rangeQuery"]` is not looked at: its start/end are expressions the engine must
     evaluate first; then call `query_range()`.
@@ -709,7 +712,7 @@ def query(
     params = {"query": str(provider.get("query") or "")}
     if at is not None:
         params["time"] = _go_time(at)
-    return _run(provider, "/api/v1/query", params, address_override, timeout, default_address)
+    return _run(provider, "/api/v1/query", params, address_override, timeout, default_address, deadline)
 
 
 def query_range(
@@ -721,6 +724,7 @@ def query_range(
     address_override: str | None = None,
     timeout: float | None = None,
     default_address: str | None = None,
+    deadline: float | None = None,
 ) -> Sample:
     """Like `query()`, as a range query (`provider.rangeQuery`, already evaluated by the caller).
 
@@ -728,7 +732,7 @@ def query_range(
     """
     seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
     params = {"query": str(provider.get("query") or ""), "start": _go_time(start), "end": _go_time(end), "step": format_float(seconds)}
-    return _run(provider, "/api/v1/query_range", params, address_override, timeout, default_address)
+    return _run(provider, "/api/v1/query_range", params, address_override, timeout, default_address, deadline)
 
 
 @dataclass(frozen=True)
@@ -843,10 +847,11 @@ def _run(
     address_override: str | None,
     timeout: float | None,
     default_address: str | None,
+    outer_deadline: float | None = None,
 ) -> Sample:
     config = _config(provider, address_override, timeout, default_address)
     url = config.address + path
-    if config.timeout <= 0:
+    if config.timeout <= 0 or (outer_deadline is not None and outer_deadline <= time.monotonic()):
         raise ProviderError(f'Post "{_redact(url)}": {_DEADLINE}')
 
     from prometheus_api_client import PrometheusConnect
@@ -857,6 +862,8 @@ def _run(
         # Argo fetches the token outside the query's deadline (background context).
         headers["Authorization"] = "Bearer " + _oauth2_token(config.oauth2, insecure=config.insecure)
     deadline = time.monotonic() + config.timeout
+    if outer_deadline is not None:
+        deadline = min(deadline, outer_deadline)
     connect = PrometheusConnect(
         url=config.address,
         headers=headers,

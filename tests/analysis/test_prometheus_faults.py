@@ -147,6 +147,19 @@ def test_real_prometheus_rejects_bad_promql(lone_prometheus: PrometheusServer, t
     assert message.startswith('bad_data: invalid parameter "query": ')
 
 
+def test_an_outer_deadline_cuts_a_query_short(stub: StubServer) -> None:
+    # For `analyze --timeout`: the run's end bounds a query whose own timeout (30 s) is later.
+    stub.reply(200, b"{}", delay=20)
+    began = time.monotonic()
+    with pytest.raises(adapter.ProviderError) as caught:
+        adapter.query({"address": stub.url, "query": "up"}, deadline=began + 0.5)
+    assert str(caught.value) == f'Post "{stub.url}/api/v1/query": context deadline exceeded'
+    assert time.monotonic() - began < 10
+    with pytest.raises(adapter.ProviderError):
+        adapter.query({"address": stub.url, "query": "up"}, deadline=time.monotonic() - 1)  # already past: no request
+    assert len(stub.seen) == 1
+
+
 # --------------------------------------------------------------------------- wrong answers (stub)
 
 TEN_MB_PAGE = b"<!DOCTYPE html><html><body>" + b"<p>Sign in to continue</p>\n" * 400_000 + b"</body></html>"

@@ -86,6 +86,9 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
                                      field_selector=stream.field_selector)
                 version = listed.resource_version
                 out.put((stream.resource, "LIST", {"items": listed.items}))
+                # The caller owns the items now. Kept here for the whole watch, they were a
+                # second copy of the kind beside a cache that keeps its equal older objects.
+                del listed
                 failures = 0
             started = time.monotonic()
             for event in source.watch(

@@ -153,32 +153,42 @@ class Hub:
         """Apply what the streams send until one fails ("restart") or the hub closes ("stop")."""
         while True:
             try:
-                batch = follower.get()
-                if batch is None:
-                    continue
-                deadline = time.monotonic() + COALESCE
-                while (left := deadline - time.monotonic()) > 0:
-                    more = follower.get(left)
-                    if more:
-                        batch += more
+                # Not kept in a local across the next wait: a LIST's items would stay alive
+                # beside the cache's equal objects until the next event.
+                outcome = self._apply(self._collect(follower))
             except Exception as exc:  # a stream's fatal error: reported already when it came from the API
                 if not isinstance(exc, errors.RolloutsError):
                     self._mark(UNEXPECTED, f"{type(exc).__name__}: {exc}")
                 return "restart"
-            wakeups = {item.reason for item in batch if isinstance(item, Wakeup)}
-            if "stop" in wakeups:
-                return "stop"
-            with self.lock:
-                changed = self.cache.apply(batch)
-                if self.cache.synced:
-                    self._synced.set()
-                if changed:
-                    self.version += 1
-                    self._memo.clear()
-            if changed and self._synced.is_set():
-                self._publish()
-            if "restart" in wakeups:
-                return "restart"
+            if outcome:
+                return outcome
+
+    @staticmethod
+    def _collect(follower: Follower) -> list[Any]:
+        """What arrived, and whatever follows within COALESCE: one update for a burst."""
+        batch: list[Any] = []
+        while not batch:
+            batch = follower.get() or []
+        deadline = time.monotonic() + COALESCE
+        while (left := deadline - time.monotonic()) > 0:
+            batch += follower.get(left) or []
+        return batch
+
+    def _apply(self, batch: list[Any]) -> str | None:
+        """Apply one batch; "stop" or "restart" when a wakeup asks for it."""
+        wakeups = {item.reason for item in batch if isinstance(item, Wakeup)}
+        if "stop" in wakeups:
+            return "stop"
+        with self.lock:
+            changed = self.cache.apply(batch)
+            if self.cache.synced:
+                self._synced.set()
+            if changed:
+                self.version += 1
+                self._memo.clear()
+        if changed and self._synced.is_set():
+            self._publish()
+        return "restart" if "restart" in wakeups else None
 
     # ---------------------------------------------------------------- health
 

@@ -206,7 +206,9 @@ function showBanner() {
   if (!state.connected) {
     message = "Lost the connection to the dashboard server; reconnecting… What is shown may be out of date.";
   } else if (stale.length) {
-    const reasons = stale.map(([kind, why]) => `${kind}: ${why}`).join("; ");
+    const byReason = new Map();  // usually one reason for every kind: say it once
+    for (const [kind, why] of stale) byReason.set(why, [...(byReason.get(why) || []), kind]);
+    const reasons = [...byReason].map(([why, kinds]) => `${kinds.sort().join(", ")}: ${why}`).join("; ");
     const age = info.staleSince ? ` (since ${ageOf(info.staleSince)} ago)` : "";
     message = `Not live: cannot follow the cluster${age}; reconnecting… Showing what was last seen. ${reasons}`;
   }

@@ -25,11 +25,11 @@ Decisions (also in the README):
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -717,6 +717,7 @@ def analyze(template: str | None, filename: str | None, cluster_template: bool, 
 
 def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, limit: dt.timedelta | None) -> evaluate.RunStatus:
     from kubectl_rollouts_py.derive import analysis as derive_analysis
+    from kubectl_rollouts_py.term.signals import when_stdout_reader_goes
 
     created = app.now()
     frames = Frames(app, output, live=not once)
@@ -743,12 +744,17 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
                 footer = f"Terminating at the timeout in {_in(deadline - app.now())} ({_rfc3339(deadline)})"
         frames.show(view_of(status), footer, final=status.completed)
 
+    reader_gone = threading.Event()
+
     def sleep_until(moment: dt.datetime) -> None:
-        time.sleep(max(0.0, (moment - app.now()).total_seconds()))
+        # An Event, not time.sleep: `analyze ... | head` ends when head does, not at the
+        # next reconcile (maybe minutes away). Signals still interrupt the wait.
+        if reader_gone.wait(max(0.0, (moment - app.now()).total_seconds())):
+            raise BrokenPipeError(errno.EPIPE, "the reader of stdout is gone")  # exit 0, quietly
 
     deadline = created + limit if limit is not None else None
     try:
-        with frames.opened():
+        with frames.opened(), when_stdout_reader_goes(reader_gone.set):
             return run_schedule(plan, measurer.measure, clock=app.now, sleep_until=sleep_until, show=show, deadline=deadline)
     except KeyboardInterrupt as exc:
         # After the screen is restored (its last frame, the table so far, stays on the main

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 import json
 import math
 import os
@@ -220,15 +221,18 @@ def following(source: Any, streams: Sequence[Stream]) -> Iterator[Follower]:
 
 
 class Signals:
-    """What `signals_wake` caught: the stopping signal, if any, re-raised by `raise_caught()`
-    once the loop has ended and the terminal is restored."""
+    """What `signals_wake` caught: the stopping signal, if any, or the closed pipe, re-raised
+    by `raise_caught()` once the loop has ended and the terminal is restored."""
 
     def __init__(self) -> None:
         self.caught: int | None = None
+        self.reader_gone = False
 
     def raise_caught(self) -> None:
         if self.caught is not None:
             raise errors.Interrupted(self.caught)
+        if self.reader_gone:
+            raise BrokenPipeError(errno.EPIPE, "the reader of stdout is gone")  # exit 0, quietly
 
 
 @contextmanager
@@ -237,10 +241,18 @@ def signals_wake(follower: Follower) -> Iterator[Signals]:
     exit 143 or 129), SIGWINCH refits the screen; signals set to be ignored stay ignored.
     (SIGINT keeps raising KeyboardInterrupt: exit 130.) Waking the loop rather than raising
     inside it lets the screen be restored outside any half-done write. Only the main thread
-    can take signals."""
+    can take signals. The reader of a piped stdout going away stops the loop too (exit 0)."""
+    from kubectl_rollouts_py.term.signals import when_stdout_reader_goes
+
     signals = Signals()
+
+    def reader_gone() -> None:
+        signals.reader_gone = True
+        follower.wake("stop")
+
     if threading.current_thread() is not threading.main_thread():
-        yield signals
+        with when_stdout_reader_goes(reader_gone):
+            yield signals
         return
 
     def stop(signum: int, _frame: object) -> None:
@@ -255,7 +267,8 @@ def signals_wake(follower: Follower) -> Iterator[Signals]:
             continue  # e.g. SIGHUP under nohup: keep ignoring it
         previous[signum] = signal.signal(signum, handler)
     try:
-        yield signals
+        with when_stdout_reader_goes(reader_gone):
+            yield signals
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -1,4 +1,5 @@
-"""The signals that end the CLI: Ctrl-C (SIGINT), SIGTERM and SIGHUP, all alike.
+"""What ends the CLI from outside: Ctrl-C (SIGINT), SIGTERM and SIGHUP, all alike, and the
+reader of a piped stdout going away.
 
 `stopping_raise_interrupted()` makes SIGTERM and SIGHUP raise errors.Interrupted in the main
 thread, as SIGINT raises KeyboardInterrupt: every command then unwinds the same way (the
@@ -17,9 +18,11 @@ receive them.
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from kubectl_rollouts_py import errors
@@ -64,3 +67,42 @@ def threads_without_signals() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def when_stdout_reader_goes(callback: Callable[[], None]) -> Iterator[None]:
+    """Call `callback` (from a helper thread) when stdout is a pipe whose reader went away:
+    `watch x | head` once head has its lines. A view waiting for the next change or the
+    next measurement writes nothing, so no EPIPE would tell it for minutes; the thread
+    waits in poll() for the pipe's POLLERR instead, costing no CPU. Nothing for a terminal
+    or a file."""
+    import select
+    import stat
+
+    try:
+        fd = sys.stdout.fileno()
+        is_pipe = stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except (OSError, ValueError, AttributeError):
+        is_pipe = False
+    if not is_pipe:
+        yield
+        return
+    done_read, done_write = os.pipe()  # ends the helper thread when we are done
+    poller = select.poll()
+    poller.register(fd, 0)  # POLLERR and POLLHUP are reported without asking
+    poller.register(done_read, select.POLLIN)
+
+    def wait() -> None:
+        if any(ready == fd for ready, _ in poller.poll()):
+            callback()
+
+    thread = threading.Thread(target=wait, name="stdout-reader-gone", daemon=True)
+    with threads_without_signals():
+        thread.start()
+    try:
+        yield
+    finally:
+        os.write(done_write, b"x")
+        thread.join(1.0)
+        os.close(done_read)
+        os.close(done_write)

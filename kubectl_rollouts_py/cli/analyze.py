@@ -54,6 +54,7 @@ EPILOG = """\b
 Exit codes, from the run's phase: 0 Successful; 3 Failed; 4 Inconclusive; 5 Error.
 1: runtime error (template, rollout or secret not found, unreadable file, unresolved
 argument, a template Argo would reject); 2: usage error; 130: interrupted (Ctrl-C).
+143: SIGTERM; 129: SIGHUP (both stop it as Ctrl-C does).
 Metrics of other providers than prometheus are listed as Skipped and do not count.
 """
 

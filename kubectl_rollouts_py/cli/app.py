@@ -21,7 +21,7 @@ from kubectl_rollouts_py.cli.version import version
 EPILOG = """\b
 Exit codes: 0 success; 1 error (not found, unreachable, forbidden, degraded rollout,
 status timeout); 2 usage error; 3/4/5 `analyze` ended Failed/Inconclusive/Error;
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C); 143 SIGTERM; 129 SIGHUP.
 The global flags above are accepted anywhere after the plugin name.
 """
 

@@ -7,6 +7,7 @@ helpers and reads the screen with `capture-pane`.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -295,3 +296,44 @@ def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: AP
     while _alive(pid):
         assert time.monotonic() < deadline, f"the CLI (pid {pid}) outlived its terminal ({state})"
         time.sleep(0.05)
+
+
+@pytest.fixture()
+def slow_analysis(tmp_path: Path) -> Iterator[list[str]]:
+    """`analyze` of a metric measured every 60 s against a stub Prometheus answering 1."""
+    from tests.analysis.analyze_objects import success_rate_metric, template
+    from tests.analysis.promharness import StubServer
+
+    stub = StubServer()
+    stub.reply(200, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1.7e9, "1"]}]}})
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template(metrics=[success_rate_metric(interval="60s", count=3)])))
+    yield ["analyze", "-f", str(path), "--arg", "canary-hash=x", "--prometheus", stub.url]
+    stub.stop()
+
+
+@pytest.mark.parametrize(("sig", "code", "words"), [(signal.SIGTERM, 143, "interrupted by SIGTERM"), (signal.SIGINT, 130, "interrupted")],
+                         ids=["SIGTERM", "SIGINT"])
+@pytest.mark.parametrize("view", ["get analysisrun -w", "analyze"])
+def test_a_signal_restores_the_terminal_of_every_full_screen_view(terminal, slow_analysis, view: str, sig: int, code: int, words: str) -> None:
+    args = ["get", "analysisrun", "app-backend-6d8f9c7b5-2", "-w"] if view != "analyze" else slow_analysis
+    term = terminal(*args)
+    term.wait_for(lambda s: "success-rate" in s and term.flag("alternate_on") == "1", timeout=10)
+    os.kill(term.cli_pid(), sig)
+    term.wait_for(lambda s: f"EXIT={code}" in s)
+    assert term.flag("alternate_on") == "0"
+    assert term.flag("cursor_flag") == "1"
+    screen = term.screen()
+    assert "Traceback" not in screen and f"Error: {words}" in screen
+    if view == "analyze":  # the table so far stays on the main screen, the line says how far it got
+        assert 'Error: ' + words + ': analysis "success-rate" was Running: success-rate 1 measured (1 successful)' in screen
+
+
+def test_sighup_restores_the_terminal_and_exits_129(terminal) -> None:
+    # SIGHUP without the terminal going away (sent by hand, or by a multiplexer detaching).
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: STABLE_POD in s)
+    os.kill(term.cli_pid(), signal.SIGHUP)
+    term.wait_for(lambda s: "EXIT=129" in s)
+    assert term.flag("alternate_on") == "0" and term.flag("cursor_flag") == "1"
+    assert "Error: interrupted by SIGHUP" in term.screen()

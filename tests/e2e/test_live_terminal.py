@@ -7,7 +7,6 @@ helpers and reads the screen with `capture-pane`.
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -20,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
+
+from tests.faults.test_pipes_and_signals import slow_analysis  # noqa: F401  (a fixture: analyze measuring every 60 s)
 
 from .standin import NS, app_backend_objects, cli_path
 
@@ -296,20 +297,6 @@ def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: AP
     while _alive(pid):
         assert time.monotonic() < deadline, f"the CLI (pid {pid}) outlived its terminal ({state})"
         time.sleep(0.05)
-
-
-@pytest.fixture()
-def slow_analysis(tmp_path: Path) -> Iterator[list[str]]:
-    """`analyze` of a metric measured every 60 s against a stub Prometheus answering 1."""
-    from tests.analysis.analyze_objects import success_rate_metric, template
-    from tests.analysis.promharness import StubServer
-
-    stub = StubServer()
-    stub.reply(200, {"status": "success", "data": {"resultType": "vector", "result": [{"metric": {}, "value": [1.7e9, "1"]}]}})
-    path = tmp_path / "template.json"
-    path.write_text(json.dumps(template(metrics=[success_rate_metric(interval="60s", count=3)])))
-    yield ["analyze", "-f", str(path), "--arg", "canary-hash=x", "--prometheus", stub.url]
-    stub.stop()
 
 
 @pytest.mark.parametrize(("sig", "code", "words"), [(signal.SIGTERM, 143, "interrupted by SIGTERM"), (signal.SIGINT, 130, "interrupted")],

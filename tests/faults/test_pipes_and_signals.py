@@ -92,23 +92,27 @@ def test_head_on_a_long_list_through_a_shell_pipe(server) -> None:
     assert proc.stderr == ""
 
 
-def test_ctrl_c_during_a_list_exits_130_with_one_line(server) -> None:
+@pytest.mark.parametrize(("sig", "code", "line"), [(signal.SIGINT, 130, "Error: interrupted"),
+                                                    (signal.SIGTERM, 143, "Error: interrupted by SIGTERM")],
+                         ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_or_sigterm_during_a_list_exits_with_one_line(server, sig, code, line) -> None:
     server.inject("GET", "/apis/argoproj.io/", Fault.delay(20), prefix=True, times=None)
+    seen = len(server.requests)  # the server is the module's: earlier tests listed too
     try:
         proc = subprocess.Popen([cli_path(), "list", "rollouts"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=_env(server), stdin=subprocess.DEVNULL, text=True)
         deadline = time.monotonic() + 15
-        while not any(r.method == "GET" and "/rollouts" in r.path for r in server.requests):
+        while not any(r.method == "GET" and "/rollouts" in r.path for r in server.requests[seen:]):
             assert time.monotonic() < deadline, "the CLI never asked for the list"
             time.sleep(0.05)
         time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=10)
     finally:
         server.clear_faults()
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     assert "Traceback" not in err
-    assert err.strip().splitlines() == ["Error: interrupted"], err
+    assert err.strip().splitlines() == [line], err
     assert out == ""
 
 

@@ -6,6 +6,7 @@ import errno
 import os
 import signal
 import sys
+from typing import Any
 
 import click
 
@@ -19,14 +20,14 @@ def print_error(message: str) -> None:
     sys.stderr.flush()
 
 
-def _silence_broken_pipe(*streams: object) -> None:
+def _silence_broken_pipe(*streams: Any) -> None:
     # `... | head` closed our stdout (or the terminal hung up): point it at /dev/null so
     # the interpreter's final flush does not raise again (Python would exit 120), then
     # exit quietly.
     for stream in streams or (sys.stdout,):
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stream.fileno())  # type: ignore[attr-defined]
+            os.dup2(devnull, stream.fileno())
         except (OSError, ValueError, AttributeError):
             pass
 

@@ -270,8 +270,8 @@ def signals_wake(follower: Follower) -> Iterator[Signals]:
         with when_stdout_reader_goes(reader_gone):
             yield signals
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def run(

@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ class FileSource:
         obj = self._objects.get((res.group, res.kind, ns, name))
         if obj is None:
             raise errors.NotFound(f'{res.qualified} "{name}" not found')
-        return _copy(obj)
+        return _copied(obj)
 
     def list(
         self,
@@ -82,7 +83,7 @@ class FileSource:
             if matches_labels(obj, labels) and matches_fields(obj, fields):
                 found.append(((ns, name), obj))
         found.sort(key=lambda pair: pair[0])
-        return kube_source.ObjectList([_copy(obj) for _, obj in found], "0")
+        return kube_source.ObjectList([_copied(obj) for _, obj in found], "0")
 
     def watch(
         self,
@@ -204,18 +205,25 @@ def _documents(filename: str, data: bytes) -> list[Any]:
     is_json_name = filename.endswith(".json")
     if is_json_name or data.lstrip()[:1] in (b"{", b"["):
         try:
-            return [json.loads(data)]
+            parsed = json.loads(data)
+        except RecursionError as exc:
+            raise errors.InputError(f"cannot parse {filename}: {_TOO_DEEP}") from exc
         except ValueError as exc:
             if is_json_name:
                 line = getattr(exc, "lineno", None)
                 where = f"line {line}: " if line else ""
-                message = getattr(exc, "msg", None) or str(exc)
+                message = getattr(exc, "msg", None) or _value_problem(exc)
                 raise errors.InputError(f"cannot parse {filename}: {where}{message}") from exc
             # Not JSON after all (YAML flow style can start with "{"); try YAML.
+        else:
+            return [parsed]
     import yaml
 
+    _check_yaml_shape(filename, data)
     try:
         return list(yaml.load_all(data, Loader=_loader(fast=True)))
+    except ValueError as exc:  # a number too long to convert (int's 4300-digit limit)
+        raise errors.InputError(f"cannot parse {filename}: {_value_problem(exc)}") from exc
     except yaml.YAMLError as exc:
         # libyaml is fast but its messages are terser; re-parse with the pure-Python
         # parser, which explains the same error better ("... not allowed here").
@@ -223,7 +231,79 @@ def _documents(filename: str, data: bytes) -> list[Any]:
             list(yaml.load_all(data, Loader=_loader(fast=False)))
         except yaml.YAMLError as slow_exc:
             exc = slow_exc
+        except (ValueError, RecursionError):
+            pass
         raise errors.InputError(f"cannot parse {filename}: {_yaml_problem(exc)}") from exc
+
+
+# Kubernetes objects nest about 20 levels (a CRD's schema perhaps 60). Deeper YAML is
+# refused before it is built: libyaml's composer recurses in C and crashes the process
+# (SIGSEGV) at some 20,000 levels. JSON needs no check of its own: the json module stops at
+# Python's recursion limit (about 1000 levels) with RecursionError, and _copy, the one
+# recursive walk of saved objects, turns the same error into an InputError.
+MAX_DEPTH = 500
+_TOO_DEEP = "nested too deeply"
+# YAML aliases share one node; walking the objects repeats it. A "billion laughs" file of
+# a few hundred bytes expands to 10^9 nodes, so aliases may add this many nodes at most.
+MAX_ALIAS_NODES = 1_000_000
+
+
+def _value_problem(exc: ValueError) -> str:
+    message = str(exc)
+    if "integer string conversion" in message:
+        return f"a number has more than {sys.get_int_max_str_digits()} digits"
+    return message
+
+
+def _check_yaml_shape(filename: str, data: bytes) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH or whose aliases expand past MAX_ALIAS_NODES.
+
+    It reads libyaml's event stream, which is flat (no recursion), only when needed: without
+    an anchor (`&`) there are no aliases, and a document cannot nest deeper than its longest
+    line (each block level starts further right) plus its `[` and `{` (each flow level
+    opens with one). A document that does not parse is left to the loader to explain.
+
+    Raises:
+        InputError: too deep, or too much aliasing.
+    """
+    longest_line = max(map(len, data.split(b"\n")), default=0)
+    if longest_line + data.count(b"[") + data.count(b"{") < MAX_DEPTH and b"&" not in data:
+        return
+    import yaml
+    from yaml import events as ev
+
+    try:
+        stack: list[list[Any]] = []  # [anchor, nodes so far] per open collection
+        sizes: dict[str, int] = {}  # anchor -> nodes under it, aliases expanded
+        expanded = 0
+        for event in yaml.parse(data, Loader=_loader(fast=True)):
+            kind = type(event)
+            if kind is ev.SequenceStartEvent or kind is ev.MappingStartEvent:
+                stack.append([event.anchor, 1])
+                if len(stack) > MAX_DEPTH:
+                    raise errors.InputError(f"cannot parse {filename}: {_TOO_DEEP} (more than {MAX_DEPTH} levels)")
+                continue
+            if kind is ev.SequenceEndEvent or kind is ev.MappingEndEvent:
+                anchor, size = stack.pop()
+            elif kind is ev.ScalarEvent:
+                anchor, size = event.anchor, 1
+            elif kind is ev.AliasEvent:
+                anchor, size = None, sizes.get(event.anchor, 1)
+                expanded += size
+                if expanded > MAX_ALIAS_NODES:
+                    raise errors.InputError(
+                        f"cannot parse {filename}: aliases expand to more than {MAX_ALIAS_NODES} nodes"
+                    )
+            else:
+                if kind is ev.DocumentStartEvent:
+                    sizes = {}  # anchors are per document
+                continue
+            if anchor:
+                sizes[anchor] = size
+            if stack:
+                stack[-1][1] += size
+    except yaml.YAMLError:
+        return
 
 
 @functools.lru_cache(maxsize=2)
@@ -307,6 +387,15 @@ def _strerror(exc: OSError) -> str:
     return (exc.strerror or str(exc)).lower()
 
 
+def _copied(obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a saved object for a caller; InputError if it is nested too deeply to copy."""
+    try:
+        return _copy(obj)
+    except RecursionError as exc:
+        metadata = obj["metadata"]
+        raise errors.InputError(f"{obj['kind']} {metadata.get('namespace')}/{metadata['name']}: {_TOO_DEEP}") from exc
+
+
 def _copy(value: Any) -> Any:
     """A deep copy of plain data, so callers may change what they get (much faster than deepcopy)."""
     if isinstance(value, dict):
@@ -366,7 +455,9 @@ def parse_label_selector(selector: str) -> list[LabelRequirement]:
 
 def matches_labels(obj: dict[str, Any], requirements: list[LabelRequirement]) -> bool:
     """Whether the object's labels satisfy every requirement."""
-    labels = (obj.get("metadata") or {}).get("labels") or {}
+    labels = (obj.get("metadata") or {}).get("labels")
+    if not isinstance(labels, dict):  # a broken object's labels match nothing, as none
+        labels = {}
     for req in requirements:
         present = req.key in labels
         value = str(labels.get(req.key, ""))

@@ -35,7 +35,7 @@ TEMPLATE = "success-rate"
 # command, the place where a global flag used to be ignored (it must be honoured anywhere).
 TIMEOUT_FLAG = "--request-timeout=0.5s"
 LATE = 10.0  # seconds an answer is held back in the "slower than --request-timeout" column
-WORKERS = 4  # cells run at once; the box has 2 cores, and a cell mostly waits
+WORKERS = 4  # cells run at once; the box has 2 cores, and many cells mostly wait
 
 COLLECTIONS = {
     "rollouts": f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/rollouts",
@@ -167,18 +167,27 @@ def check(result: Result, ok: bool, error: str = "") -> str:
 # ------------------------------------------------------------------------------ the batch
 
 
-def cell_key(item: pytest.Item) -> tuple[str, tuple[tuple[str, Any], ...]]:
+def cell_key(item: pytest.Item) -> tuple[str, str, tuple[tuple[str, Any], ...]]:
     callspec = getattr(item, "callspec", None)
     params = tuple(sorted(callspec.params.items())) if callspec is not None else ()
-    return getattr(item, "originalname", item.name), params
+    module = getattr(item, "module", None)
+    return getattr(module, "__name__", ""), getattr(item, "originalname", item.name), params
 
 
 class Batch:
-    """Outcomes of the selected cells of one module, run together (see the module doc)."""
+    """Outcomes of the selected cells, run together (see the module doc)."""
 
-    def __init__(self, outcomes: dict[Any, Any], seconds: float) -> None:
+    def __init__(self, outcomes: dict[Any, Any], seconds: float, took: dict[Any, float]) -> None:
         self._outcomes = outcomes
-        self.seconds = seconds
+        self.seconds = seconds  # the whole batch, wall clock
+        self.took = took  # each cell, wall clock
+
+    def summary(self) -> str:
+        """One line for the terminal summary: how many cells, how long, the slowest."""
+        slowest = sorted(self.took.items(), key=lambda kv: -kv[1])[:3]
+        cells = ", ".join(f"{k[1]}[{'-'.join(str(v) for _, v in k[2])}] {t:.1f}s" for k, t in slowest)
+        return (f"fault matrix: {len(self.took)} cells in {self.seconds:.1f}s, {WORKERS} at once "
+                f"(cell total {sum(self.took.values()):.0f}s); slowest: {cells}")
 
     def outcome(self, request: pytest.FixtureRequest) -> Any:
         """This test's outcome; an exception the cell raised is raised here, in its test."""
@@ -188,22 +197,55 @@ class Batch:
         return found
 
 
-def run_batch(request: pytest.FixtureRequest, run_cell: Callable[..., Any], workers: int = WORKERS) -> Batch:
-    """Run `run_cell(test_name, **params)` for every selected test of the requesting module."""
-    keys = [cell_key(item) for item in request.session.items
-            if getattr(item, "module", None) is request.module and "batch" in getattr(item, "fixturenames", ())]
+def run_batch(session: pytest.Session, workers: int = WORKERS) -> Batch:
+    """Run every selected test that uses the `batch` fixture, as its module's
+    `run_cell(test_name, **params)`, all modules' cells in one pool: the cells that mostly
+    wait (watches, timeouts) overlap with the ones that mostly start Python."""
+    cells = {cell_key(item): item.module.run_cell for item in session.items  # type: ignore[attr-defined]
+             if "batch" in getattr(item, "fixturenames", ())}
+
+    took: dict[Any, float] = {}
 
     def one(key: Any) -> Any:
-        name, params = key
+        _, name, params = key
+        began = time.monotonic()
         try:
-            return run_cell(name, **dict(params))
+            return cells[key](name, **dict(params))
         except BaseException as exc:  # raised again in the cell's own test
             return exc
+        finally:
+            took[key] = time.monotonic() - began
 
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fault-cell") as pool:
-        outcomes = dict(zip(keys, pool.map(one, keys)))
-    return Batch(outcomes, time.monotonic() - started)
+    # The slow cells first, so none of them is left running alone at the end.
+    order = sorted(cells, key=lambda key: not any(word in str(key) for word in ("watch", "late", "hammered")))
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fault-cell") as pool:
+            outcomes = dict(zip(order, pool.map(one, order)))
+    finally:
+        _stop_prometheus()
+    return Batch(outcomes, time.monotonic() - started, took)
+
+
+_prometheus: Prometheus | None = None
+_prometheus_lock = threading.Lock()
+
+
+def prometheus_url() -> str:
+    """The URL of one Prometheus stand-in shared by the batch's cells (started on first use)."""
+    global _prometheus
+    with _prometheus_lock:
+        if _prometheus is None:
+            _prometheus = Prometheus()
+        return _prometheus.url
+
+
+def _stop_prometheus() -> None:
+    global _prometheus
+    with _prometheus_lock:
+        if _prometheus is not None:
+            _prometheus.stop()
+            _prometheus = None
 
 
 class Reader:

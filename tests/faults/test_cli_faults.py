@@ -29,23 +29,11 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "analyze": ("analyze", TEMPLATE, "--once", "--rollout", "app-backend"),
 }
 
-PROMETHEUS: matrix.Prometheus | None = None
-
-
-@pytest.fixture(scope="module")
-def batch(request: pytest.FixtureRequest):
-    global PROMETHEUS
-    PROMETHEUS = matrix.Prometheus()
-    try:
-        yield matrix.run_batch(request, run_cell)
-    finally:
-        PROMETHEUS.stop()
-
-
-def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]
+def run_cell(name: str, command: str = "", fault: str = "", position: str = ""):  # type: ignore[no-untyped-def]
+    if position:
+        return _timeout_flag(position)
     column = READ_FAULTS[fault]
-    assert PROMETHEUS is not None
-    with matrix.cluster(PROMETHEUS.url) as srv:
+    with matrix.cluster(matrix.prometheus_url()) as srv:
         matrix.inject_reads(srv, column)
         started = time.monotonic()
         result = run_cli(*column.flags, *READ_COMMANDS[command], kubeconfig=srv.kubeconfig)
@@ -61,17 +49,29 @@ def test_read_commands_under_faults(batch, request, command: str, fault: str) ->
     matrix.check(result, column.ok, column.error)
     if column.ok:
         assert result.out
-    # Hang guards, not speed targets: the slowest cells retry for about 4 s.
-    assert seconds < 20
+    # A hang guard, not a speed target (cells run side by side on a shared 2-core box).
+    assert seconds < 60
     assert sent == []
 
 
-def test_request_timeout_is_honoured_before_and_after_the_command() -> None:
-    # The global flag was once ignored when given before the command (issue 9).
+POSITIONS = {
+    "before the command": (TIMEOUT_FLAG, "get", "rollout", "app-backend"),
+    "after the command": ("get", "rollout", "app-backend", TIMEOUT_FLAG),
+    "between group and command": ("get", TIMEOUT_FLAG, "rollout", "app-backend"),
+}
+
+
+def _timeout_flag(position: str):  # type: ignore[no-untyped-def]
     with matrix.cluster() as srv:
-        srv.inject("GET", "/api", matrix.Fault.delay(matrix.LATE), prefix=True, times=None)
-        for args in ((TIMEOUT_FLAG, "get", "rollout", "app-backend"), ("get", "rollout", "app-backend", TIMEOUT_FLAG),
-                     ("get", TIMEOUT_FLAG, "rollout", "app-backend")):
-            started = time.monotonic()
-            line = matrix.check(run_cli(*args, kubeconfig=srv.kubeconfig), False, "did not answer within 0.5s")
-            assert time.monotonic() - started < matrix.LATE / 2, line
+        # A minute late, so giving up at 0.5 s cannot be mistaken for waiting, however slow the box.
+        srv.inject("GET", "/api", matrix.Fault.delay(60), prefix=True, times=None)
+        started = time.monotonic()
+        return run_cli(*POSITIONS[position], kubeconfig=srv.kubeconfig), time.monotonic() - started
+
+
+@pytest.mark.parametrize("position", list(POSITIONS))
+def test_request_timeout_is_honoured_wherever_it_is_given(batch, request, position: str) -> None:
+    # The global flag was once ignored when given before the command (issue 9).
+    result, seconds = batch.outcome(request)
+    matrix.check(result, False, "did not answer within 0.5s")
+    assert seconds < 30

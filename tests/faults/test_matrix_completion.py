@@ -28,7 +28,6 @@ from tests.kubectl_support import find_kubectl
 COMPLETIONS = {
     "get rollout <TAB>": (("get", "rollout", ""), ["app-backend"], "http.client"),
     "get rollout <TAB> (exec-plugin credentials)": (("get", "rollout", ""), ["app-backend"], "kubernetes"),
-    "promote app<TAB>": (("promote", "app"), ["app-backend"], "http.client"),
     "terminate analysisrun <TAB>": (("terminate", "analysisrun", ""), [RUN], "http.client"),
 }
 
@@ -42,12 +41,10 @@ def helper() -> str:
     return str(Path(cli_path()).with_name("kubectl_complete-rollouts_py"))
 
 
-@pytest.fixture(scope="module")
-def batch(request: pytest.FixtureRequest) -> matrix.Batch:
-    return matrix.run_batch(request, run_cell)
 
-
-def run_cell(name: str, completion: str, fault: str):  # type: ignore[no-untyped-def]
+def run_cell(name: str, fault: str, completion: str = ""):  # type: ignore[no-untyped-def]
+    if name == "test_kubectl_completion_through_the_plugin_under_faults":
+        return _through_kubectl(fault)
     words, _, transport = COMPLETIONS[completion]
     with matrix.cluster(transport=transport) as srv:
         srv.inject("GET", "/api", FAULTS[fault], prefix=True, times=READ_FAULTS[fault].times)
@@ -72,24 +69,29 @@ def test_completion_under_faults(batch, request, completion: str, fault: str) ->
     assert seconds < 10 * LOOKUP_SECONDS, seconds
 
 
-@pytest.mark.parametrize("fault", ["503-always", "late"])
-def test_kubectl_completion_through_the_plugin_under_faults(tmp_path: Path, fault: str) -> None:
-    # What the shell gets from kubectl itself: no candidates, no error words, no file names.
+def _through_kubectl(fault: str):  # type: ignore[no-untyped-def]
     kubectl = find_kubectl()
     assert kubectl is not None, "kubectl is needed (a missing binary is a failure, not a skip)"
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    (bindir / "kubectl_complete-rollouts_py").symlink_to(helper())
-    (bindir / "kubectl-rollouts_py").symlink_to(cli_path())
     with matrix.cluster() as srv:
+        tmp = srv.tmp  # type: ignore[attr-defined]
+        bindir = tmp / "bin"
+        bindir.mkdir()
+        (bindir / "kubectl_complete-rollouts_py").symlink_to(helper())
+        (bindir / "kubectl-rollouts_py").symlink_to(cli_path())
         srv.inject("GET", "/api", FAULTS[fault], prefix=True, times=None)
-        env = {"PATH": f"{bindir}:{os.path.dirname(kubectl)}:/usr/bin:/bin", "HOME": str(tmp_path),
+        env = {"PATH": f"{bindir}:{os.path.dirname(kubectl)}:/usr/bin:/bin", "HOME": str(tmp),
                "KUBECONFIG": str(srv.kubeconfig)}  # type: ignore[attr-defined]
         started = time.monotonic()
         done = subprocess.run([kubectl, "__complete", "rollouts-py", "get", "rollout", ""], capture_output=True, text=True,
                               env=env, timeout=90)
-        seconds = time.monotonic() - started
+        return done, time.monotonic() - started
+
+
+@pytest.mark.parametrize("fault", ["503-always", "late"])
+def test_kubectl_completion_through_the_plugin_under_faults(batch, request, fault: str) -> None:
+    # What the shell gets from kubectl itself: no candidates, no error words, no file names.
+    done, seconds = batch.outcome(request)
     assert done.returncode == 0, done
     assert done.stdout.splitlines() == [":4"], done.stdout
-    assert "Error" not in done.stderr and "rror" not in done.stdout, done.stderr
+    assert "rror" not in done.stderr and "rror" not in done.stdout, done.stderr
     assert seconds < 10 * LOOKUP_SECONDS

@@ -107,10 +107,6 @@ WRITE_FAULTS = {
 READING_COMMANDS = [name for name, command in WRITE_COMMANDS.items() if command.reads_first]
 
 
-@pytest.fixture(scope="module")
-def batch(request: pytest.FixtureRequest) -> matrix.Batch:
-    return matrix.run_batch(request, run_cell)
-
 
 def _run(srv: APIServer, command: Command, flags: tuple[str, ...]):  # type: ignore[no-untyped-def]
     tmp = srv.tmp  # type: ignore[attr-defined]
@@ -167,7 +163,7 @@ def test_write_commands_under_write_faults(batch, request, command: str, fault: 
         line = matrix.check(result, False, "did not confirm")
         assert "reading it back failed too" in line and "so whether the change was applied is unknown" in line, line
         assert cmd.changed(after)
-    assert seconds < 20  # a hang guard
+    assert seconds < 60  # a hang guard
 
 
 @pytest.mark.parametrize("fault", list(READ_FAULTS))
@@ -182,14 +178,14 @@ def test_write_commands_under_read_faults(batch, request, command: str, fault: s
         assert len(sent) == len(set(sent))
     else:
         assert sent == [] and after == before  # nothing half done
-    assert seconds < 20
+    assert seconds < 60  # a hang guard
 
 
 @pytest.mark.parametrize("command", [name for name in WRITE_COMMANDS if name not in READING_COMMANDS])
 def test_the_other_writing_commands_read_nothing_before_they_write(batch, request, command: str) -> None:
-    # Why their read-fault cells are "—": no read happens before the write.
+    # Why their read-fault cells are "—": no read happens before the write. (A clean run,
+    # no fault.)
     result, _, _, after, sent, read, _ = batch.outcome(request)
     matrix.check(result, True)
     assert WRITE_COMMANDS[command].changed(after)
     assert read == [] and len(sent) == 1
-

@@ -152,7 +152,8 @@ class EchoServer:
     `style`: status (a Kubernetes Status), plain (one text line), html, prometheus (an
     API error envelope), or json200: 200 with a body that is not JSON but holds the headers
     (a broken proxy), which the CLI reports as "not JSON" with a snippet of the body.
-    A GET of a path in `answers` gets that object instead (so a write can be reached).
+    A GET of a path in `answers` (or a request matching a "METHOD /path" key) gets that
+    object instead, with 200 (so a write can be reached, or a query answered).
     """
 
     status: int = 500
@@ -169,8 +170,7 @@ class EchoServer:
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                form = self.rfile.read(length).decode("utf-8", "replace") if length else ""
                 headers = {k: v for k, v in self.headers.items()}
                 echo.seen.append(Seen(self.command, self.path, headers))
                 # Authorization first: a body cut short still holds it.
@@ -181,8 +181,9 @@ class EchoServer:
                 credential = next((v for k, v in ordered if k.lower() == "authorization"), "")
                 status, content_type = echo.status, "application/json"
                 path = self.path.split("?", 1)[0]
-                if self.command == "GET" and path in echo.answers:
-                    status, body = 200, json.dumps(echo.answers[path])
+                answer = echo.answers.get(path) if self.command == "GET" else echo.answers.get(f"{self.command} {path}")
+                if answer is not None:
+                    status, body = 200, json.dumps(answer)
                 elif echo.style == "status":
                     body = json.dumps({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": status,
                                        "reason": "InternalError", "message": f"request rejected ({said})"})
@@ -191,7 +192,11 @@ class EchoServer:
                 elif echo.style == "html":
                     body, content_type = f"<html><body><h1>{status}</h1><pre>{said}</pre></body></html>", "text/html"
                 elif echo.style == "prometheus":
-                    body = json.dumps({"status": "error", "errorType": "bad_data", "error": f"rejected {said}"})
+                    # Prometheus quotes the query in its parse errors: echo it, raw and decoded.
+                    from urllib.parse import unquote_plus
+
+                    error = f"rejected {said}; query {form}; decoded {unquote_plus(form)}"
+                    body = json.dumps({"status": "error", "errorType": "bad_data", "error": error})
                 else:  # json200
                     status, body = 200, f"{credential} oops"
                 data = body.encode()

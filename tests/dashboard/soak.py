@@ -1,6 +1,6 @@
 """Soak benchmark of the dashboard (not a test; run by hand):
 
-    python tests/dashboard/soak.py [--rollouts 200] [--seconds 300] [--rate 20]
+    python tests/dashboard/soak.py [--rollouts 200] [--seconds 300] [--rate 20] [--renew-seconds 60]
 
 The stand-in API server holds N canary rollouts (two ReplicaSets, three pods and an
 AnalysisRun each). The installed `kubectl-rollouts_py dashboard` serves them; headless
@@ -8,8 +8,15 @@ Chromium shows the list page. For the whole run, rollouts are updated continuous
 status changes a second, round robin), and every 2 s a probe changes one rollout's desired
 replicas and times how long until the open page shows it. Reported: the server's RSS at the
 start, every 30 s and at the end (while still churning); the page's JS heap (after a forced
-GC) and DOM size at the start and the end;
-the probe latencies (median, p95, max).
+GC) and DOM size at the start and the end; the probe latencies (median, p95, max); the load
+average (the machine is shared: latencies are noisy).
+
+Flat means: over the second half of the run the RSS grew by less than --flat-mib (1 MiB by
+default); the script says whether it did. `--renew-seconds` shortens the watch renewal
+(300 s by default, as client-go) so that several renewals fall within the run. At 20
+changes a second the stand-in's 1000-event window is 50 s long, so with a renewal period
+above that, every renewal of the quiet kinds (ReplicaSets, pods, AnalysisRuns) meets 410
+Expired and lists them again: the worst case for memory, on purpose.
 """
 
 from __future__ import annotations
@@ -65,6 +72,8 @@ def main() -> int:
     parser.add_argument("--rollouts", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--rate", type=float, default=20.0, help="background status changes per second")
+    parser.add_argument("--renew-seconds", type=int, default=None, help="watch renewal period of the dashboard (default 300)")
+    parser.add_argument("--flat-mib", type=float, default=1.0, help="largest RSS growth over the second half that counts as flat")
     args = parser.parse_args()
     found = find_browser()
     if found is None:
@@ -74,7 +83,8 @@ def main() -> int:
         srv.seed(objects(args.rollouts))
         kubeconfig = srv.write_kubeconfig(Path(os.environ.get("TMPDIR", "/tmp")) / "soak-kubeconfig", namespace=NS)
         env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
-        proc = subprocess.Popen(["kubectl-rollouts_py", "dashboard", "--port", "0"], stdout=subprocess.PIPE, text=True, env=env)
+        renew = ["--renew-seconds", str(args.renew_seconds)] if args.renew_seconds else []
+        proc = subprocess.Popen(["kubectl-rollouts_py", "dashboard", "--port", "0", *renew], stdout=subprocess.PIPE, text=True, env=env)
         url = proc.stdout.readline().split(": ", 1)[1].strip()  # type: ignore[union-attr]
         browser = Browser(*found, extra_args=("--js-flags=--expose-gc", "--enable-precise-memory-info"))
         stop = threading.Event()
@@ -131,12 +141,18 @@ def main() -> int:
             proc.send_signal(signal.SIGINT)
             proc.wait(30)
     latencies.sort()
-    print(f"rollouts: {args.rollouts}, seconds: {args.seconds:.0f}, background changes: {changes} ({changes / args.seconds:.1f}/s)")
+    print(f"rollouts: {args.rollouts}, seconds: {args.seconds:.0f}, background changes: {changes} ({changes / args.seconds:.1f}/s), "
+          f"watch renewal every {args.renew_seconds or 300} s")
     print("server RSS (MiB): " + ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib in rss))
+    half = next(kib for t, kib in rss if t >= rss[-1][0] / 2)
+    growth = (rss[-1][1] - half) / 1024
+    print(f"server RSS start {rss[0][1] / 1024:.1f} MiB, end {rss[-1][1] / 1024:.1f} MiB; second half growth {growth:+.1f} MiB: "
+          + ("flat" if growth < args.flat_mib else f"NOT flat (bound {args.flat_mib} MiB)"))
     print(f"page JS heap (MiB): start {page_start[0] / 2**20:.1f}, end {page_end[0] / 2**20:.1f}; DOM elements: start {page_start[1]}, end {page_end[1]}"
           if page_start[0] else f"page DOM elements: start {page_start[1]}, end {page_end[1]}")
     print(f"page update latency over {len(latencies)} probes (s): median {statistics.median(latencies):.3f}, "
           f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.3f}, max {latencies[-1]:.3f}")
+    print("load average at the end (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -879,14 +879,38 @@ def _run(
         status, body = _send(connect, "POST", url, params, deadline, proxies)
         if status in _GET_FALLBACK_CODES:
             status, body = _send(connect, "GET", url + "?" + _encode(params), {}, deadline, proxies)
+        return parse_response(status, body)
     except ProviderError as exc:
         password = urlsplit(url).password
-        if password and password in exc.message:  # belt and braces: _redact should have done it
-            raise ProviderError(exc.message.replace(password, "xxxxx")) from exc.__cause__
+        message = exc.message.replace(password, "xxxxx") if password else exc.message  # _redact should have done it
+        message = _without_credentials(message, url, headers, config.basic_auth)
+        if message != exc.message:
+            raise ProviderError(message) from exc.__cause__
         raise
     finally:
         connect.close()
-    return parse_response(status, body)
+
+
+def _without_credentials(text: str, url: str, headers: Mapping[str, str], basic_auth: tuple[str, str] | None) -> str:
+    """`text` with every credential this query sent replaced by `*****`: a Prometheus (or a
+    proxy) may echo the request's headers into its error, and the oauth2 token we fetched
+    or a password written in the template is no argument that `mask_secrets` knows of."""
+    import base64
+    from urllib.parse import unquote
+
+    values = []
+    for name, value in headers.items():
+        if name.lower() == "authorization":
+            values.append(value.partition(" ")[2].strip() or value)
+    parts = urlsplit(url)
+    pairs = [basic_auth] if basic_auth else []
+    if parts.password is not None:  # requests sends a URL's userinfo as basic auth
+        pairs.append((unquote(parts.username or ""), unquote(parts.password)))
+    for user, password in pairs:
+        values += [password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+    for value in sorted((v for v in values if len(v) >= 3), key=len, reverse=True):
+        text = text.replace(value, "*****")
+    return text
 
 
 def _encode(params: Mapping[str, str]) -> str:

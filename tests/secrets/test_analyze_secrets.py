@@ -152,3 +152,21 @@ def test_the_dashboard_api_serves_no_secret(tmp_path: Path) -> None:
             out, err = proc.communicate(timeout=30)
     found = s.leaked(*pages.values(), out, err)
     assert not found, (found, pages)
+
+
+def test_credentials_the_provider_fetches_or_holds_are_masked(cluster: APIServer, echo: Callable[..., s.EchoServer], tmp_path: Path) -> None:
+    """Not arguments, so `mask_secrets` does not know them: the oauth2 access token the
+    provider fetched, and a password written in the template itself."""
+    server = echo(400, "prometheus", answers={"POST /token": {"access_token": s.PROM_TOKEN, "token_type": "bearer"}})
+    oauth2 = {"address": server.url, "query": "up",
+              "authentication": {"oauth2": {"tokenUrl": server.url + "/token", "clientId": "c", "clientSecret": "client-secret-1"}}}
+    literal = {"address": server.url, "query": "up", "authentication": {"basicAuth": {"username": "prom", "password": s.PROM_PASSWORD}}}
+    for name, provider in (("oauth2 token", oauth2), ("literal basic auth", literal)):
+        template = json.loads(Path(write_template(tmp_path, provider)).read_text())
+        template["spec"]["args"] = []
+        (tmp_path / "t.json").write_text(json.dumps(template))
+        result = run_cli("analyze", "-f", str(tmp_path / "t.json"), "--once", kubeconfig=cluster.kubeconfig)  # type: ignore[attr-defined]
+        assert result.code == 5 and "Authorization: " in result.err, result
+        # the template's own text is the user's: only what was sent and echoed must not show
+        assert_no_leak(Result(result.code, result.out.replace(s.PROM_PASSWORD, ""), result.err), context=name)
+    assert any(s.PROM_TOKEN in json.dumps(seen.headers) for seen in server.seen)

@@ -30,6 +30,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
@@ -384,6 +385,7 @@ class Measurer:
     address_override: str | None = None
     default_address: str | None = None
     resolve_secret: Callable[[str, str], str] | None = None
+    deadline: float | None = None  # time.monotonic() when --timeout ends the run: no query outlives it
 
     def check_secrets(self) -> None:
         """Read every secret now, so a missing one is an error before anything is measured."""
@@ -421,7 +423,7 @@ class Measurer:
         override, default = self.address_override, self.default_address
         range_query = provider.get("rangeQuery")
         if not range_query:
-            return prometheus.query(provider, at=now, address_override=override, default_address=default)
+            return prometheus.query(provider, at=now, address_override=override, default_address=default, deadline=self.deadline)
         bounds = []
         for which in ("start", "end"):
             try:
@@ -432,7 +434,9 @@ class Measurer:
             step = dt.timedelta(microseconds=durations.parse_go_duration(str(range_query.get("step") or "")) / 1000)
         except ValueError as exc:
             raise prometheus.ProviderError(f"failed to parse rangeQuery.step as duration: {exc}") from None
-        return prometheus.query_range(provider, start=bounds[0], end=bounds[1], step=step, address_override=override, default_address=default)
+        return prometheus.query_range(
+            provider, start=bounds[0], end=bounds[1], step=step, address_override=override, default_address=default, deadline=self.deadline
+        )
 
 
 def measure_all(names: Sequence[str], measure: Callable[[str], evaluate.Measurement]) -> dict[str, evaluate.Measurement]:
@@ -754,6 +758,8 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
             raise BrokenPipeError(errno.EPIPE, "the reader of stdout is gone")  # exit 0, quietly
 
     deadline = created + limit if limit is not None else None
+    if limit is not None:
+        measurer.deadline = time.monotonic() + limit.total_seconds()
     try:
         with frames.opened(), when_stdout_reader_goes(reader_gone.set):
             return run_schedule(plan, measurer.measure, clock=app.now, sleep_until=sleep_until, show=show, deadline=deadline)

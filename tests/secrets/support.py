@@ -92,17 +92,11 @@ def watch_key(pem: str, label: str) -> None:
 
 def kubeconfig(path: Path, server: str, user: dict[str, Any], *, cluster: dict[str, Any] | None = None,
                namespace: str = "ithome") -> Path:
-    """A one-context kubeconfig (JSON is YAML) for `server` with this user entry."""
-    config = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "current-context": "test",
-        "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test", "namespace": namespace}}],
-        "clusters": [{"name": "test", "cluster": {"server": server, **(cluster or {})}}],
-        "users": [{"name": "test", "user": user}],
-    }
-    path.write_text(json.dumps(config, indent=1))
-    path.chmod(0o600)
+    """A one-context kubeconfig for `server` with exactly this user entry."""
+    from tests.kube.support import write_kubeconfig
+
+    # "http.client" adds nothing to the user entry; which transport runs is the entry's choice.
+    write_kubeconfig(path, server, transport="http.client", namespace=namespace, cluster=cluster, user=user)
     return path
 
 

@@ -275,3 +275,17 @@ def test_help_of_every_command_prints_no_credential(standin: APIServer, tmp_path
         result = cli(*command.split(), "--help", "--token", s.FLAG_TOKEN, kubeconfig=kubeconfig)
         assert result.code == 0, (command, result)
         assert_no_leak(result, context=f"{command} --help")
+
+
+def test_an_exec_plugin_s_environment_is_redacted_from_its_message(tmp_path: Path) -> None:
+    """Cloud credentials reach exec plugins through `env`; a plugin that fails and says what
+    it was given (its stderr is shown) must not put them on our terminal."""
+    plugin = tmp_path / "plugin"
+    plugin.write_text("#!/usr/bin/env python3\nimport os, sys\n"
+                      "sys.stderr.write('no access with key ' + os.environ['CLOUD_SECRET'] + '\\n'); sys.exit(1)\n")
+    plugin.chmod(0o755)
+    user = s.exec_user(str(plugin))
+    user["exec"]["env"] = [{"name": "CLOUD_SECRET", "value": s.PASSWORD}]
+    result = cli("get", "rollout", "app-backend", kubeconfig=s.kubeconfig(tmp_path / "kc", "http://127.0.0.1:1", user))
+    assert result.err == "Error: getting credentials for context 'test': exec: process returned 1. no access with key *****\n"
+    assert_no_leak(result, context="exec env")

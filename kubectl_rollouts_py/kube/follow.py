@@ -71,9 +71,11 @@ def _resource_version(obj: dict[str, Any]) -> str | None:
 _FATAL = (errors.Forbidden, errors.Unauthorized, errors.NotFound)
 
 
-def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None) -> None:
+def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None,
+                retry_first_list: bool) -> None:
     failures = 0  # errors in a row (max_failures counts these)
     short = 0  # watches in a row that ended at once, empty (cleanly or with 410)
+    listed_once = stream.listed is not None
     version: str | None = None
     if stream.listed is not None:
         version = stream.listed.resource_version
@@ -89,6 +91,7 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
                 # The caller owns the items now. Kept here for the whole watch, they were a
                 # second copy of the kind beside a cache that keeps its equal older objects.
                 del listed
+                listed_once = True
                 failures = 0
             started = time.monotonic()
             for event in source.watch(
@@ -102,7 +105,11 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
         except errors.Expired:
             version = None  # our version fell out of the server's window: list again
         except (errors.ConnectionFailed, errors.ApiError) as exc:
-            if isinstance(exc, _FATAL) or (max_failures is not None and failures >= max_failures):
+            # The first list has had the client's read retries already (kube/client.py):
+            # failing now, it fails as a plain read would, rather than leave the caller
+            # waiting, with nothing to show and nothing said, for a list that may never come.
+            first_list = not listed_once and not retry_first_list
+            if isinstance(exc, _FATAL) or first_list or (max_failures is not None and failures >= max_failures):
                 out.put(exc)
                 return
             stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
@@ -129,11 +136,14 @@ class Follower:
     """
 
     def __init__(self, source: Any, streams: Sequence[Stream], *, stop: threading.Event | None = None,
-                 max_failures: int | None = None) -> None:
+                 max_failures: int | None = None, retry_first_list: bool = False) -> None:
         self.source = source
         self.streams = tuple(streams)
         self.stop = stop if stop is not None else threading.Event()
         self.max_failures = max_failures  # consecutive failures a stream survives (None: forever)
+        # False: a stream whose first list fails (after the client's own retries) gives up,
+        # its error raised by `get`; True: it backs off and lists again, like later failures.
+        self.retry_first_list = retry_first_list
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
 
@@ -144,7 +154,8 @@ class Follower:
 
     def add(self, stream: Stream) -> None:
         """Start one more stream (for instance once the first list told what to select)."""
-        thread = threading.Thread(target=_run_stream, args=(self.source, stream, self.stop, self._queue, self.max_failures),
+        thread = threading.Thread(target=_run_stream, args=(self.source, stream, self.stop, self._queue, self.max_failures,
+                                                            self.retry_first_list),
                                   name=f"follow-{stream.resource.plural}", daemon=True)
         self._threads.append(thread)
         thread.start()
@@ -165,7 +176,8 @@ class Follower:
 
     def get(self, timeout: float | None = None) -> list[Change | Wakeup] | None:
         """Block until something arrives (or `timeout` seconds pass: None), then return it
-        all. A stream's fatal error (403, 401, 404, or an unexpected one) is raised here."""
+        all. A stream's fatal error (403, 401, 404, a failed first list, or an unexpected
+        one) is raised here."""
         try:
             first = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
         except queue.Empty:

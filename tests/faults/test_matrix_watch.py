@@ -112,6 +112,8 @@ def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]
     if name == "test_a_server_turning_every_watch_away_is_not_hammered":
         return _turned_away(command, fault)
+    if name in ("test_watching_commands_under_read_faults", "test_watching_commands_when_a_related_first_list_fails"):
+        return _read_fault(name, command, fault)
     watcher = WATCHERS[command]
     plural, target = watcher.target
     path = COLLECTIONS[plural]
@@ -222,3 +224,96 @@ def test_a_server_turning_every_watch_away_is_not_hammered(batch, request, comma
     assert WATCHERS[command].first(out), out
     # In the 2 s after the first: about 3 (at once, +0.5 s, +1 s); without the backoff, hundreds.
     assert 1 <= watches <= 12, watches
+
+
+# -- the reads before the first frame
+
+
+def _start(srv: APIServer, watcher: Watcher, flags: tuple[str, ...] = ()) -> subprocess.Popen[str]:
+    tmp = srv.tmp  # type: ignore[attr-defined]
+    for file_name, obj in watcher.files:
+        (tmp / file_name).write_text(yaml.safe_dump(obj))
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
+    args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
+    return subprocess.Popen([cli_path(), *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            stdin=subprocess.DEVNULL)
+
+
+# The kinds a view lists besides its own, whose first list fails in the last test below.
+RELATED_LIST = {
+    "watch": f"/api/v1/namespaces/{NS}/pods",
+    "get rollout -w": f"/apis/apps/v1/namespaces/{NS}/replicasets",
+    "get experiment -w": f"/apis/argoproj.io/v1alpha1/namespaces/{NS}/analysisruns",
+    "create -w": f"/api/v1/namespaces/{NS}/pods",
+}
+RELATED_FAULTS = {"503-always": matrix.READ_FAULTS["503-always"], "not-json": matrix.READ_FAULTS["not-json"]}
+
+
+def _read_fault(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]
+    watcher = WATCHERS[command]
+    with matrix.cluster() as srv:
+        if name == "test_watching_commands_under_read_faults":
+            column = matrix.READ_FAULTS[fault]
+            matrix.inject_reads(srv, column)
+        else:
+            column = RELATED_FAULTS[fault]
+            srv.inject("GET", RELATED_LIST[command], column.fault, times=column.times, watch=False)
+        started = time.monotonic()
+        proc = _start(srv, watcher, column.flags)
+        assert proc.stdout is not None and proc.stderr is not None
+        out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
+        try:
+            deadline = time.monotonic() + 60
+            # Either the first frame comes (then Ctrl-C), or the command ends by itself.
+            while proc.poll() is None and not watcher.first(out.text):
+                assert time.monotonic() < deadline, f"neither a frame nor an end within 60s: {out.text!r} {err.text!r}"
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+            out.join(5)
+            err.join(5)
+        return proc.returncode, out.text, err.text, time.monotonic() - started, matrix.writes(srv), srv.fault_hits()
+
+
+@pytest.mark.parametrize("fault", list(matrix.READ_FAULTS))
+@pytest.mark.parametrize("command", list(WATCHERS))
+def test_watching_commands_under_read_faults(batch, request, command: str, fault: str) -> None:
+    # The reads before the first frame (the object, then each stream's list) under every
+    # read fault: as for the plain reads, retried into a first frame, or one `Error:` line.
+    code, out, err, seconds, sent, hits = batch.outcome(request)
+    column = matrix.READ_FAULTS[fault]
+    assert hits >= 1
+    assert "Traceback" not in err, err
+    if column.ok:
+        assert WATCHERS[command].first(out), out
+        assert code == 130 and err.strip().splitlines() == ["Error: interrupted"], (code, err)
+    else:
+        assert code == 1, (code, out, err)
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: ") and column.error in lines[0], err
+        if command != "create -w":  # it created the rollout before it started to watch
+            assert sent == []
+    assert seconds < 60  # a hang guard
+
+
+@pytest.mark.parametrize("fault", list(RELATED_FAULTS))
+@pytest.mark.parametrize("command", list(RELATED_LIST))
+def test_watching_commands_when_a_related_first_list_fails(batch, request, command: str, fault: str) -> None:
+    # The view also lists the kinds it shows beside its object (ReplicaSets, pods, runs),
+    # each in its own stream. When one of those first lists fails for good, the command
+    # says so and ends, as `get rollout` without -w does; it used to wait with nothing on
+    # the screen and nothing said (and with --timeout, exit 0).
+    code, out, err, seconds, _, hits = batch.outcome(request)
+    assert hits >= 1
+    assert "Traceback" not in err, err
+    assert code == 1, (code, out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and RELATED_FAULTS[fault].error in lines[0], err
+    assert not WATCHERS[command].first(out), out
+    assert seconds < 60  # a hang guard

@@ -150,9 +150,22 @@ def test_fatal_errors_are_raised_in_the_callers_thread(fatal: BaseException) -> 
 def test_max_failures_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(follow, "BACKOFF", (0.001,))
     source = ScriptedSource(lists=[errors.ConnectionFailed("refused")] * 5, watches=[])
-    with Follower(source, [Stream(r.PODS, "ns")], max_failures=2) as follower, pytest.raises(errors.ConnectionFailed):
+    with Follower(source, [Stream(r.PODS, "ns")], max_failures=2, retry_first_list=True) as follower, \
+            pytest.raises(errors.ConnectionFailed):
         drain(follower, 1)
     assert source.listed == 3
+
+
+def test_a_failed_first_list_is_raised_at_once_unless_asked_to_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The source has retried the read already; a caller with nothing to show yet must hear of it.
+    monkeypatch.setattr(follow, "BACKOFF", (0.001,))
+    source = ScriptedSource(lists=[errors.ApiError("answered 503 5 times", status=503), ObjectList([], "1")], watches=[])
+    with Follower(source, [Stream(r.PODS, "ns")]) as follower, pytest.raises(errors.ApiError):
+        drain(follower, 1)
+    assert source.listed == 1
+    source = ScriptedSource(lists=[errors.ApiError("answered 503 5 times", status=503), ObjectList([], "1")], watches=[])
+    with Follower(source, [Stream(r.PODS, "ns")], retry_first_list=True) as follower:
+        assert drain(follower, 1)[0][1] == "LIST"
 
 
 def test_get_blocks_without_timeout_until_woken() -> None:

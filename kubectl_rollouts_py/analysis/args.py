@@ -554,9 +554,13 @@ def secret_forms(resolved: Mapping[str, Any], secrets: Sequence[str]) -> tuple[s
     forms: list[str] = []
     for secret in present:
         forms += [quote(secret, safe=""), quote_plus(secret), _promql_escape(secret, '"'), _promql_escape(secret, "'")]
-    prometheus = ((resolved.get("provider") or {}).get("prometheus") or {}) if isinstance(resolved.get("provider"), Mapping) else {}
+    provider = resolved.get("provider")
+    prometheus = provider.get("prometheus") if isinstance(provider, Mapping) else None
+    if not isinstance(prometheus, Mapping):
+        prometheus = {}
+    authentication = prometheus.get("authentication")
+    basic = authentication.get("basicAuth") if isinstance(authentication, Mapping) else None
     pairs: list[tuple[str, str]] = []
-    basic = ((prometheus.get("authentication") or {}).get("basicAuth") or {}) if isinstance(prometheus, Mapping) else {}
     if isinstance(basic, Mapping) and basic.get("password") is not None:
         pairs.append((str(basic.get("username") or ""), str(basic.get("password"))))
     try:
@@ -804,11 +808,7 @@ class _PromQLSpot:
         where = "outside a string literal only a number, a duration or a name is accepted"
         if self.braces:
             where += ', or label matchers (a="x", b=~"y")'
-        return _raise(_misplaced(name, where))
-
-
-def _raise(exc: ArgsError) -> str:
-    raise exc
+        raise _misplaced(name, where)
 
 
 def _misplaced(name: str, why: str) -> ArgsError:

@@ -179,12 +179,12 @@ def _configured_credentials(configuration: Any) -> list[str | None]:
     from urllib.parse import urlsplit
 
     values: list[str | None] = [getattr(configuration, "password", None)]
-    for proxy in (getattr(configuration, "proxy", None),):
-        if proxy:
-            try:
-                values.append(urlsplit(proxy).password)
-            except ValueError:
-                pass
+    proxy = getattr(configuration, "proxy", None)
+    if proxy:
+        try:
+            values.append(urlsplit(proxy).password)
+        except ValueError:
+            pass
     return values
 
 

@@ -82,9 +82,6 @@ class Redactor:
                     continue
                 self.add(pair, pair.partition(":")[2])
 
-    def values(self) -> frozenset[str]:
-        return self._values
-
     def text(self, text: str, *, everywhere: bool = True) -> str:
         """`text` with every credential replaced (only the long ones unless `everywhere`)."""
         for value in sorted(self._values, key=len, reverse=True):

@@ -195,8 +195,10 @@ def actual_weight(rollout: dict[str, Any], replica_sets: Sequence[ReplicaSetView
         weight = "0"
         for rs in replica_sets:
             if "canary" in rs.tags:
-                # Integer division truncating toward zero, as Go does.
-                weight = str(int(rs.available * _max_weight(rollout) / available))
+                # Integer division truncating toward zero, as Go does; in integers, because
+                # a replica count can be any JSON integer and float division overflows.
+                share = rs.available * _max_weight(rollout)
+                weight = str(abs(share) // available * (1 if share >= 0 else -1))
         return weight
     weights = f.mapping(rollout, "status", "canary").get("weights")
     if isinstance(weights, dict):

@@ -21,7 +21,10 @@ def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
     low, high = min(values), max(values)
     if high == low:
         return _BARS[len(_BARS) // 2] * len(values)
-    return "".join(_BARS[round((v - low) / (high - low) * (len(_BARS) - 1))] for v in values)
+    # Halved before subtracting: the span of -1e308 and 1e308 overflows to inf, and
+    # inf / inf is NaN, which round() refuses (a crash on a measurement of 1e308).
+    span = high / 2 - low / 2
+    return "".join(_BARS[round((v / 2 - low / 2) / span * (len(_BARS) - 1))] for v in values)
 
 
 def _phase(phase: str, style: st.Style) -> str:

@@ -56,6 +56,10 @@ HOSTILE_STRINGS = [
     "3m",
     "-1h",
     "9999999999h",
+    "1s" * 100_000,  # a long Go duration (parsing it was quadratic)
+    "1e308",
+    "-1e308",
+    "[1e308, -1e308]",
 ]
 
 # Values of the wrong JSON type (or absurd values of the right one).
@@ -68,6 +72,7 @@ HOSTILE_VALUES: list[Any] = [
     2**63,
     -(2**63) - 1,
     10**300,
+    10**400,  # past float range: int / int raises OverflowError
     1.5,
     -0.0,
     float("inf"),

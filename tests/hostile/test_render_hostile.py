@@ -9,6 +9,7 @@ aside); `-o json|yaml` documents are ASCII-only.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -144,3 +145,41 @@ def _replace_strings(value: Any, pick: Any) -> None:
                 value[key] = new
         else:
             _replace_strings(item, pick)
+
+
+# --------------------------------------------------------------------------- found by the tests above
+
+
+def test_replica_counts_past_float_range() -> None:
+    # ActualWeight divided as floats: OverflowError for a count of 10**400 (valid JSON).
+    objects = base_objects()
+    canary = [o for o in objects if o.get("kind") == "ReplicaSet"][1]
+    canary["status"]["availableReplicas"] = 10**400
+    objects[0]["status"]["currentStepIndex"] = 0
+    render_everything(objects)
+    kinds = by_kind(objects)
+    view = derive_rollout.build_rollout_view(objects[0], replica_sets=kinds["ReplicaSet"], pods=kinds["Pod"],
+                                             analysis_runs=kinds["AnalysisRun"], experiments=kinds["Experiment"], now=NOW)
+    assert view.actual_weight == str(10**400 * 100 // 5)
+
+
+def test_measurements_spanning_the_float_range() -> None:
+    # The sparkline's span -1e308..1e308 overflowed to inf; inf/inf is NaN; round(NaN) raised.
+    objects = base_objects()
+    run = next(o for o in objects if o.get("kind") == "AnalysisRun")
+    run["status"]["metricResults"][0]["measurements"] = [
+        {"phase": "Successful", "value": v} for v in ("1e308", "-1e308", "0", "[1.7976931348623157e308]")
+    ]
+    render_everything(objects)
+    assert render_analysis.sparkline([1e308, -1e308, 0.0]) == "█▁▅"
+
+
+def test_long_go_durations_parse_in_linear_time() -> None:
+    # Parsing sliced the rest of the string per part: "1s" * 200,000 took 16 s (a 5 MB
+    # duration: hours). Now one regex scan. A hang guard, not a speed target.
+    objects = base_objects()
+    objects[0]["spec"]["strategy"]["canary"]["steps"][1]["pause"]["duration"] = "1s" * 200_000
+    next(o for o in objects if o.get("kind") == "Experiment")["spec"]["duration"] = "1s" * 200_000
+    start = time.perf_counter()
+    render_everything(objects)
+    assert time.perf_counter() - start < 10

@@ -60,48 +60,49 @@ def parse_go_duration(text: str) -> int:
     if not s:
         raise ValueError("time: invalid duration " + _quote(orig))
     total = 0
-    while s:
-        if not (s[0] == "." or "0" <= s[0] <= "9"):
+    # An index into `s`, never `s = s[i:]`: slicing off each part copied the rest of the
+    # string, so `duration(repeat('1s', 400000))` took 51 s in a condition.
+    p, n = 0, len(s)
+    while p < n:
+        if not (s[p] == "." or "0" <= s[p] <= "9"):
             raise ValueError("time: invalid duration " + _quote(orig))
         # leading integer part, with Go's overflow rule
-        i = 0
+        start = p
         whole = 0
-        while i < len(s) and "0" <= s[i] <= "9":
+        while p < n and "0" <= s[p] <= "9":
             if whole > _LIMIT // 10:
                 raise ValueError("time: invalid duration " + _quote(orig))
-            whole = whole * 10 + ord(s[i]) - 48
+            whole = whole * 10 + ord(s[p]) - 48
             if whole > _LIMIT:
                 raise ValueError("time: invalid duration " + _quote(orig))
-            i += 1
-        pre = i > 0
-        s = s[i:]
+            p += 1
+        pre = p > start
         frac, scale, post = 0, 1.0, False
-        if s and s[0] == ".":
-            s = s[1:]
-            i = 0
+        if p < n and s[p] == ".":
+            p += 1
+            start = p
             overflow = False
-            while i < len(s) and "0" <= s[i] <= "9":
+            while p < n and "0" <= s[p] <= "9":
                 if not overflow:
                     if frac > _MAX_INT64 // 10:
                         overflow = True
                     else:
-                        nxt = frac * 10 + ord(s[i]) - 48
+                        nxt = frac * 10 + ord(s[p]) - 48
                         if nxt > _LIMIT:
                             overflow = True
                         else:
                             frac = nxt
                             scale *= 10
-                i += 1
-            post = i > 0
-            s = s[i:]
+                p += 1
+            post = p > start
         if not pre and not post:
             raise ValueError("time: invalid duration " + _quote(orig))
-        i = 0
-        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
-            i += 1
-        if i == 0:
+        start = p
+        while p < n and not (s[p] == "." or "0" <= s[p] <= "9"):
+            p += 1
+        if p == start:
             raise ValueError("time: missing unit in duration " + _quote(orig))
-        unit_name, s = s[:i], s[i:]
+        unit_name = s[start:p]
         unit = _UNITS.get(unit_name)
         if unit is None:
             raise ValueError("time: unknown unit " + _quote(unit_name) + " in duration " + _quote(orig))

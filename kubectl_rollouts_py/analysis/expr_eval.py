@@ -802,7 +802,11 @@ def _to_json(ev: Evaluator, a: list[Any]) -> Any:
 
 
 def _from_json(ev: Evaluator, a: list[Any]) -> Any:
-    return from_json(_want("fromJSON", a[0], _is_str), ev.budget)
+    text = _want("fromJSON", a[0], _is_str)
+    # Parsing is work per character, like scanning a list: a 1 MB document built a
+    # 500,000-element list in 2 s, past the collection limit, for one step.
+    ev.budget.charge(len(text))
+    return from_json(text, ev.budget)
 
 
 def _to_base64(ev: Evaluator, a: list[Any]) -> Any:
@@ -824,8 +828,10 @@ def _now(ev: Evaluator, a: list[Any]) -> Any:
 
 
 def _duration(ev: Evaluator, a: list[Any]) -> Any:
+    text = _want("duration", a[0], _is_str)
+    ev.budget.charge(len(text))  # parsing is work per character (see _from_json)
     try:
-        return GoDuration(durations.parse_go_duration(_want("duration", a[0], _is_str)))
+        return GoDuration(durations.parse_go_duration(text))
     except ValueError as exc:
         raise runtime_error(str(exc)) from None
 
@@ -848,10 +854,14 @@ def _date(ev: Evaluator, a: list[Any]) -> Any:
     value = _want("date", value, _is_str)
     tz = _zone(_want("date", a[2], _is_str)) if len(a) > 2 else None
     if len(a) > 1:
+        layout = _want("date", a[1], _is_str)
+        # Parsing is work per character (see _from_json): 1 MB of layout took 5 s.
+        ev.budget.charge(len(value) + len(layout))
         try:
-            return expr_time.parse_layout(value, _want("date", a[1], _is_str), tz)
+            return expr_time.parse_layout(value, layout, tz)
         except ValueError as exc:
             raise runtime_error(str(exc)) from None
+    ev.budget.charge(len(value))
     for layout in expr_time.DEFAULT_LAYOUTS:
         try:
             return expr_time.parse_layout(value, layout, tz)

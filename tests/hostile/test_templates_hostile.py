@@ -59,6 +59,13 @@ CASES: list[tuple[str, object]] = [
     ("'a' matches '" + "(" * 3000 + "'", "expression too large"),
     ("'a' matches repeat('a{1000}', 10)", "expression too large"),
     ("'a' matches '" + "a" * 3000 + "'", "expression too large"),
+    # parsing builtins charge the budget per character: duration() was quadratic (51 s for
+    # this one), fromJSON built a 500,000-element list past the collection limit, and
+    # date() spent 5 s on a 1 MB layout, each for one step
+    ("duration(repeat('1s', 400000)) > duration('1s')", "budget"),
+    ("duration(repeat('1s', 100000)) > duration('1s')", True),
+    ("fromJSON('[' + repeat('1,', 499998) + '1]') != nil", "budget"),
+    ("date(repeat('2006-01-02', 99999), repeat('2006-01-02', 99999)) != nil", "budget"),
 ]
 
 

@@ -131,12 +131,13 @@ class ReadFault:
     ok: bool
     error: str = ""
     flags: tuple[str, ...] = ()  # global flags, put before the command
+    then: Fault | None = None  # a second fault, once, after the first one's `times`
 
 
 READ_FAULTS = {
     "429": ReadFault(Fault.error(429, retry_after=0.01), 2, True),
-    "500-once": ReadFault(Fault.error(500), 1, True),
-    "503-once": ReadFault(Fault.error(503), 1, True),
+    # One cell for both: the first read meets a 500, its retry a 503, the next one succeeds.
+    "500-then-503": ReadFault(Fault.error(500), 1, True, then=Fault.error(503)),
     "503-always": ReadFault(Fault.error(503, retry_after=0.01), None, False,
                             "the API server answered 503 Service Unavailable 5 times; giving up after"),
     "late": ReadFault(Fault.delay(LATE), None, False, "did not answer within 0.5s", (TIMEOUT_FLAG,)),
@@ -145,8 +146,10 @@ READ_FAULTS = {
 }
 
 
-def inject_reads(srv: APIServer, column: ReadFault) -> None:
-    srv.inject("GET", "/api", column.fault, prefix=True, times=column.times)
+def inject_reads(srv: APIServer, column: ReadFault, path: str = "/api", prefix: bool = True) -> None:
+    srv.inject("GET", path, column.fault, prefix=prefix, times=column.times)
+    if column.then is not None:
+        srv.inject("GET", path, column.then, prefix=prefix, times=1)
 
 
 def check(result: Result, ok: bool, error: str = "") -> str:

@@ -116,41 +116,58 @@ def test_secret_lookup_failures_name_the_secret_not_a_value(cluster: APIServer, 
 # ------------------------------------------------------------------ the dashboard (read-only)
 
 
+def dashboard_pages(kubeconfig: Path, routes: tuple[str, ...], done: Callable[[dict[str, str]], bool]) -> tuple[dict[str, str], str]:
+    """Run `dashboard --read-only`, fetch `routes` until `done(pages)` (or 20 s), stop it:
+    (route -> body, the process's stdout and stderr)."""
+    script = find_console_script()
+    assert script is not None, "kubectl-rollouts_py is not installed"
+    env = {**{k: v for k, v in os.environ.items() if k != "KUBECONFIG"}, "KUBECONFIG": str(kubeconfig)}
+    proc = subprocess.Popen([script, "dashboard", "--port", "0", "--read-only"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env)
+    pages: dict[str, str] = {}
+    try:
+        match = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline())  # type: ignore[union-attr]
+        assert match, proc.stderr.read() if proc.poll() is not None else "no URL"  # type: ignore[union-attr]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            for route in routes:
+                try:
+                    with urllib.request.urlopen(match.group(0) + route, timeout=5) as answer:
+                        pages[route] = answer.read().decode()
+                except urllib.error.HTTPError as exc:  # 404 until the first list has arrived
+                    pages[route] = exc.read().decode()
+            if done(pages):
+                break
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    return pages, out + err
+
+
 def test_the_dashboard_api_serves_no_secret(tmp_path: Path) -> None:
     """A run whose arg comes from a Secret, and the Secret itself in the namespace: every
     JSON route the dashboard serves for it is free of the value."""
     from .conftest import cluster_objects
 
-    script = find_console_script()
-    assert script is not None, "kubectl-rollouts_py is not installed"
+    analysis = f"api/v1/rollouts/{NS}/app-backend/analysis"
     with APIServer(token=s.TOKEN) as server:
         server.seed(cluster_objects())
         kubeconfig = s.kubeconfig(tmp_path / "kc", str(server.url), {"token": s.TOKEN})
-        env = {**{k: v for k, v in os.environ.items() if k != "KUBECONFIG"}, "KUBECONFIG": str(kubeconfig)}
-        proc = subprocess.Popen([script, "dashboard", "--port", "0", "--read-only"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env)
-        try:
-            match = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline())  # type: ignore[union-attr]
-            assert match, proc.stderr.read() if proc.poll() is not None else "no URL"  # type: ignore[union-attr]
-            url = match.group(0)
-            pages = {}
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                for route in ("api/v1/info", "api/v1/rollouts", f"api/v1/rollouts/{NS}/app-backend",
-                              f"api/v1/rollouts/{NS}/app-backend/analysis", ""):
-                    try:
-                        with urllib.request.urlopen(url + route, timeout=5) as answer:
-                            pages[route] = answer.read().decode()
-                    except urllib.error.HTTPError as exc:  # 404 until the first list has arrived
-                        pages[route] = exc.read().decode()
-                if "app-backend-secret-run" in pages[f"api/v1/rollouts/{NS}/app-backend/analysis"]:
-                    break
-                time.sleep(0.2)
-            assert "app-backend-secret-run" in pages[f"api/v1/rollouts/{NS}/app-backend/analysis"], pages
-        finally:
-            proc.terminate()
-            out, err = proc.communicate(timeout=30)
-    found = s.leaked(*pages.values(), out, err)
+        pages, printed = dashboard_pages(kubeconfig, ("api/v1/info", "api/v1/rollouts", f"api/v1/rollouts/{NS}/app-backend", analysis, ""),
+                                         lambda pages: "app-backend-secret-run" in pages.get(analysis, ""))
+    assert "app-backend-secret-run" in pages[analysis], pages
+    found = s.leaked(*pages.values(), printed)
+    assert not found, (found, pages)
+
+
+def test_the_dashboard_shows_an_echoed_token_as_stars(echo: Callable[..., s.EchoServer], tmp_path: Path) -> None:
+    """The dashboard reports the API server's errors in /api/v1/info; an echo must not carry the token."""
+    server = echo(403, "status")
+    kubeconfig = s.kubeconfig(tmp_path / "kc", server.url, {"token": s.TOKEN})
+    pages, printed = dashboard_pages(kubeconfig, ("api/v1/info",), lambda pages: "request rejected" in pages.get("api/v1/info", ""))
+    assert "Bearer *****" in pages["api/v1/info"], pages
+    found = s.leaked(*pages.values(), printed)
     assert not found, (found, pages)
 
 

@@ -70,6 +70,14 @@ def analysis_template(prometheus: str) -> dict[str, Any]:
     }
 
 
+def new_rollout() -> dict[str, Any]:
+    """A rollout for `create -f`: the brief's canary under another name, without status."""
+    rollout = app_backend_objects()[0]
+    rollout["metadata"] = {"name": "app-frontend", "namespace": NS}
+    rollout.pop("status")
+    return rollout
+
+
 class Prometheus:
     """A loopback stand-in for Prometheus that answers every query with [0.99] (`analyze`
     needs one; the faults under test are the API server's)."""

@@ -10,12 +10,13 @@ that end on it, end with exit 0), with nothing on stderr and no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import pytest
 import yaml
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
-from tests.e2e.standin import NS, app_backend_objects, cli_path
+from tests.e2e.standin import NS, cli_path
 from tests.faults import matrix
 from tests.faults.matrix import COLLECTIONS, EXPERIMENT, RUN
 
@@ -61,13 +62,6 @@ class Watcher:
     files: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
-def _new_rollout() -> dict[str, Any]:
-    rollout = app_backend_objects()[0]
-    rollout["metadata"] = {"name": "app-frontend", "namespace": NS}
-    rollout.pop("status")
-    return rollout
-
-
 HEALTHY_TREE = _shown(r"^Status:\s+✔ Healthy$")
 WATCHERS: dict[str, Watcher] = {
     "status": Watcher(("status", "app-backend", "--timeout", "60s"), ("rollouts", "app-backend"), 0,
@@ -87,7 +81,7 @@ WATCHERS: dict[str, Watcher] = {
                                 lambda srv: _healthy_rollout(srv, "app-backend"), _shown(r"^app-backend .*Healthy"), False),
     "create -w": Watcher(("create", "-f", "{dir}/rollout.yaml", "-w"), ("rollouts", "app-frontend"), 1,
                          _shown("^Name: +app-frontend$"), lambda srv: _healthy_rollout(srv, "app-frontend"), HEALTHY_TREE,
-                         False, (("rollout.yaml", _new_rollout()),)),
+                         False, (("rollout.yaml", matrix.new_rollout()),)),
 }
 
 WATCH_FAULTS = ("closed-after-1-event", "410", "410-then-503-on-relist")
@@ -109,6 +103,30 @@ def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def _running(srv: APIServer, watcher: Watcher, flags: tuple[str, ...] = ()) -> Iterator[tuple[subprocess.Popen[str], Any, Any]]:
+    """The installed CLI running `watcher` against `srv`, with readers on its output; killed
+    on the way out if it is still running."""
+    tmp = srv.tmp  # type: ignore[attr-defined]
+    for file_name, obj in watcher.files:
+        (tmp / file_name).write_text(yaml.safe_dump(obj))
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
+    args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
+    proc = subprocess.Popen([cli_path(), *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
+    try:
+        yield proc, out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        out.join(5)
+        err.join(5)
+
+
 def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]
     if name == "test_a_server_turning_every_watch_away_is_not_hammered":
         return _turned_away(command, fault)
@@ -118,9 +136,6 @@ def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-de
     plural, target = watcher.target
     path = COLLECTIONS[plural]
     with matrix.cluster() as srv:
-        tmp = srv.tmp  # type: ignore[attr-defined]
-        for file_name, obj in watcher.files:
-            (tmp / file_name).write_text(yaml.safe_dump(obj))
         if fault == "closed-after-1-event":
             srv.inject("GET", path, Fault.watch_close(events=1))
         else:
@@ -128,14 +143,7 @@ def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-de
             if fault == "410-then-503-on-relist":
                 srv.inject("GET", path, Fault.error(503), watch=False, skip=watcher.lists)
         expected_hits = 2 if fault == "410-then-503-on-relist" else 1
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
-        args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
-        proc = subprocess.Popen([cli_path(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                stdin=subprocess.DEVNULL)
-        assert proc.stdout is not None and proc.stderr is not None
-        out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-        try:
+        with _running(srv, watcher) as (proc, out, err):
             out.wait_for(watcher.first, 30, "first frame")
             if fault == "closed-after-1-event":
                 _touch(srv, plural, target)  # the closing stream's one event
@@ -149,12 +157,6 @@ def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-de
                 out.wait_for(watcher.shown, 30, "the change")
                 proc.send_signal(signal.SIGINT)
                 proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
-            out.join(5)
-            err.join(5)
         lists = sum(1 for r in srv.requests if r.method == "GET" and r.path == path and r.query.get("watch") not in ("true", "1"))
         return proc.returncode, out.text, err.text, srv.fault_hits(), lists
 
@@ -190,13 +192,7 @@ def _turned_away(command: str, fault: str):  # type: ignore[no-untyped-def]
     path = COLLECTIONS[watcher.target[0]]
     with matrix.cluster() as srv:
         srv.inject("GET", path, TURNED_AWAY[fault], times=None)
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
-        proc = subprocess.Popen([cli_path(), *watcher.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=env, stdin=subprocess.DEVNULL)
-        assert proc.stdout is not None and proc.stderr is not None
-        out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-        try:
+        with _running(srv, watcher) as (proc, out, err):
             out.wait_for(watcher.first, 30, "first frame")
             _wait(lambda: _watches(srv, path) >= 1, 30, "a first watch")
             before = _watches(srv, path)
@@ -204,12 +200,6 @@ def _turned_away(command: str, fault: str):  # type: ignore[no-untyped-def]
             watches = _watches(srv, path) - before
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
-            out.join(5)
-            err.join(5)
         return proc.returncode, out.text, err.text, watches
 
 
@@ -227,17 +217,6 @@ def test_a_server_turning_every_watch_away_is_not_hammered(batch, request, comma
 
 
 # -- the reads before the first frame
-
-
-def _start(srv: APIServer, watcher: Watcher, flags: tuple[str, ...] = ()) -> subprocess.Popen[str]:
-    tmp = srv.tmp  # type: ignore[attr-defined]
-    for file_name, obj in watcher.files:
-        (tmp / file_name).write_text(yaml.safe_dump(obj))
-    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
-    args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
-    return subprocess.Popen([cli_path(), *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            stdin=subprocess.DEVNULL)
 
 
 # The kinds a view lists besides its own, whose first list fails in the last test below.
@@ -260,10 +239,7 @@ def _read_fault(name: str, command: str, fault: str):  # type: ignore[no-untyped
             column = RELATED_FAULTS[fault]
             srv.inject("GET", RELATED_LIST[command], column.fault, times=column.times, watch=False)
         started = time.monotonic()
-        proc = _start(srv, watcher, column.flags)
-        assert proc.stdout is not None and proc.stderr is not None
-        out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-        try:
+        with _running(srv, watcher, column.flags) as (proc, out, err):
             deadline = time.monotonic() + 60
             # Either the first frame comes (then Ctrl-C), or the command ends by itself.
             while proc.poll() is None and not watcher.first(out.text):
@@ -272,12 +248,6 @@ def _read_fault(name: str, command: str, fault: str):  # type: ignore[no-untyped
             if proc.poll() is None:
                 proc.send_signal(signal.SIGINT)
             proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
-            out.join(5)
-            err.join(5)
         return proc.returncode, out.text, err.text, time.monotonic() - started, matrix.writes(srv), srv.fault_hits()
 
 

@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
-from tests.e2e.standin import IMAGE, NS, app_backend_objects, run_cli
+from tests.e2e.standin import IMAGE, run_cli
 from tests.faults import matrix
 from tests.faults.matrix import EXPERIMENT, READ_FAULTS, RUN, TEMPLATE
 
@@ -42,13 +42,6 @@ class Command:
     changed: Callable[[dict[str, Any] | None], bool]  # the object shows the change
     reads_first: bool  # the command reads the cluster before its first write
     files: tuple[tuple[str, dict[str, Any]], ...] = ()  # (file name, object) written beside the kubeconfig
-
-
-def _new_rollout() -> dict[str, Any]:
-    rollout = app_backend_objects()[0]
-    rollout["metadata"] = {"name": "app-frontend", "namespace": NS}
-    rollout.pop("status")
-    return rollout
 
 
 WRITE_COMMANDS: dict[str, Command] = {
@@ -73,7 +66,7 @@ WRITE_COMMANDS: dict[str, Command] = {
     "terminate analysisrun": Command(("terminate", "analysisrun", RUN), ("analysisruns", RUN),
                                      lambda run: (run or {})["spec"].get("terminate") is True, False),
     "create -f": Command(("create", "-f", "{dir}/rollout.yaml"), ("rollouts", "app-frontend"),
-                         lambda ro: ro is not None, False, (("rollout.yaml", _new_rollout()),)),
+                         lambda ro: ro is not None, False, (("rollout.yaml", matrix.new_rollout()),)),
     "create analysisrun": Command(("create", "analysisrun", "--from", TEMPLATE, "--name", "manual"), ("analysisruns", "manual"),
                                   lambda run: run is not None, True),
 }

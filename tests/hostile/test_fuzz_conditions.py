@@ -147,8 +147,16 @@ _list: st.SearchStrategy[str] = st.deferred(lambda: st.one_of(
     st.tuples(_list, _num).map(lambda t: f"take({t[0]}, {t[1]})"),
     st.lists(_num, max_size=4).map(lambda xs: "[" + ", ".join(xs) + "]"),
 ))
+# Big inputs for the parsing builtins: work that grows with the input must be bounded too.
+_BIG_STRINGS = ["repeat('1s', 400000)", "repeat('a', 999999)", "'[' + repeat('1,', 300000) + '1]'",
+                "repeat('2006-01-02', 50000)", "repeat('9', 5000)", "repeat('1.5h', 200000)", "repeat('{\"a\":', 30000)",
+                "repeat('QUFB', 200000)", "repeat('a,', 400000)"]  # fmt: skip
+_PARSING = ["duration({}) > duration('1s')", "date({}) != nil", "fromJSON({}) != nil", "len(split({}, ',')) > 0",
+            "asInt({}) > 0", "asFloat({}) > 0", "len(fromBase64({})) > 0", "int({}) > 0", "len(toJSON({})) > 0",
+            "len(upper({})) > 0", "date({0}, {0}) != nil", "{} matches '(a|aa)*c'", "len(trim({}, 'a')) > 0",
+            "len(replace({0}, 'a', {0})) > 0", "indexOf({0}, {0}) > 0"]  # fmt: skip
 _str: st.SearchStrategy[str] = st.deferred(lambda: st.one_of(
-    _strings, st.sampled_from(["string(result)", "toJSON(result)", "type(result)"]),
+    _strings, st.sampled_from(["string(result)", "toJSON(result)", "type(result)", *_BIG_STRINGS]),
     st.tuples(_str, _str).map(lambda t: f"({t[0]} + {t[1]})"),
     st.tuples(st.sampled_from(["upper", "lower", "trim", "toBase64", "string"]), _str).map(lambda t: f"{t[0]}({t[1]})"),
     st.tuples(_str, _num).map(lambda t: f"repeat({t[0]}, {t[1]})"),
@@ -168,6 +176,7 @@ _bool: st.SearchStrategy[str] = st.deferred(lambda: st.one_of(
     st.tuples(_bool, st.sampled_from(["&&", "||", "and", "or"]), _bool).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
     _bool.map(lambda b: f"!({b})"),
     _num.map(lambda n: f"isNaN(float({n}))"),
+    st.tuples(st.sampled_from(_PARSING), _str).map(lambda t: t[0].format(t[1])),
     st.tuples(_num, _bool).map(lambda t: f"let x = {t[0]}; {t[1]} || x > 0"),
 ))
 typed_results = st.sampled_from([[], [0.97, 0.99], [math.nan, 1.0, -math.inf], [float(i) for i in range(50)]])
@@ -233,6 +242,14 @@ def typed_property(text: str, result: Any) -> None:
     STATS.examples["typed"] += 1
     first = outcome(text, result)
     assert _same(first, outcome(text, result)), text
+
+
+@_SETTINGS
+@given(st.sampled_from(_PARSING), st.one_of(st.sampled_from(_BIG_STRINGS), _str))
+def parsing_property(template: str, argument: str) -> None:
+    """Builtins that parse or scan a string, fed big strings: their work must be bounded."""
+    STATS.examples["parsing"] += 1
+    outcome(template.format(argument), None)
 
 
 # Integer arithmetic against Go int64 semantics, computed here: (text, value or None if it errors).
@@ -316,7 +333,9 @@ def logic_property(case: tuple[str, bool]) -> None:
     assert outcome(text, None) == ("ok", expected), text
 
 
-PROPERTIES: list[Callable[[], None]] = [grammar_property, typed_property, text_property, arithmetic_property, logic_property]
+PROPERTIES: list[Callable[[], None]] = [
+    grammar_property, typed_property, parsing_property, text_property, arithmetic_property, logic_property,
+]
 
 
 def test_fuzz_the_condition_language_for_the_time_budget() -> None:

@@ -170,7 +170,10 @@ def go_atoi(text: str) -> int | None:
     s = text[1:] if text[:1] in ("+", "-") else text
     if not s or not all("0" <= c <= "9" for c in s):
         return None
-    value = int(text)
+    digits = s.lstrip("0") or "0"  # int() refuses 4300+ digits, even leading zeros
+    if len(digits) > 19:  # past int64 either way
+        return None
+    value = -int(digits) if text[0] == "-" else int(digits)
     if not -(2**63) <= value <= _MAX_INT64:
         return None
     return value

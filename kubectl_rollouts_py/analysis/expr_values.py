@@ -466,7 +466,10 @@ def go_parse_int(text: str) -> int:
     body = text[1:] if text[:1] in ("+", "-") else text
     if not body or not all("0" <= c <= "9" for c in body):
         raise runtime_error(f'strconv.ParseInt: parsing "{text}": invalid syntax')
-    value = int(text)
+    digits = body.lstrip("0") or "0"  # int() refuses 4300+ digits, even leading zeros
+    if len(digits) > 19:  # past int64 either way
+        raise runtime_error(f'strconv.ParseInt: parsing "{text}": value out of range')
+    value = -int(digits) if text[0] == "-" else int(digits)
     if not _MIN_INT <= value <= _MAX_INT:
         raise runtime_error(f'strconv.ParseInt: parsing "{text}": value out of range')
     return value

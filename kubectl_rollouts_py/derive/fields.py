@@ -60,7 +60,10 @@ def go_int(value: str) -> int | None:
     body = value[1:] if value and value[0] in "+-" else value
     if not body or not body.isascii() or not body.isdigit():
         return None
-    number = int(value)
+    digits = body.lstrip("0") or "0"  # int() refuses 4300+ digits, even leading zeros
+    if len(digits) > 19:  # past int64 either way
+        return None
+    number = -int(digits) if value[0] == "-" else int(digits)
     return number if -(2**63) <= number < 2**63 else None
 
 

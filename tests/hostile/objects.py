@@ -51,6 +51,8 @@ HOSTILE_STRINGS = [
     "2026-11-29T08:00:00+14:00",
     "-9223372036854775808",
     "99999999999999999999",
+    "9" * 5000,  # int() refuses strings of 4300+ digits
+    "0" * 5000 + "2",
     "1e400",
     "NaN",
     "3m",
@@ -114,7 +116,10 @@ def _parent(root: Any, path: tuple[Any, ...]) -> Any:
 def _apply(objects: list[dict[str, Any]], edits: list[tuple[int, str, Any]]) -> list[dict[str, Any]]:
     """Apply (path index, action, value) edits; a path gone by an earlier edit is skipped."""
     result = copy.deepcopy(objects)
-    for index, action, value in edits:
+    for index, action, shared in edits:
+        # A copy: HOSTILE_VALUES' lists and dicts are shared, and setting one inside itself
+        # would build a cycle, which no JSON decoder can produce.
+        value = copy.deepcopy(shared)
         all_paths = paths(result)
         if not all_paths:
             break

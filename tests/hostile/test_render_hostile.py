@@ -183,3 +183,13 @@ def test_long_go_durations_parse_in_linear_time() -> None:
     start = time.perf_counter()
     render_everything(objects)
     assert time.perf_counter() - start < 10
+
+
+def test_integer_strings_of_thousands_of_digits() -> None:
+    # go_int called int() on the annotation: ValueError past Python's 4300-digit limit, so
+    # a revision annotation of 5000 digits crashed every view (now: past int64, unset).
+    objects = base_objects()
+    for obj in objects:
+        obj["metadata"].setdefault("annotations", {})["rollout.argoproj.io/revision"] = "9" * 5000
+    objects[0]["status"]["observedGeneration"] = "0" * 5000 + "2"
+    render_everything(objects)

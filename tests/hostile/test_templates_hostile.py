@@ -64,6 +64,10 @@ CASES: list[tuple[str, object]] = [
     # date() spent 5 s on a 1 MB layout, each for one step
     ("duration(repeat('1s', 400000)) > duration('1s')", "budget"),
     ("duration(repeat('1s', 100000)) > duration('1s')", True),
+    # integers of 4300+ digits: Go's messages, not Python's int() limit
+    ("int(repeat('1', 5000)) > 0", "invalid operation: int(111"),
+    ("asInt(repeat('1', 5000)) > 0", "value out of range"),
+    ("asInt(repeat('0', 5000) + '1') == 1", True),
     ("fromJSON('[' + repeat('1,', 499998) + '1]') != nil", "budget"),
     ("date(repeat('2006-01-02', 99999), repeat('2006-01-02', 99999)) != nil", "budget"),
 ]

@@ -2,10 +2,11 @@
 
 Every cell of the matrix (a command under a fault) runs the installed CLI as a subprocess
 against its own stand-in API server, so cells share nothing and can run side by side.
-Most of a cell's time is the CLI starting up and waiting (on retries, timeouts, streams),
-not CPU, so `batch` runs the selected cells of a test module on a few threads at once,
-before its first test, and each parametrised test then checks its own cell's outcome.
-`pytest -k` still selects single cells: only the selected ones are run.
+Much of a cell's time is waiting (on retries, timeouts, streams) and the rest is a CLI
+starting up, so the `batch` fixture (tests/faults/conftest.py) runs every selected cell of
+every matrix module in one pool of WORKERS threads, slow cells first, before the first of
+their tests; each parametrised test then checks its own cell's outcome (`run_cell` of its
+module makes it). `pytest -k` still selects single cells: only the selected ones are run.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "analyze": ("analyze", TEMPLATE, "--once", "--rollout", "app-backend"),
 }
 
+
 def run_cell(name: str, command: str = "", fault: str = "", position: str = ""):  # type: ignore[no-untyped-def]
     if position:
         return _timeout_flag(position)

@@ -28,7 +28,7 @@ Fault injection, for reliability tests (`APIServer.inject`, thread-safe, bounded
     srv.inject("GET", "/apis/argoproj.io/", Fault.error(429, retry_after=0.05), prefix=True, times=3)
     srv.inject("PATCH", re.compile(r".*/rollouts/x(/status)?"), Fault.drop())   # applied, answer cut
     srv.inject("*", path, Fault.delay(10))            # or Fault.malformed(), Fault.error(503)
-    srv.inject("GET", path, Fault.watch_close(events=2))  # or Fault.watch_expired() (410 event)
+    srv.inject("GET", path, Fault.watch_close(events=2))  # or watch_drop (cut mid-event), watch_expired (410)
 
 What it does not model: Table responses (kubectl prints NAME/AGE), limit/continue (every
 list is complete), server-side apply, OpenAPI documents (kubectl create/apply need
@@ -980,7 +980,7 @@ class Fault:
     Build one with the class methods rather than the constructor.
     """
 
-    kind: str  # status | delay | drop | malformed | watch_close | watch_expired
+    kind: str  # status | delay | drop | malformed | watch_close | watch_drop | watch_expired
     status: int = 0
     retry_after: str | None = None
     seconds: float = 0.0
@@ -1016,6 +1016,12 @@ class Fault:
     def watch_close(cls, events: int = 0) -> Fault:
         """A watch: end the stream (cleanly, as a server-side timeout does) after N events."""
         return cls("watch_close", events=events)
+
+    @classmethod
+    def watch_drop(cls, events: int = 0) -> Fault:
+        """A watch: after N events, cut the connection mid-event (half an event line sent,
+        the chunked body never ended), as a broken network or a crashed server does."""
+        return cls("watch_drop", events=events)
 
     @classmethod
     def watch_expired(cls) -> Fault:
@@ -1213,7 +1219,7 @@ class APIServer:
 
         Faults: Fault.error(429, retry_after=1), Fault.error(503), Fault.delay(10),
         Fault.drop(), Fault.drop(after_processing=False), Fault.malformed(),
-        Fault.watch_close(events=3), Fault.watch_expired().
+        Fault.watch_close(events=3), Fault.watch_drop(events=3), Fault.watch_expired().
         """
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for every request)")
@@ -1956,11 +1962,15 @@ class _Handler(BaseHTTPRequestHandler):
                 with store.cond:
                     rv = store.rv
                 return self._end_stream(_expired_line(_parse_rv(query.get("resourceVersion") or "0") or rv, rv + 1))
-            self._events_left = fault.events if fault is not None and fault.kind == "watch_close" else None
+            cutting = fault is not None and fault.kind in ("watch_close", "watch_drop")
+            self._events_left = fault.events if fault is not None and cutting else None
             try:
                 self._watch_loop(target, query, selector)
             except _CutStream:
-                self._end_stream()
+                if fault is not None and fault.kind == "watch_drop":
+                    self._drop_mid_event()
+                else:
+                    self._end_stream()
         finally:
             with store.cond:
                 store.watchers -= 1
@@ -2049,6 +2059,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._write_chunks([last_line] if last_line else [])
         self.wfile.write(b"0\r\n\r\n")
         self._streaming = False
+
+    def _drop_mid_event(self) -> None:
+        """Fault.watch_drop: a chunk announced twice as long as what is sent, then hang up."""
+        half = b'{"type":"MODIFIED","object":{"kind":"'
+        with contextlib.suppress(OSError):
+            self.wfile.write(b"%x\r\n%s" % (len(half) * 2, half))
+        self._hang_up()
 
     def _client_gone(self) -> bool:
         try:

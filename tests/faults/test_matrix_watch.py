@@ -1,9 +1,9 @@
 """The fault matrix, watching commands: every command that follows the cluster through
 watch streams, under the watch faults, through the installed CLI.
 
-Columns: the stream of the watched object's kind is closed after one event; the next
-watch is answered with a 410 Expired event (the command must list again); a 410 and then
-a 503 on that re-list. For every cell the command shows its first frame, the faults are
+Columns: the stream of the watched object's kind is closed after one event, or its
+connection cut in the middle of the next event; the next watch is answered with a 410
+Expired event (the command must list again); a 410 and then a 503 on that re-list. For every cell the command shows its first frame, the faults are
 met, then the object changes; the command must show the change (and, for the commands
 that end on it, end with exit 0), with nothing on stderr and no traceback.
 """
@@ -84,7 +84,9 @@ WATCHERS: dict[str, Watcher] = {
                          False, (("rollout.yaml", matrix.new_rollout()),)),
 }
 
-WATCH_FAULTS = ("closed-after-1-event", "410", "410-then-503-on-relist")
+WATCH_FAULTS = ("closed-after-1-event", "cut-mid-event-after-1", "410", "410-then-503-on-relist")
+# The faults that end the stream after one event (which _touch provides).
+AFTER_ONE_EVENT = {"closed-after-1-event": Fault.watch_close(events=1), "cut-mid-event-after-1": Fault.watch_drop(events=1)}
 
 
 
@@ -136,8 +138,8 @@ def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-de
     plural, target = watcher.target
     path = COLLECTIONS[plural]
     with matrix.cluster() as srv:
-        if fault == "closed-after-1-event":
-            srv.inject("GET", path, Fault.watch_close(events=1))
+        if fault in AFTER_ONE_EVENT:
+            srv.inject("GET", path, AFTER_ONE_EVENT[fault])
         else:
             srv.inject("GET", path, Fault.watch_expired())
             if fault == "410-then-503-on-relist":
@@ -145,11 +147,11 @@ def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-de
         expected_hits = 2 if fault == "410-then-503-on-relist" else 1
         with _running(srv, watcher) as (proc, out, err):
             out.wait_for(watcher.first, 30, "first frame")
-            if fault == "closed-after-1-event":
-                _touch(srv, plural, target)  # the closing stream's one event
+            if fault in AFTER_ONE_EVENT:
+                _touch(srv, plural, target)  # the one event before the stream ends
             _wait(lambda: srv.fault_hits() >= expected_hits, 30, f"{expected_hits} fault(s) met")
-            if fault == "closed-after-1-event":
-                _wait(lambda: _watches(srv, path) >= 2, 30, "a second watch")  # the first one closed
+            if fault in AFTER_ONE_EVENT:
+                _wait(lambda: _watches(srv, path) >= 2, 30, "a second watch")  # the first one ended
             watcher.change(srv)
             if watcher.ends:
                 proc.wait(timeout=30)
@@ -178,7 +180,7 @@ def test_watching_commands_follow_through_watch_faults(batch, request, command: 
         assert code == 130, (code, err)
         assert err.strip().splitlines() == ["Error: interrupted"], err
     assert hits == (2 if fault == "410-then-503-on-relist" else 1)
-    if fault != "closed-after-1-event":
+    if fault not in AFTER_ONE_EVENT:
         # the 410 made it list again (and after a 503, once more)
         assert lists >= watcher.lists + hits, lists
 

@@ -175,3 +175,19 @@ def test_contradictory_rules_are_refused(server: APIServer) -> None:
         server.inject("GET", ROLLOUTS, Fault.malformed(), watch=True)
     with pytest.raises(ValueError):
         server.inject("GET", ROLLOUTS, Fault.error(500), skip=-1)
+
+
+def test_watch_drop_cuts_the_connection_mid_event(server: APIServer) -> None:
+    server.inject("GET", ROLLOUTS, Fault.watch_drop(events=2))
+    conn = http.client.HTTPConnection(server.url.split("//", 1)[1], timeout=5)
+    try:
+        conn.request("GET", ROLLOUTS + "?watch=true&resourceVersion=0")
+        response = conn.getresponse()
+        assert response.status == 200
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+    finally:
+        conn.close()
+    # The two events came whole; the third chunk was cut short, so the body never ended.
+    lines = cut.value.partial.split(b"\n")
+    assert [json.loads(line)["type"] for line in lines[:2]] == ["ADDED", "ADDED"] and lines[2:] == [b""]

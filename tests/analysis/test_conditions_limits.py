@@ -152,13 +152,15 @@ def _survives(text: str) -> None:
     assert time.perf_counter() - start < SECONDS
 
 
-@settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+# No Hypothesis deadline: a 2 s deadline is a timing assertion a loaded CI box can fail;
+# _survives has the (generous) hang guard.
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_random_text_only_raises_condition_errors(text: str) -> None:
     _survives(text)
 
 
-@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(TOKENS), max_size=40))
 def test_random_token_soup_only_raises_condition_errors(tokens: list[str]) -> None:
     _survives(" ".join(tokens))

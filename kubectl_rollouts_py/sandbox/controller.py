@@ -423,7 +423,9 @@ class Controller:
     def run(self, stop: threading.Event) -> None:
         """Follow the namespace and reconcile until `stop` is set. Never raises."""
         streams = [follow.Stream(res, self.namespace) for res in WATCHED]
-        follower = follow.Follower(self.source, streams, stop=stop)
+        # retry_first_list: the simulator must outlive a first list that fails (the stand-in
+        # briefly unreachable); a CLI view would rather say the list failed and end.
+        follower = follow.Follower(self.source, streams, stop=stop, retry_first_list=True)
         self._follower = follower
         with follower:
             while not stop.is_set():

@@ -13,8 +13,8 @@ from kubectl_rollouts_py.cli.options import CobraCommand, global_options
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind to (loopback by default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every action (promote, abort, ...).")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Show rollouts of every namespace.")
-# Hidden: how often the watch streams are renewed (300 s, as client-go). The soak benchmark
-# shortens it so that several renewals happen within a few minutes.
+# Hidden: a watch is renewed after this many seconds to twice that, at random (300 s, as
+# client-go). The soak benchmark shortens it so that several renewals happen within minutes.
 @click.option("--renew-seconds", type=click.IntRange(5, 3600), default=None, hidden=True)
 @global_options
 def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool, renew_seconds: int | None) -> None:

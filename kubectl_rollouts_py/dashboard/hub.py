@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import queue
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -50,7 +51,11 @@ class Subscriber:
 
 class _Observed:
     """The source as one generation of the hub's streams sees it: every list and watch
-    outcome is reported to the hub, and watches are renewed every `renew` seconds."""
+    outcome is reported to the hub, and a watch is renewed after `renew` to twice that many
+    seconds, at random as client-go's informers do. Renewed together, the kinds would also
+    list again together when their versions have expired (410), and the lists decoded at
+    the same moment, beside the cache, set the process's memory high-water mark.
+    """
 
     def __init__(self, source: Any, renew: float, report: Callable[[r.Resource, BaseException | None], None]) -> None:
         self.source = source
@@ -67,7 +72,8 @@ class _Observed:
         return listed
 
     def watch(self, resource: r.Resource, namespace: str | None, *, timeout_seconds: int | None = None, **kwargs: Any) -> Iterator[Any]:
-        events = self.source.watch(resource, namespace, timeout_seconds=self.renew, **kwargs)
+        timeout = int(self.renew * (1 + random.random()))  # noqa: S311 - spreading load, not a secret
+        events = self.source.watch(resource, namespace, timeout_seconds=timeout, **kwargs)
         try:
             yield from events
         except BaseException as exc:

@@ -13,7 +13,8 @@ average (the machine is shared: latencies are noisy).
 
 Flat means: over the second half of the run the RSS grew by less than --flat-mib (1 MiB by
 default); the script says whether it did. `--renew-seconds` shortens the watch renewal
-(300 s by default, as client-go) so that several renewals fall within the run. At 20
+(each watch is renewed after 300 to 600 s at random by default, as client-go's informers
+do; after N to 2N s with N given) so that several renewals fall within the run. At 20
 changes a second the stand-in's 1000-event window is 50 s long, so with a renewal period
 above that, every renewal of the quiet kinds (ReplicaSets, pods, AnalysisRuns) meets 410
 Expired and lists them again: the worst case for memory, on purpose.
@@ -142,7 +143,7 @@ def main() -> int:
             proc.wait(30)
     latencies.sort()
     print(f"rollouts: {args.rollouts}, seconds: {args.seconds:.0f}, background changes: {changes} ({changes / args.seconds:.1f}/s), "
-          f"watch renewal every {args.renew_seconds or 300} s")
+          f"watches renewed after {args.renew_seconds or 300} to {2 * (args.renew_seconds or 300)} s")
     print("server RSS (MiB): " + ", ".join(f"{t:.0f}s {kib / 1024:.1f}" for t, kib in rss))
     half = next(kib for t, kib in rss if t >= rss[-1][0] / 2)
     growth = (rss[-1][1] - half) / 1024

@@ -24,20 +24,41 @@ class Skip:
 
 
 def label_selector(rollout: dict[str, Any]) -> str:
-    """The rollout's spec.selector as a label-selector string for a LIST."""
+    """The rollout's spec.selector as a label-selector string for a LIST.
+
+    A selector of the wrong shape (the reference could not even decode such a rollout)
+    is an error before anything is sent, not a string built from whatever repr() gives.
+    """
     selector = ((rollout.get("spec") or {}).get("selector")) or {}
-    parts = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
+    if not isinstance(selector, dict):
+        raise _invalid_selector(rollout, "spec.selector is not a map")
+    labels = selector.get("matchLabels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise _invalid_selector(rollout, "matchLabels must map strings to strings")
+    parts = [f"{k}={v}" for k, v in sorted(labels.items())]
+    expressions = selector.get("matchExpressions") or []
+    if not isinstance(expressions, list):
+        raise _invalid_selector(rollout, "matchExpressions is not a list")
+    for expr in expressions:
+        if not isinstance(expr, dict):
+            raise _invalid_selector(rollout, "a matchExpressions entry is not a map")
         key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
+        if not isinstance(key, str) or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise _invalid_selector(rollout, "matchExpressions need a string key and a list of string values")
         if op == "In":
             parts.append(f"{key} in ({','.join(values)})")
         elif op == "NotIn":
             parts.append(f"{key} notin ({','.join(values)})")
         elif op == "Exists":
-            parts.append(str(key))
+            parts.append(key)
         elif op == "DoesNotExist":
             parts.append(f"!{key}")
     return ",".join(parts)
+
+
+def _invalid_selector(rollout: dict[str, Any], why: str) -> errors.RolloutsError:
+    name = (rollout.get("metadata") or {}).get("name")
+    return errors.RolloutsError(f'rollout "{name}" has an invalid label selector: {why}')
 
 
 def _controller_uid(obj: dict[str, Any]) -> str | None:

@@ -243,3 +243,18 @@ def test_completion_helper_answers_kubectl(server, tmp_path: Path) -> None:
     assert done.stdout.splitlines()[:2] == ["app-backend", ":4"], done
     verbs = subprocess.run(["kubectl", "__complete", "rollouts-py", "pro"], capture_output=True, text=True, env=env, timeout=60)
     assert verbs.stdout.splitlines()[0].startswith("promote\t")
+
+
+@pytest.mark.parametrize("selector", [{"matchLabels": ["app"]},
+                                      {"matchExpressions": [{"key": "app", "operator": "In", "values": [1]}]}])
+def test_undo_of_a_rollout_with_a_broken_selector_is_one_error_and_sends_nothing(server, selector) -> None:
+    broken = rollout(server)
+    broken["spec"]["selector"] = selector
+    server.seed([broken])
+    server.clear_requests()
+    line = assert_one_error_line(cli(server, "undo", "app-backend"))
+    assert line == 'Error: rollout "app-backend" has an invalid label selector: ' + (
+        "matchLabels must map strings to strings" if "matchLabels" in selector
+        else "matchExpressions need a string key and a list of string values")
+    assert writes(server) == []
+    assert [r.path for r in server.requests] == [RO]  # not even the ReplicaSet list

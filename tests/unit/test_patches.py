@@ -249,6 +249,26 @@ def test_selector_string():
     assert undo.label_selector(ro) == "a=1,b=2,t in (x,y),!u"
 
 
+@pytest.mark.parametrize("selector", [
+    ["app"],
+    "app=x",
+    {"matchLabels": ["a"]},
+    {"matchLabels": "app=x"},
+    {"matchLabels": {"app": 1}},
+    {"matchExpressions": [{"key": "t", "operator": "In", "values": [1]}]},
+    {"matchExpressions": [{"key": "t", "operator": "NotIn", "values": [None, "x"]}]},
+    {"matchExpressions": [{"key": "t", "operator": "In", "values": "xy"}]},
+    {"matchExpressions": [{"key": 5, "operator": "Exists"}]},
+    {"matchExpressions": ["t"]},
+    {"matchExpressions": {"key": "t"}},
+])
+def test_a_selector_of_the_wrong_shape_is_one_error(selector):
+    # Before: AttributeError/TypeError (an internal error), or a selector built from repr().
+    ro = {"metadata": {"name": "ro"}, "spec": {"selector": selector}}
+    with pytest.raises(errors.RolloutsError, match='rollout "ro" has an invalid label selector'):
+        undo.label_selector(ro)
+
+
 # ------------------------------------------------------------------------------ create
 
 

@@ -69,6 +69,18 @@ def _resource_version(obj: dict[str, Any]) -> str | None:
 
 
 _FATAL = (errors.Forbidden, errors.Unauthorized, errors.NotFound)
+# 4xx answers that can change by themselves: a timeout, a conflict, an expired version (also
+# handled above), throttling. Any other 4xx (400 BadRequest for a selector the server cannot
+# parse, 422, 405...) says the request itself is wrong: asking again gets the same answer,
+# so retrying it for ever would hang the view with nothing said (issue 9 follow-up).
+_TRANSIENT_4XX = (408, 409, 410, 429)
+
+
+def _is_fatal(exc: BaseException) -> bool:
+    if isinstance(exc, _FATAL):
+        return True
+    status = getattr(exc, "status", 0)
+    return isinstance(exc, errors.ApiError) and 400 <= status < 500 and status not in _TRANSIENT_4XX
 
 
 def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None,
@@ -109,7 +121,7 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
             # failing now, it fails as a plain read would, rather than leave the caller
             # waiting, with nothing to show and nothing said, for a list that may never come.
             first_list = not listed_once and not retry_first_list
-            if isinstance(exc, _FATAL) or first_list or (max_failures is not None and failures >= max_failures):
+            if _is_fatal(exc) or first_list or (max_failures is not None and failures >= max_failures):
                 out.put(exc)
                 return
             stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
@@ -176,8 +188,8 @@ class Follower:
 
     def get(self, timeout: float | None = None) -> list[Change | Wakeup] | None:
         """Block until something arrives (or `timeout` seconds pass: None), then return it
-        all. A stream's fatal error (403, 401, 404, a failed first list, or an unexpected
-        one) is raised here."""
+        all. A stream's fatal error (403, 401, 404, another 4xx but 408/409/410/429, a failed
+        first list, or an unexpected one) is raised here."""
         try:
             first = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
         except queue.Empty:

@@ -50,6 +50,8 @@ if TYPE_CHECKING:  # pragma: no cover
 PROMETHEUS_ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 SCHEDULE_SLACK = dt.timedelta(milliseconds=5)  # an interval is due strictly after its instant
 SKIPPED = "Skipped"
+# Distinct Prometheus warnings shown per metric: a server may send a new one every query.
+MAX_WARNINGS_PER_METRIC = 10
 
 EPILOG = """\b
 Exit codes, from the run's phase: 0 Successful; 3 Failed; 4 Inconclusive; 5 Error.
@@ -386,6 +388,11 @@ class Measurer:
     default_address: str | None = None
     resolve_secret: Callable[[str, str], str] | None = None
     deadline: float | None = None  # time.monotonic() when --timeout ends the run: no query outlives it
+    warn: Callable[[str], None] | None = None
+    """Where a Prometheus answer's warnings are told: the run view has no measurement
+    metadata, so without this a warned answer looks like a clean success."""
+    _warned: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _warn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def check_secrets(self) -> None:
         """Read every secret now, so a missing one is an error before anything is measured."""
@@ -412,10 +419,32 @@ class Measurer:
             sample = self._sample(provider, started)
         except (a.ArgsError, prometheus.ProviderError) as exc:
             return ev.error_measurement(a.mask_secrets(exc.message, secrets), started_at=started, finished_at=self.clock())
+        self._tell_warnings(name, [a.mask_secrets(w, secrets) for w in sample.warnings])
         measurement = ev.assess_measurement(
             metric, sample.result, value=sample.value, started_at=started, finished_at=self.clock(), metadata=sample.metadata, now=started
         )
         return replace(measurement, message=a.mask_secrets(measurement.message, secrets), value=a.mask_secrets(measurement.value, secrets))
+
+    def _tell_warnings(self, name: str, warnings: Sequence[str]) -> None:
+        """`Warning: metric "x": Prometheus warned: ...` once per distinct warning of a metric,
+        bounded and escaped as the adapter bounds the measurement's metadata (server text);
+        after MAX_WARNINGS_PER_METRIC of them, one line says the rest are not shown."""
+        if self.warn is None or not warnings:
+            return
+        from kubectl_rollouts_py.analysis.prometheus import bounded_text
+        from kubectl_rollouts_py.render.escape import clean
+
+        # Under the lock (metrics are measured concurrently): each line once, in order.
+        with self._warn_lock:
+            seen = self._warned.setdefault(name, set())
+            for text in warnings:
+                if text in seen or len(seen) > MAX_WARNINGS_PER_METRIC:
+                    continue
+                seen.add(text)
+                if len(seen) > MAX_WARNINGS_PER_METRIC:
+                    self.warn(clean(f'Warning: metric "{name}": further Prometheus warnings are not shown'))
+                else:
+                    self.warn(clean(f'Warning: metric "{name}": Prometheus warned: {bounded_text(text)}'))
 
     def _sample(self, provider: Mapping[str, Any], now: dt.datetime) -> Any:
         from kubectl_rollouts_py.analysis import conditions, durations, prometheus
@@ -601,6 +630,15 @@ class Frames:
         self.style = app.style()
         self.screen: Any = None
         self._printed = False
+        self._held: list[str] = []
+
+    def warn(self, text: str) -> None:
+        """A warning line on stderr; held while a live screen is up (it would be drawn over,
+        or break the redraw) and written when the screen is restored."""
+        if self.screen is not None:
+            self._held.append(text)
+        else:
+            self.app.warn(text)
 
     @contextmanager
     def opened(self) -> Iterator[Frames]:
@@ -608,10 +646,16 @@ class Frames:
         if self.output == "text" and self.live and on_terminal:
             from kubectl_rollouts_py.term.screen import Screen
 
-            with Screen(sys.stdout) as screen:  # Ctrl-C, SIGTERM, SIGHUP: restored (cli/errors.py)
-                self.screen = screen
-                yield self
-                return
+            try:
+                with Screen(sys.stdout) as screen:  # Ctrl-C, SIGTERM, SIGHUP: restored (cli/errors.py)
+                    self.screen = screen
+                    yield self
+            finally:
+                self.screen = None
+                held, self._held = self._held, []
+                for text in held:
+                    self.app.warn(text)
+            return
         yield self
 
     def show(self, view: Any, footer: str = "", *, final: bool = False) -> None:
@@ -726,6 +770,7 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
 
     created = app.now()
     frames = Frames(app, output, live=not once)
+    measurer.warn = frames.warn
 
     def view_of(status: evaluate.RunStatus) -> Any:
         return derive_analysis.build_analysis_run_view(run_document(plan, status, created), app.now())

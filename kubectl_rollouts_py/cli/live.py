@@ -32,7 +32,7 @@ from typing import Any
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.cache import ObjectCache
-from kubectl_rollouts_py.kube.follow import Follower, Stream, Wakeup
+from kubectl_rollouts_py.kube.follow import Follower, Recovered, Stream, Trouble, Wakeup
 
 MIN_INTERVAL = 0.2  # at most five redraws a second for bursts of events
 CLOCK_INTERVAL = 1.0  # at most one redraw a second for ages and countdowns
@@ -137,9 +137,11 @@ class Printer:
 
     ticks = False  # printed frames do not follow the clock
 
-    def __init__(self, write: Callable[[str], None], separator: Callable[[], str] | None = None) -> None:
+    def __init__(self, write: Callable[[str], None], separator: Callable[[], str] | None = None,
+                 warn: Callable[[str], None] | None = None) -> None:
         self._write = write
         self._separator = separator
+        self._warn = warn
         self._last: str | None = None
 
     def show(self, frame: Frame) -> bool:
@@ -155,6 +157,16 @@ class Printer:
     def refit(self) -> None:
         """Nothing to do: printed frames do not depend on the terminal's size."""
 
+    def trouble(self, outage: Outage) -> None:
+        """A `Warning:` line on stderr (stdout stays the frames alone) when an outage starts
+        and when it ends; not for every failed attempt in between."""
+        if self._warn is None:
+            return
+        if outage.ended:
+            self._warn(f"Warning: reconnected to the API server after {outage.seconds():.0f}s")
+        elif outage.new:
+            self._warn(f"Warning: reconnecting: {outage.error}")
+
 
 class ScreenSink:
     """Frames drawn in place on a terminal (term.screen.Screen), fitted to its height."""
@@ -163,12 +175,25 @@ class ScreenSink:
 
     def __init__(self, screen: Any) -> None:
         self.screen = screen
+        self._text: str | None = None
+        self._status = ""  # a line above the frame while the streams cannot reconnect
 
     def show(self, frame: Frame) -> bool:
-        return bool(self.screen.show(frame.text))
+        self._text = frame.text
+        return self._draw()
 
     def refit(self) -> None:
         self.screen.refit()
+
+    def trouble(self, outage: Outage) -> None:
+        # On top, so that fitting a tall frame to the terminal cannot cut it off.
+        self._status = "" if outage.ended else f"reconnecting: {outage.error}\n\n"
+        if self._text is not None:
+            self._draw()
+
+    def _draw(self) -> bool:
+        assert self._text is not None
+        return bool(self.screen.show(self._status + self._text))
 
 
 def on_terminal() -> bool:
@@ -190,18 +215,46 @@ def sink_for(app: Any, output: str) -> Iterator[Printer | ScreenSink]:
         with Screen(sys.stdout, fit=fit_height) as screen:
             yield ScreenSink(screen)
     else:
-        yield Printer(app.write, frame_separator(app.now) if output == "text" else None)
+        yield Printer(app.write, frame_separator(app.now) if output == "text" else None, app.warn)
 
 
 # --------------------------------------------------------------------------- the loop
 
 
+class Outage:
+    """The streams' trouble reconnecting (kube.follow.Trouble), from the first report until
+    every troubled stream has recovered."""
+
+    def __init__(self, started: float, monotonic: Callable[[], float]) -> None:
+        self.started = started
+        self._monotonic = monotonic
+        self.error = ""
+        self.troubled: set[Any] = set()
+        self.new = True  # the first report of this outage (set by `run`)
+        self.ended = False
+
+    def seconds(self) -> float:
+        return self._monotonic() - self.started
+
+    def note(self) -> str:
+        """What a timeout message adds: the API server, not the rollout, may be why."""
+        return f"; the API server was unreachable for the last {self.seconds():.0f}s ({self.error})"
+
+
 @dataclass(frozen=True)
 class Ended:
-    """How `run` ended: "done" (a frame said so: see `verdict`), "timeout" or "signal"."""
+    """How `run` ended: "done" (a frame said so: see `verdict`), "timeout" or "signal";
+    `outage`: the streams could not reconnect when it ended."""
 
     reason: str
     verdict: Verdict | None = None
+    outage: Outage | None = None
+
+
+def _clean_error(text: str) -> str:
+    from kubectl_rollouts_py.render.escape import clean
+
+    return clean(" ".join(text.split()))  # the server's words: one line, nothing raw
 
 
 @contextmanager
@@ -293,6 +346,7 @@ def run(
     `build` returning None shows nothing (e.g. the object is gone).
     """
     deadline = monotonic() + timeout if timeout else None
+    outage: Outage | None = None
     dirty = False
     last_change_draw = -math.inf  # bursts are coalesced after draws of changes, not of clock ticks
     clock_due: float | None = None
@@ -306,11 +360,12 @@ def run(
                     return Ended("signal")
                 if item.reason == "resize":
                     sink.refit()
+        outage = _track_outage(outage, batch or (), sink, monotonic)
         if batch and cache.apply(batch):
             dirty = True
         now = monotonic()
         if deadline is not None and now >= deadline:
-            return Ended("timeout")
+            return Ended("timeout", outage=outage)
         if not cache.synced:
             continue
         if (dirty and now >= last_change_draw + MIN_INTERVAL) or (clock_due is not None and now >= clock_due):
@@ -326,6 +381,33 @@ def run(
                 return Ended("done", frame.done)
             if sink.ticks and frame.wake_at is not None:
                 clock_due = max(now + (frame.wake_at - wall).total_seconds(), now + CLOCK_INTERVAL)
+
+
+def _track_outage(outage: Outage | None, batch: Sequence[Any], sink: Printer | ScreenSink,
+                  monotonic: Callable[[], float]) -> Outage | None:
+    """Follow the streams' Trouble and Recovered reports; tell the sink when an outage starts,
+    when its error changes (a status line only) and when it ends. Returns the outage going on."""
+    changed = False
+    for item in batch:
+        if isinstance(item, Trouble):
+            if outage is None:
+                outage = Outage(monotonic(), monotonic)
+            error = _clean_error(item.error)
+            changed = changed or error != outage.error or item.resource not in outage.troubled
+            outage.error = error
+            outage.troubled.add(item.resource)
+        elif isinstance(item, Recovered) and outage is not None:
+            outage.troubled.discard(item.resource)
+            changed = True
+    if outage is None or not changed:
+        return outage
+    if not outage.troubled:
+        outage.ended = True
+        sink.trouble(outage)
+        return None
+    sink.trouble(outage)
+    outage.new = False
+    return outage
 
 
 # --------------------------------------------------------------------------- rollout and experiment views
@@ -453,7 +535,8 @@ def watch_view(
         raise errors.RolloutsError(ended.verdict.error)
     if until_complete and ended.reason != "done":
         why = "timed out" if ended.reason == "timeout" else "stopped"
-        raise errors.RolloutsError(f'rollout "{name}" did not complete: {why} while waiting')
+        note = ended.outage.note() if ended.outage is not None else ""
+        raise errors.RolloutsError(f'rollout "{name}" did not complete: {why} while waiting{note}')
 
 
 # --------------------------------------------------------------------------- status
@@ -468,9 +551,10 @@ def watch_status(
     timeout: float | None,
     settled: Sequence[str],
     printed: str,
-) -> tuple[str, str]:
+) -> tuple[str, str, str]:
     """`status NAME` (watching): print `line(status, message)` whenever it changes, until the
-    status is one of `settled`, the timeout or a signal; return the last (status, message).
+    status is one of `settled`, the timeout or a signal; return the last (status, message)
+    and what a timeout message should add ("" unless the API server was unreachable).
 
     `rollout` is the object the first line (`printed`) was made from; the watch starts at
     its resourceVersion, so no change after it is missed.
@@ -494,12 +578,12 @@ def watch_status(
         state = derive_rollout.rollout_status(current)
         return Frame(line(*state), done=Verdict() if state[0] in settled else None)
 
-    printer = Printer(app.write)
+    printer = Printer(app.write, warn=app.warn)
     printer.show(Frame(printed))
     with following(source, [stream]) as follower, signals_wake(follower) as signals:
-        run(follower, cache, build, printer, timeout=timeout, clock=app.now)
+        ended = run(follower, cache, build, printer, timeout=timeout, clock=app.now)
     signals.raise_caught()
-    return state
+    return (*state, ended.outage.note() if ended.outage is not None else "")
 
 
 # --------------------------------------------------------------------------- list rollouts -w
@@ -535,5 +619,5 @@ def watch_rows(
         return Frame(show(changed), key=str(count))
 
     with following(source, [stream]) as follower, signals_wake(follower) as signals:
-        run(follower, cache, build, Printer(app.write), clock=app.now)
+        run(follower, cache, build, Printer(app.write, warn=app.warn), clock=app.now)
     signals.raise_caught()

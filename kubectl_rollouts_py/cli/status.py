@@ -48,6 +48,7 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
 
     app = App.of(click.get_current_context())
     seconds = parse_timeout(timeout)
+    unreachable = ""  # why a timeout may not be the rollout's doing
     with app.source(from_files) as source:
         namespace = source.namespace
         rollout = fetch.fetch_object(source, r.ROLLOUTS, name, namespace)
@@ -63,8 +64,9 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
         if not watch or state in SETTLED:
             app.write(first)
         else:
-            state, message = live.watch_status(app, source, rollout, show, timeout=seconds, settled=SETTLED, printed=first)
+            state, message, unreachable = live.watch_status(app, source, rollout, show, timeout=seconds, settled=SETTLED,
+                                                            printed=first)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
     if watch and state != "Healthy":
-        raise errors.RolloutsError("Rollout status watch exceeded timeout")
+        raise errors.RolloutsError(f"Rollout status watch exceeded timeout{unreachable}")

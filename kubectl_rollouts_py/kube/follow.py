@@ -30,6 +30,9 @@ WATCH_SECONDS = 300  # ask the server to end a stream now and then, as client-go
 BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0)
 # A watch that ended sooner than this with no event in it was turned away, not served.
 SHORT_WATCH_SECONDS = 1.0
+# Failed attempts in a row before a stream says it is in trouble: one dropped connection that
+# the next attempt restores is routine and not worth a word; two in a row (~0.5 s) are not.
+TROUBLE_AFTER = 2
 
 # One change: (resource, type, object). type is ADDED, MODIFIED or DELETED with the object,
 # or LIST with {"items": [...]}: the complete current set of that stream (a first list or a
@@ -62,6 +65,24 @@ class Wakeup:
         return f"Wakeup({self.reason!r})"
 
 
+@dataclass(frozen=True)
+class Trouble:
+    """Put in the queue by a stream that keeps failing (TROUBLE_AFTER attempts in a row, then
+    after every further one) and is still retrying: `error` is what the last attempt met.
+    Not a change: `ObjectCache.apply` ignores it; a view shows it (cli/live.py)."""
+
+    resource: r.Resource
+    error: str
+    failures: int
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """Put in the queue by a stream that reported Trouble once a list or an event came."""
+
+    resource: r.Resource
+
+
 def _resource_version(obj: dict[str, Any]) -> str | None:
     metadata = obj.get("metadata")
     version = metadata.get("resourceVersion") if isinstance(metadata, dict) else None
@@ -86,6 +107,7 @@ def _is_fatal(exc: BaseException) -> bool:
 def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None,
                 retry_first_list: bool) -> None:
     failures = 0  # errors in a row (max_failures counts these)
+    troubled = False  # a Trouble was put and no Recovered yet
     short = 0  # watches in a row that ended at once, empty (cleanly or with 410)
     listed_once = stream.listed is not None
     version: str | None = None
@@ -105,12 +127,18 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
                 del listed
                 listed_once = True
                 failures = 0
+                if troubled:
+                    out.put(Recovered(stream.resource))
+                    troubled = False
             started = time.monotonic()
             for event in source.watch(
                 stream.resource, stream.namespace, resource_version=version, label_selector=stream.label_selector,
                 field_selector=stream.field_selector, timeout_seconds=WATCH_SECONDS, stop=stop,
             ):
                 failures, short, served = 0, 0, True
+                if troubled:
+                    out.put(Recovered(stream.resource))
+                    troubled = False
                 version = _resource_version(event.object) or version
                 if event.type != "BOOKMARK":
                     out.put((stream.resource, event.type, event.object))
@@ -124,8 +152,14 @@ def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.S
             if _is_fatal(exc) or first_list or (max_failures is not None and failures >= max_failures):
                 out.put(exc)
                 return
-            stop.wait(BACKOFF[min(failures, len(BACKOFF) - 1)])
             failures += 1
+            if failures >= TROUBLE_AFTER:
+                out.put(Trouble(stream.resource, str(exc), failures))
+                # Reconnect with a list: it answers at once when the server is back, so the
+                # view hears of the recovery then, not with the first event of a quiet
+                # watch (maybe minutes later); the list also brings what the outage hid.
+                troubled, version = True, None
+            stop.wait(BACKOFF[min(failures - 1, len(BACKOFF) - 1)])
             continue
         except BaseException as exc:  # hand anything unexpected to the caller's thread
             out.put(exc)

@@ -66,3 +66,103 @@ def test_a_watch_answered_with_a_transient_error_is_still_retried(status: int) -
     assert hits == 2
     assert "app-backend" in result.out
     assert "watch refused" not in result.err
+
+
+# ------------------------------------------------------------------ a view that cannot reconnect
+
+
+def _start(srv, *args: str) -> tuple[subprocess.Popen, matrix.Reader, matrix.Reader]:  # type: ignore[type-arg]
+    import os
+
+    from tests.e2e.standin import cli_path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
+    env["KUBECONFIG"] = str(srv.kubeconfig)
+    proc = subprocess.Popen([cli_path(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    return proc, matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
+
+
+def _end(proc: subprocess.Popen) -> int:  # type: ignore[type-arg]
+    try:
+        return proc.wait(60)
+    finally:
+        _kill(proc)
+
+
+def _kill(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def test_status_says_the_api_server_was_unreachable_when_it_times_out_in_an_outage() -> None:
+    # Once: nothing while the server was down, then "exceeded timeout", blaming the rollout.
+    with matrix.cluster() as srv:
+        proc, out, err = _start(srv, "status", "app-backend", "--timeout", "10s")
+        try:
+            out.wait_for(lambda text: "Paused" in text, 60, "the first status line")
+            srv.stop()
+            code = _end(proc)
+        finally:
+            _kill(proc)
+        err.join(5)
+    lines = err.text.splitlines()
+    assert code == 1, err.text
+    assert len(lines) == 2, err.text
+    assert lines[0].startswith("Warning: reconnecting: cannot reach the Kubernetes API at http://127.0.0.1:"), lines
+    assert lines[1].startswith("Error: Rollout status watch exceeded timeout; the API server was unreachable for the last "), lines
+    assert "connection refused" in lines[1]
+
+
+@pytest.mark.parametrize("command", [("status", "app-backend", "--timeout", "10s"), ("list", "rollouts", "-w")])
+def test_a_server_failing_every_relist_is_reported_once(command) -> None:
+    # The first GET (the command's own read, which the watch starts from) is answered; every
+    # later one (the watch, then the relists) gets a 503.
+    with matrix.cluster() as srv:
+        srv.inject("GET", "/apis", Fault.error(503, retry_after=0.01), prefix=True, times=None, skip=1)
+        proc, out, err = _start(srv, *command)
+        try:
+            err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
+            if command[0] == "list":
+                time.sleep(3)  # several more failed attempts: still one warning
+                proc.terminate()
+            code = _end(proc)
+        finally:
+            _kill(proc)
+        err.join(5)
+    lines = err.text.splitlines()
+    assert lines[0].startswith("Warning: reconnecting: "), lines
+    assert "503" in lines[0] or "Service Unavailable" in lines[0], lines
+    if command[0] == "status":
+        assert code == 1
+        assert len(lines) == 2 and "the API server was unreachable for the last" in lines[1], lines
+    else:
+        assert code == 143
+        assert [line for line in lines if line.startswith("Warning:")] == lines[:1], lines
+
+
+def test_a_watch_says_when_it_reconnects_and_shows_what_changed_meanwhile() -> None:
+    with matrix.cluster() as srv:
+        port = int(str(srv.url).rsplit(":", 1)[1])
+        proc, out, err = _start(srv, "get", "rollout", "app-backend", "-w")
+        try:
+            out.wait_for(lambda text: "app-backend" in text, 60, "the first frame")
+            srv.stop()
+            err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
+            pod = copy.deepcopy(srv.get_object("pods", matrix.NS, "app-backend-6d8f9c7b5-jx2vd"))
+            pod["status"]["containerStatuses"][0]["ready"] = False  # made while the view cannot see it
+            del pod["metadata"]["resourceVersion"]
+            srv.seed([pod])
+            srv.start(port=port)
+            err.wait_for(lambda text: "Warning: reconnected" in text, 60, "the recovery")
+            out.wait_for(lambda text: "ready:0/1" in text, 60, "the change")
+            proc.terminate()
+            code = _end(proc)
+        finally:
+            _kill(proc)
+        err.join(5)
+    lines = err.text.splitlines()
+    assert code == 143
+    assert lines[0].startswith("Warning: reconnecting: cannot reach the Kubernetes API"), lines
+    assert lines[1].startswith("Warning: reconnected to the API server after "), lines

@@ -152,8 +152,20 @@ def test_max_failures_gives_up(monkeypatch: pytest.MonkeyPatch) -> None:
     source = ScriptedSource(lists=[errors.ConnectionFailed("refused")] * 5, watches=[])
     with Follower(source, [Stream(r.PODS, "ns")], max_failures=2, retry_first_list=True) as follower, \
             pytest.raises(errors.ConnectionFailed):
-        drain(follower, 1)
+        drain(follower, 3)  # a Trouble report may come first (after the second failure)
     assert source.listed == 3
+
+
+def test_a_stream_that_keeps_failing_reports_trouble_then_recovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(follow, "BACKOFF", (0.001,))
+    failing = [errors.ConnectionFailed("refused")] * 3
+    source = ScriptedSource(lists=[*failing, ObjectList([pod("a", "5")], "6")], watches=[])
+    with Follower(source, [Stream(r.PODS, "ns")], retry_first_list=True) as follower:
+        got = drain(follower, 4)
+    assert [type(item).__name__ for item in got] == ["Trouble", "Trouble", "tuple", "Recovered"]
+    assert got[0] == follow.Trouble(r.PODS, "refused", 2) and got[1].failures == 3
+    assert got[2][1] == "LIST"
+    assert got[3] == follow.Recovered(r.PODS)
 
 
 def test_a_failed_first_list_is_raised_at_once_unless_asked_to_retry(monkeypatch: pytest.MonkeyPatch) -> None:

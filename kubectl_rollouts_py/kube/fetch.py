@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.kube import resources as r
 
 
@@ -41,8 +42,12 @@ def fetch_with_namespace(source: Any, resource: r.Resource, name: str, namespace
     """
     plurals = (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
     with ThreadPoolExecutor(max_workers=1 + len(plurals)) as pool:
-        target: Future[dict[str, Any]] = pool.submit(fetch_object, source, resource, name, namespace)
-        lists = [pool.submit(source.list, plural, namespace) for plural in plurals]
+        # The pool starts its workers in submit(): started with the stopping signals blocked,
+        # they leave Ctrl-C/SIGTERM/SIGHUP to the main thread, which acts on it at once
+        # instead of when the five reads end (term/signals.py says why).
+        with threads_without_signals():
+            target: Future[dict[str, Any]] = pool.submit(fetch_object, source, resource, name, namespace)
+            lists = [pool.submit(source.list, plural, namespace) for plural in plurals]
         obj = target.result()
         items = [future.result().items for future in lists]
     if resource is r.ROLLOUTS:

@@ -27,8 +27,8 @@ from contextlib import contextmanager
 
 from kubectl_rollouts_py import errors
 
-# What the main thread alone must receive: the stopping signals and SIGWINCH (live views redraw).
-MAIN_THREAD_ONLY = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGWINCH})
+# Kept in kubectl_rollouts_py/_threads.py, which kube/ may import too; re-exported here.
+from kubectl_rollouts_py._threads import MAIN_THREAD_ONLY, threads_without_signals  # noqa: F401
 
 
 def _raise_interrupted(signum: int, _frame: object) -> None:
@@ -52,21 +52,6 @@ def stopping_raise_interrupted() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-
-
-@contextmanager
-def threads_without_signals() -> Iterator[None]:
-    """Threads started inside block MAIN_THREAD_ONLY (a thread inherits its creator's
-    mask, and so do the threads it starts). A signal arriving meanwhile waits, blocked,
-    and is taken by the main thread when this ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # a worker thread: its mask already blocks them
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, MAIN_THREAD_ONLY)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import click
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
-from kubectl_rollouts_py.cli.mutate import dry_run_option, execute, suffix
+from kubectl_rollouts_py.cli.mutate import dry_run_option, execute, reporting_interrupts, suffix
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
 
 
@@ -19,6 +19,14 @@ def _single_object(path: str) -> dict:
     if len(objects) != 1:
         raise errors.InputError(f"{path}: expected exactly one object, found {len(objects)}")
     return objects[0]
+
+
+def _given_name(obj: dict) -> str:
+    """The object's name in the file (a generateName prefix ends with `*`: the server names it)."""
+    metadata = obj.get("metadata") or {}
+    if metadata.get("name"):
+        return str(metadata["name"])
+    return f"{metadata['generateName']}*" if metadata.get("generateName") else ""
 
 
 def _watch(app: App, kind: str, name: str) -> None:
@@ -54,11 +62,24 @@ def create(ctx: click.Context, filenames: tuple[str, ...], watch: bool, dry_run:
     objects = [_single_object(path) for path in filenames]  # all parsed before anything is sent
     with app.source() as source:
         requests = [plans.plan_create(obj, source.namespace) for obj in objects]
-        created = []
-        for obj, request in zip(objects, requests):
-            name = execute(app, source, Plan(spec=request), dry_run) or str((obj.get("metadata") or {}).get("name") or "")
-            app.write(f"{request.resource.qualified_singular}/{name} created{suffix(dry_run)}\n")
-            created.append((obj.get("kind"), name))
+        created: list[tuple[str, str]] = []  # (kind, name as the server named it)
+        done: list[str] = []  # `kind/name` of each object created, for an interrupt's line
+        wanted = [f"{request.resource.qualified_singular}/{_given_name(obj)}" for obj, request in zip(objects, requests)]
+        for index, (obj, request) in enumerate(zip(objects, requests)):
+            try:
+                # The current object's line comes from kube.apply (its POST applied, not
+                # sent, or read back); the objects before and after it are added below.
+                with reporting_interrupts(wanted[index]):
+                    name = execute(app, source, Plan(spec=request), dry_run) or str((obj.get("metadata") or {}).get("name") or "")
+                    app.write(f"{request.resource.qualified_singular}/{name} created{suffix(dry_run)}\n")
+                    created.append((obj.get("kind"), name))
+                    done.append(f"{request.resource.qualified_singular}/{name}")
+            except errors.Interrupted as exc:
+                if len(objects) == 1:
+                    raise
+                parts = [exc.detail] + [f"{label}: {', '.join(items)}" for label, items in
+                                        (("created", done[:index]), ("not created", wanted[index + 1:])) if items]
+                raise errors.Interrupted(exc.signum, "; ".join(parts)) from None
     if watch and not dry_run:
         _watch(app, *created[0])
 

@@ -136,7 +136,9 @@ class Hub:
         self.generations += 1
         generation = self.generations
         observed = _Observed(self.source, self.renew_seconds, lambda kind, exc: self._report(generation, kind, exc))
-        return Follower(observed, [Stream(kind, self.namespace) for kind in KINDS])
+        # retry_first_list: a stream whose first list fails (the server is down) keeps trying
+        # by itself, as it does later on; the hub hears of it through _Observed either way.
+        return Follower(observed, [Stream(kind, self.namespace) for kind in KINDS], retry_first_list=True)
 
     def _loop(self) -> None:
         failures = 0

@@ -34,3 +34,29 @@ def threads_without_signals() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def signals_for_children() -> Iterator[None]:
+    """Unblock MAIN_THREAD_ONLY in this thread while it may start a process (an exec
+    credential plugin, run by the kubernetes library when a token expires): a child inherits
+    its creator's signal mask through fork and exec, so a plugin started from a worker
+    thread would otherwise ignore Ctrl-C and SIGTERM while it runs. subprocess cannot reset
+    it in the child (`restore_signals` restores ignored signals, not the mask; `preexec_fn`
+    is unsafe with threads), and the library starts the process itself.
+
+    Meanwhile a signal sent to the process may be taken by this thread rather than the main
+    one; Linux offers a process's signals to its main thread first, so that happens only if
+    the main thread has one pending already. Nothing to do in the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        yield
+        return
+    blocked = MAIN_THREAD_ONLY & set(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    if not blocked:
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, blocked)

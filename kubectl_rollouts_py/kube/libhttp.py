@@ -23,6 +23,7 @@ from typing import Any
 
 import urllib3
 
+from kubectl_rollouts_py._threads import signals_for_children
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import transport as kube_transport
 
@@ -56,8 +57,9 @@ class LibraryTransport:
             _silence_insecure_warning()
 
     def auth_headers(self) -> kube_transport.Headers:
-        with self._auth_lock, kube_config.captured_library_errors() as failures:
-            # auth_settings() runs the refresh hook (exec plugin expiry, token file re-read).
+        with self._auth_lock, kube_config.captured_library_errors() as failures, signals_for_children():
+            # auth_settings() runs the refresh hook (exec plugin expiry, token file re-read),
+            # maybe from a watch thread whose blocked signals the plugin would inherit.
             settings = self._configuration.auth_settings()
         if failures:
             # A refresh that failed leaves the expired token in place; kubectl stops with

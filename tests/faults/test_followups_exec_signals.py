@@ -1,0 +1,69 @@
+"""An exec credential plugin run from a watch thread (whose stopping signals are blocked)
+starts with an empty blocked mask, so Ctrl-C and SIGTERM reach it (issue 9 follow-up)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.standin import NS, cli_path
+from tests.faults import matrix
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+# The plugin notes its SigBlk (and the thread of its parent that started it is unknown to
+# it, so every start is noted), then hands out a token that expired already: the library
+# runs it again before every request, from whichever thread sends it.
+PLUGIN = """#!{python}
+import json, sys
+with open("/proc/self/status") as status:
+    blocked = next(line.split()[1] for line in status if line.startswith("SigBlk:"))
+with open({log!r}, "a") as log:
+    log.write(blocked + "\\n")
+print(json.dumps({{"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                  "status": {{"token": "t0k", "expirationTimestamp": "2000-01-01T00:00:00Z"}}}}))
+"""
+
+
+def _kubeconfig(tmp: Path, server: str, log: Path) -> Path:
+    plugin = tmp / "plugin.py"
+    plugin.write_text(PLUGIN.format(python=sys.executable, log=str(log)))
+    plugin.chmod(0o755)
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "t",
+        "contexts": [{"name": "t", "context": {"cluster": "t", "user": "t", "namespace": NS}}],
+        "clusters": [{"name": "t", "cluster": {"server": server}}],
+        "users": [{"name": "t", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1",
+                                                   "command": str(plugin), "interactiveMode": "Never"}}}],
+    }
+    path = tmp / "kubeconfig"
+    path.write_text(json.dumps(config))
+    path.chmod(0o600)
+    return path
+
+
+def test_exec_plugins_started_from_watch_threads_do_not_inherit_blocked_signals(tmp_path: Path) -> None:
+    log = tmp_path / "sigblk.log"
+    with matrix.cluster() as srv:
+        env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
+        env["KUBECONFIG"] = str(_kubeconfig(tmp_path, str(srv.url), log))
+        proc = subprocess.Popen([cli_path(), "get", "rollout", "app-backend", "-w"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+        try:
+            out = matrix.Reader(proc.stdout)
+            out.wait_for(lambda text: "app-backend" in text, 60, "the first frame")
+            proc.terminate()
+            assert proc.wait(60) == 143
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    masks = [int(line, 16) for line in log.read_text().split()]
+    # The main thread's reads and the five watch streams' lists and watches: a dozen starts.
+    assert len(masks) >= 6, masks
+    for mask in masks:
+        assert not any(mask & (1 << (signum - 1)) for signum in STOPPING), f"{mask:016x}"

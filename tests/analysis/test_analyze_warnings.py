@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from e2e.standin import Result, cli_path
+from e2e.standin import NS, Result, cli_path, run_cli
 from kubectl_rollouts_py.analysis import prometheus as adapter
 from kubectl_rollouts_py.cli.analyze import MAX_WARNINGS_PER_METRIC
 
@@ -82,3 +82,25 @@ def test_no_warnings_no_lines(stub: StubServer, tmp_path: Path) -> None:
     stub.reply(200, answer())
     result = analyze(tmp_path, stub.url, "--once")
     assert (result.code, result.err) == (0, "")
+
+
+def test_a_secret_echoed_in_a_warning_is_masked(stub: StubServer, tmp_path: Path) -> None:
+    # A warning may repeat the query, and the query may hold a secretKeyRef argument.
+    from credentials.conftest import secret_object
+    from credentials.support import PROM_TOKEN, assert_no_leak
+
+    from kubectl_rollouts_py.sandbox.apiserver import APIServer
+
+    stub.reply(200, answer(f'PromQL info: metric might not be a counter: up{{job="{PROM_TOKEN}"}}'))
+    path = tmp_path / "template.json"
+    metric = success_rate_metric(provider={"prometheus": {"address": stub.url, "query": 'up{job="{{args.token}}"}'}})
+    path.write_text(json.dumps(template(args=[{"name": "token", "valueFrom": {"secretKeyRef": {"name": "prom-auth", "key": "token"}}}],
+                                        metrics=[metric])))
+    with APIServer() as cluster:
+        cluster.seed([secret_object("prom-auth", {"token": PROM_TOKEN})])
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig", namespace=NS)
+        result = run_cli("analyze", "--allow-secrets", "-f", str(path), "--once", kubeconfig=kubeconfig)
+    assert result.code == 0, result.err
+    assert any(PROM_TOKEN in json.dumps(s.form) for s in stub.seen), "the secret was not sent: the test proves nothing"
+    assert result.err.splitlines() == [PREFIX + 'PromQL info: metric might not be a counter: up{job="*****"}']
+    assert_no_leak(result)

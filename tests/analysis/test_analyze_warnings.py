@@ -104,3 +104,43 @@ def test_a_secret_echoed_in_a_warning_is_masked(stub: StubServer, tmp_path: Path
     assert any(PROM_TOKEN in json.dumps(s.form) for s in stub.seen), "the secret was not sent: the test proves nothing"
     assert result.err.splitlines() == [PREFIX + 'PromQL info: metric might not be a counter: up{job="*****"}']
     assert_no_leak(result)
+
+
+def test_on_a_terminal_the_warning_comes_after_the_live_screen_is_restored(stub: StubServer, tmp_path: Path) -> None:
+    # Written while the alternate screen is up, the line would be lost with that screen (or
+    # break the redraw): it is held and written once the screen is restored.
+    import pty
+    import select
+
+    from kubectl_rollouts_py.term.screen import ALT_SCREEN_OFF, ALT_SCREEN_ON
+
+    stub.reply(200, answer("PromQL info: metric might not be a counter"))
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template(args=[{"name": "canary-hash", "value": "good"}], metrics=[success_rate_metric(count=2, failureLimit=1)])))
+    environ = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR", "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS")}
+    environ["TERM"] = "xterm"
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([cli_path(), "analyze", "-f", str(path), "--prometheus", stub.url], stdin=subprocess.DEVNULL,
+                            stdout=follower, stderr=follower, env=environ)
+    os.close(follower)
+    seen = b""
+    try:
+        while True:  # read until the CLI closes the terminal (EIO on Linux)
+            ready, _, _ = select.select([leader], [], [], 60)
+            assert ready, seen[-2000:]
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=60) == 0, seen[-3000:]
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = seen.decode(errors="replace")
+    assert ALT_SCREEN_ON in text and text.count(PREFIX) == 1, text[-2000:]
+    assert text.index(PREFIX) > text.rindex(ALT_SCREEN_OFF), text[-2000:]

@@ -344,6 +344,14 @@ class ClusterSource:
                 f"(HTTP {status}, {len(raw)} bytes): {_snippet(raw)}",
                 status=status,
             ) from exc
+        except RecursionError as exc:
+            # The json module gives up past ~1000 levels of nesting; no Kubernetes object is
+            # that deep, so it is as unreadable as text that is not JSON (not an internal error).
+            raise errors.ApiError(
+                f"the API server at {self.describe()} sent a response that is not JSON it can read "
+                f"(HTTP {status}, {len(raw)} bytes): nested too deeply",
+                status=status,
+            ) from exc
         if not isinstance(decoded, dict):
             raise errors.ApiError(f"the server at {self.describe()} sent JSON that is not an object", status=status)
         return decoded
@@ -412,6 +420,11 @@ class ClusterSource:
             event = json.loads(line)
         except ValueError as exc:
             raise errors.ApiError(f"the server sent a watch event that is not JSON: {line[:80]!r}") from exc
+        except RecursionError as exc:  # nested past the json module's ~1000 levels
+            raise errors.ApiError(f"the server sent a watch event that is not JSON it can read (nested too deeply): "
+                                  f"{line[:80]!r}") from exc
+        if not isinstance(event, dict):
+            raise errors.ApiError(f"the server sent a watch event that is not a JSON object: {line[:80]!r}")
         kind = str(event.get("type") or "")
         obj = event.get("object") or {}
         if kind == "ERROR":

@@ -33,7 +33,7 @@ def status_message(body: bytes) -> tuple[str, str]:
     """(message, reason) from a Kubernetes Status body; ("", "") if the body is not one."""
     try:
         status = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deeply
         return "", ""
     if not isinstance(status, dict) or status.get("kind") != "Status":
         return "", ""

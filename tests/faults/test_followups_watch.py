@@ -5,14 +5,17 @@ Each runs the installed CLI against its own stand-in API server (tests/faults/ma
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import os
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 
 from kubectl_rollouts_py.sandbox.apiserver import Fault
-from tests.e2e.standin import assert_one_error_line, run_cli
+from tests.e2e.standin import assert_one_error_line, cli_path, run_cli
 from tests.faults import matrix
 
 # A selector value no label selector can carry: the pods' LIST answers 400 BadRequest
@@ -71,42 +74,31 @@ def test_a_watch_answered_with_a_transient_error_is_still_retried(status: int) -
 # ------------------------------------------------------------------ a view that cannot reconnect
 
 
-def _start(srv, *args: str) -> tuple[subprocess.Popen, matrix.Reader, matrix.Reader]:  # type: ignore[type-arg]
-    import os
-
-    from tests.e2e.standin import cli_path
-
+@contextlib.contextmanager
+def _running(srv, *args: str) -> Iterator[tuple[subprocess.Popen[str], matrix.Reader, matrix.Reader]]:  # type: ignore[no-untyped-def]
+    """The installed CLI running `args` against `srv`, with readers on its output; killed on
+    the way out if it is still running, its stderr read to the end."""
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
     env["KUBECONFIG"] = str(srv.kubeconfig)
     proc = subprocess.Popen([cli_path(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
-    return proc, matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-
-
-def _end(proc: subprocess.Popen) -> int:  # type: ignore[type-arg]
+    out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
     try:
-        return proc.wait(60)
+        yield proc, out, err
     finally:
-        _kill(proc)
-
-
-def _kill(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        err.join(5)
 
 
 def test_status_says_the_api_server_was_unreachable_when_it_times_out_in_an_outage() -> None:
     # Once: nothing while the server was down, then "exceeded timeout", blaming the rollout.
     with matrix.cluster() as srv:
-        proc, out, err = _start(srv, "status", "app-backend", "--timeout", "10s")
-        try:
+        with _running(srv, "status", "app-backend", "--timeout", "10s") as (proc, out, err):
             out.wait_for(lambda text: "Paused" in text, 60, "the first status line")
             srv.stop()
-            code = _end(proc)
-        finally:
-            _kill(proc)
-        err.join(5)
+            code = proc.wait(60)
     lines = err.text.splitlines()
     assert code == 1, err.text
     assert len(lines) == 2, err.text
@@ -121,16 +113,12 @@ def test_a_server_failing_every_relist_is_reported_once(command) -> None:
     # later one (the watch, then the relists) gets a 503.
     with matrix.cluster() as srv:
         srv.inject("GET", "/apis", Fault.error(503, retry_after=0.01), prefix=True, times=None, skip=1)
-        proc, out, err = _start(srv, *command)
-        try:
+        with _running(srv, *command) as (proc, out, err):
             err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
             if command[0] == "list":
                 time.sleep(3)  # several more failed attempts: still one warning
                 proc.terminate()
-            code = _end(proc)
-        finally:
-            _kill(proc)
-        err.join(5)
+            code = proc.wait(60)
     lines = err.text.splitlines()
     assert lines[0].startswith("Warning: reconnecting: "), lines
     assert "503" in lines[0] or "Service Unavailable" in lines[0], lines
@@ -145,8 +133,7 @@ def test_a_server_failing_every_relist_is_reported_once(command) -> None:
 def test_a_watch_says_when_it_reconnects_and_shows_what_changed_meanwhile() -> None:
     with matrix.cluster() as srv:
         port = int(str(srv.url).rsplit(":", 1)[1])
-        proc, out, err = _start(srv, "get", "rollout", "app-backend", "-w")
-        try:
+        with _running(srv, "get", "rollout", "app-backend", "-w") as (proc, out, err):
             out.wait_for(lambda text: "app-backend" in text, 60, "the first frame")
             srv.stop()
             err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
@@ -158,10 +145,7 @@ def test_a_watch_says_when_it_reconnects_and_shows_what_changed_meanwhile() -> N
             err.wait_for(lambda text: "Warning: reconnected" in text, 60, "the recovery")
             out.wait_for(lambda text: "ready:0/1" in text, 60, "the change")
             proc.terminate()
-            code = _end(proc)
-        finally:
-            _kill(proc)
-        err.join(5)
+            code = proc.wait(60)
     lines = err.text.splitlines()
     assert code == 143
     assert lines[0].startswith("Warning: reconnecting: cannot reach the Kubernetes API"), lines

@@ -428,7 +428,8 @@ class ClusterSource:
         kind = str(event.get("type") or "")
         obj = event.get("object") or {}
         if kind == "ERROR":
-            raise kube_errors.from_status_object(obj)
+            # Its object should be a Status; anything else is an error without a message.
+            raise kube_errors.from_status_object(obj if isinstance(obj, dict) else {})
         return kube_source.WatchEvent(kind, obj)
 
 

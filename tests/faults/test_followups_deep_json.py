@@ -58,12 +58,13 @@ def test_deeply_nested_json_is_one_error_line(tmp_path: Path, transport: str, st
     assert len(line) < 600  # the body is not repeated
 
 
-@pytest.mark.parametrize("line", [b'{"type":"ADDED","object":' + b"[" * 5000 + b"]" * 5000 + b"}", b"[1]", b'"ADDED"'])
+@pytest.mark.parametrize("line", [b'{"type":"ADDED","object":' + b"[" * 5000 + b"]" * 5000 + b"}", b"[1]", b'"ADDED"',
+                                  b'{"type":"ERROR","object":[1]}'])
 def test_a_watch_event_too_deep_or_not_an_object_is_an_api_error(line: bytes) -> None:
     # A watch stream's line the reader cannot use: an ApiError (one Error line, or a
     # retried stream), not RecursionError or AttributeError (an internal error).
     from kubectl_rollouts_py import errors
     from kubectl_rollouts_py.kube.client import ClusterSource
 
-    with pytest.raises(errors.ApiError, match="watch event that is not"):
+    with pytest.raises(errors.ApiError, match="watch event that is not|server returned HTTP 500"):
         ClusterSource._decode_event(line)

@@ -201,6 +201,18 @@ def test_survives_the_server_ending_streams_and_restarting(terminal, server: API
     assert term.wait_for(lambda s: STABLE_POD not in s) < 1.0
 
 
+def test_a_status_line_says_while_the_view_cannot_reconnect(terminal, server: APIServer) -> None:
+    # Once the view said nothing while the server was gone (issue 9 follow-up).
+    term = terminal("watch", "app-backend")
+    term.wait_for(lambda s: CANARY_POD in s)
+    port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
+    server.stop()
+    term.wait_for(lambda s: s.startswith("reconnecting: cannot reach the Kubernetes API at http://127.0.0.1:"), timeout=30.0)
+    assert CANARY_POD in term.screen()  # the last view stays below the line
+    server.start(port=port)
+    term.wait_for(lambda s: "reconnecting" not in s and s.startswith("Name:"), timeout=30.0)
+
+
 def test_relists_after_410_without_losing_a_change(terminal, server: APIServer) -> None:
     term = terminal("watch", "app-backend")
     term.wait_for(lambda s: CANARY_POD in s)

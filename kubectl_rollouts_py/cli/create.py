@@ -115,8 +115,9 @@ def create_analysisrun(from_template: str | None, from_file: str | None, global_
         run = plans.analysis_run_from_template(template, namespace=source.namespace, arguments=parsed, name=name,
                                                generate_name=generate_name, instance_id=instance_id)
         request = Request("POST", r.ANALYSISRUNS, source.namespace, None, json.dumps(run))
-        created = execute(app, source, Plan(spec=request), dry_run) or str(run["metadata"].get("name") or run["metadata"].get("generateName"))
-        app.write(f"analysisrun.argoproj.io/{created} created{suffix(dry_run)}\n")
+        with reporting_interrupts(f"analysisrun.argoproj.io/{_given_name(run)}"):
+            created = execute(app, source, Plan(spec=request), dry_run) or str(run["metadata"].get("name") or run["metadata"].get("generateName"))
+            app.write(f"analysisrun.argoproj.io/{created} created{suffix(dry_run)}\n")
 
 
 create.add_alias("analysisrun", "ar")

@@ -75,3 +75,15 @@ def test_create_interrupted_on_the_first_of_two_created_nothing_before_it(server
                     "(not confirmed; reading it back shows the spec as sent); not created: analysistemplate.argoproj.io/success-rate")
     assert out == ""
     assert server.get_object("analysistemplates", NS, "success-rate") is None
+
+
+@SIGNALS
+def test_create_analysisrun_interrupted_on_its_post(server: APIServer, sig: int) -> None:
+    server.seed([{**TEMPLATE, "metadata": {"name": "success-rate", "namespace": NS}}])
+    server.inject("POST", f"{GROUP}/analysisruns", Fault.delay(30))
+    code, out, err = _interrupt(server, ["create", "analysisrun", "--from", "success-rate", "--name", "manual"], sig,
+                                lambda: server.get_object("analysisruns", NS, "manual") is not None)
+    line = _one_error_line(code, err, sig)
+    assert line == (f"Error: {CODES[sig][1]}: analysisrun.argoproj.io/manual: applied: POST {GROUP}/analysisruns "
+                    "(not confirmed; reading it back shows the spec as sent)")
+    assert out == ""

@@ -95,9 +95,9 @@ def document_text(document: Any, output: str) -> str:
     YAML document starting with `---`."""
     if output == "json":
         return json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n"
-    import yaml  # only paid for by -o yaml
+    from kubectl_rollouts_py.cli.output import yaml_text  # libyaml where it writes the same bytes
 
-    return "---\n" + yaml.safe_dump(document, sort_keys=False, allow_unicode=False)
+    return "---\n" + yaml_text(document)
 
 
 def with_countdown(view: Any) -> Any:

@@ -302,7 +302,11 @@ def _check_yaml_shape(filename: str, data: bytes) -> None:
                 sizes[anchor] = size
             if stack:
                 stack[-1][1] += size
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
+        # Some libyaml builds (the PyYAML wheels of some Pythons) stop at their own depth
+        # limit before ours: the same refusal, said the same way whichever libyaml it is.
+        if "maximum nesting depth" in str(exc):
+            raise errors.InputError(f"cannot parse {filename}: {_TOO_DEEP} (more than {MAX_DEPTH} levels)") from None
         return
 
 

@@ -9,6 +9,7 @@ points and threshold of its chart.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -70,6 +71,8 @@ def threshold(condition: str) -> dict[str, Any] | None:
     if len(found) != 1:
         return None
     op, value = found[0]
+    if not math.isfinite(value):  # `>= 1e999` is inf: JSON has no Infinity, and no chart can draw it
+        return None
     return {"op": op, "value": value}
 
 

@@ -76,6 +76,9 @@ def test_rollout_view_has_steps_tree_containers_and_analysis_charts(dash) -> Non
     ("result[0] > 1 && result[0] < 5", None),
     ("len(result) == 0", None),
     ("", None),
+    # Beyond float range: inf would be written as `Infinity`, which JSON.parse refuses.
+    ("result[0] >= 1e999", None),
+    ("result[0] < " + "9" * 400, None),
 ])
 def test_threshold_of_simple_comparisons_only(condition: str, expected) -> None:
     assert model.threshold(condition) == expected

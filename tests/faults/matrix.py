@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
+import subprocess
 import tempfile
 import threading
 import time
@@ -26,7 +28,7 @@ from typing import Any
 import pytest
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
-from tests.e2e.standin import NS, Result, app_backend_objects, assert_one_error_line
+from tests.e2e.standin import NS, Result, app_backend_objects, assert_one_error_line, cli_path
 from tests.kube.support import write_kubeconfig
 
 RUN = "app-backend-6d8f9c7b5-2"
@@ -288,3 +290,24 @@ class Reader:
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
+
+
+@contextlib.contextmanager
+def running(srv: APIServer, *args: str) -> Iterator[tuple[subprocess.Popen[str], Reader, Reader]]:
+    """The installed CLI running `args` against `srv` (its kubeconfig; no NO_COLOR from the
+    caller's environment), with readers on its output; killed on the way out if it is still
+    running, and its output read to the end."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
+    env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
+    proc = subprocess.Popen([cli_path(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stderr is not None
+    out, err = Reader(proc.stdout), Reader(proc.stderr)
+    try:
+        yield proc, out, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        out.join(5)
+        err.join(5)

@@ -5,17 +5,13 @@ Each runs the installed CLI against its own stand-in API server (tests/faults/ma
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import subprocess
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from kubectl_rollouts_py.sandbox.apiserver import Fault
-from tests.e2e.standin import assert_one_error_line, cli_path, run_cli
+from tests.e2e.standin import assert_one_error_line, run_cli
 from tests.faults import matrix
 
 # A selector value no label selector can carry: the pods' LIST answers 400 BadRequest
@@ -74,28 +70,10 @@ def test_a_watch_answered_with_a_transient_error_is_still_retried(status: int) -
 # ------------------------------------------------------------------ a view that cannot reconnect
 
 
-@contextlib.contextmanager
-def _running(srv, *args: str) -> Iterator[tuple[subprocess.Popen[str], matrix.Reader, matrix.Reader]]:  # type: ignore[no-untyped-def]
-    """The installed CLI running `args` against `srv`, with readers on its output; killed on
-    the way out if it is still running, its stderr read to the end."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
-    env["KUBECONFIG"] = str(srv.kubeconfig)
-    proc = subprocess.Popen([cli_path(), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL)
-    out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-    try:
-        yield proc, out, err
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        err.join(5)
-
-
 def test_status_says_the_api_server_was_unreachable_when_it_times_out_in_an_outage() -> None:
     # Once: nothing while the server was down, then "exceeded timeout", blaming the rollout.
     with matrix.cluster() as srv:
-        with _running(srv, "status", "app-backend", "--timeout", "10s") as (proc, out, err):
+        with matrix.running(srv, "status", "app-backend", "--timeout", "10s") as (proc, out, err):
             out.wait_for(lambda text: "Paused" in text, 60, "the first status line")
             srv.stop()
             code = proc.wait(60)
@@ -113,7 +91,7 @@ def test_a_server_failing_every_relist_is_reported_once(command) -> None:
     # later one (the watch, then the relists) gets a 503.
     with matrix.cluster() as srv:
         srv.inject("GET", "/apis", Fault.error(503, retry_after=0.01), prefix=True, times=None, skip=1)
-        with _running(srv, *command) as (proc, out, err):
+        with matrix.running(srv, *command) as (proc, out, err):
             err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
             if command[0] == "list":
                 time.sleep(3)  # several more failed attempts: still one warning
@@ -133,7 +111,7 @@ def test_a_server_failing_every_relist_is_reported_once(command) -> None:
 def test_a_watch_says_when_it_reconnects_and_shows_what_changed_meanwhile() -> None:
     with matrix.cluster() as srv:
         port = int(str(srv.url).rsplit(":", 1)[1])
-        with _running(srv, "get", "rollout", "app-backend", "-w") as (proc, out, err):
+        with matrix.running(srv, "get", "rollout", "app-backend", "-w") as (proc, out, err):
             out.wait_for(lambda text: "app-backend" in text, 60, "the first frame")
             srv.stop()
             err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")

@@ -11,7 +11,6 @@ that end on it, end with exit 0), with nothing on stderr and no traceback.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 import yaml
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer, Fault
-from tests.e2e.standin import NS, cli_path
+from tests.e2e.standin import NS
 from tests.faults import matrix
 from tests.faults.matrix import COLLECTIONS, EXPERIMENT, RUN
 
@@ -107,26 +106,13 @@ def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 
 @contextlib.contextmanager
 def _running(srv: APIServer, watcher: Watcher, flags: tuple[str, ...] = ()) -> Iterator[tuple[subprocess.Popen[str], Any, Any]]:
-    """The installed CLI running `watcher` against `srv`, with readers on its output; killed
-    on the way out if it is still running."""
+    """The installed CLI running `watcher` (its files written first) against `srv`."""
     tmp = srv.tmp  # type: ignore[attr-defined]
     for file_name, obj in watcher.files:
         (tmp / file_name).write_text(yaml.safe_dump(obj))
-    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-    env["KUBECONFIG"] = str(srv.kubeconfig)  # type: ignore[attr-defined]
     args = [a.replace("{dir}", str(tmp)) for a in watcher.args]
-    proc = subprocess.Popen([cli_path(), *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            stdin=subprocess.DEVNULL)
-    assert proc.stdout is not None and proc.stderr is not None
-    out, err = matrix.Reader(proc.stdout), matrix.Reader(proc.stderr)
-    try:
-        yield proc, out, err
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-        out.join(5)
-        err.join(5)
+    with matrix.running(srv, *flags, *args) as running:
+        yield running
 
 
 def run_cell(name: str, command: str, fault: str):  # type: ignore[no-untyped-def]

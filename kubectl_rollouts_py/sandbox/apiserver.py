@@ -1637,6 +1637,14 @@ class _HTTPServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away mid-request (tests kill CLIs and cut connections on
+        # purpose) is not a server error; socketserver would print a traceback for it into
+        # whatever runs the server. Anything else is a bug and keeps its traceback.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
+
     def track(self, conn: socket.socket, alive: bool) -> None:
         with self.connections_lock:
             (self.connections.add if alive else self.connections.discard)(conn)

@@ -229,3 +229,18 @@ def test_pods_status_subresource_and_strategic_merge_for_builtins(server: APISer
     server.seed([pod("p", phase="Pending")])
     resp = client.patch(f"{PODS}/p/status", {"status": {"phase": "Running"}})
     assert resp.status == 200 and resp.json["status"]["phase"] == "Running"
+
+
+def test_a_client_resetting_its_connection_prints_no_traceback(server: APIServer, capfd: pytest.CaptureFixture[str]) -> None:
+    # Tests kill CLIs and cut connections on purpose: socketserver printed a traceback for
+    # each into the test run's output, where it looked like a failure.
+    host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
+    for _ in range(3):
+        sock = socket.create_connection((host, port))
+        sock.sendall(b"GET /api HTTP/1.1\r\nHost: x\r\n")  # no blank line: the server waits for more
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # close = RST
+        time.sleep(0.1)
+        sock.close()
+    time.sleep(0.5)
+    assert Client(server.url).get("/version").status == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err

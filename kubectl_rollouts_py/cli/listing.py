@@ -6,7 +6,7 @@ import click
 
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
-from kubectl_rollouts_py.cli.output import as_list, serialise
+from kubectl_rollouts_py.render.output import as_list, serialise
 
 
 @click.group("list", cls=AliasGroup)

@@ -95,7 +95,7 @@ def document_text(document: Any, output: str) -> str:
     YAML document starting with `---`."""
     if output == "json":
         return json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n"
-    from kubectl_rollouts_py.cli.output import yaml_text  # libyaml where it writes the same bytes
+    from kubectl_rollouts_py.render.output import yaml_text  # libyaml where it writes the same bytes
 
     return "---\n" + yaml_text(document)
 
@@ -112,7 +112,7 @@ def with_countdown(view: Any) -> Any:
 def view_frame(view: Any, output: str, now: dt.datetime, render: Callable[[Any], str], *, live: bool) -> Frame:
     """The frame of a rollout or experiment view: `render(view)` for text, else the view's
     document. Live frames add the pause countdown and know when the clock changes them."""
-    from kubectl_rollouts_py.cli.output import serialise
+    from kubectl_rollouts_py.render.output import serialise
 
     if output != "text":
         return Frame(document_text(view.to_dict(), output) if live else serialise(view.to_dict(), output))

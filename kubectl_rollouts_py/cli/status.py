@@ -8,7 +8,7 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
-from kubectl_rollouts_py.cli.output import serialise
+from kubectl_rollouts_py.render.output import serialise
 
 SETTLED = ("Healthy", "Degraded")
 

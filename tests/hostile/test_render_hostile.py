@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_rollouts_py.cli.output import serialise
+from kubectl_rollouts_py.render.output import serialise
 from kubectl_rollouts_py.derive import analysis as derive_analysis
 from kubectl_rollouts_py.derive import listing as derive_listing
 from kubectl_rollouts_py.derive import rollout as derive_rollout

@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_rollouts_py.cli.output import serialise, yaml_text
+from kubectl_rollouts_py.render.output import serialise, yaml_text
 
 
 def pure(document):

@@ -659,7 +659,7 @@ class Frames:
         yield self
 
     def show(self, view: Any, footer: str = "", *, final: bool = False) -> None:
-        from kubectl_rollouts_py.cli.output import serialise
+        from kubectl_rollouts_py.render.output import serialise
 
         if self.output == "json":
             if self.live:

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_rollouts_py.analysis import durations, evaluate
-from kubectl_rollouts_py.analysis.expr_values import format_float_g
+from kubectl_rollouts_py.analysis.expr.values import format_float_g
 from kubectl_rollouts_py.errors import RolloutsError
 
 UNABLE_TO_RESOLVE = "Unable to resolve metric arguments: "

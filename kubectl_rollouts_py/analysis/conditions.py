@@ -22,7 +22,7 @@ Prometheus vector. Wrap decoded JSON from other providers in `JSONValue`: its li
 []interface{} whatever they hold, and its integers become float64, as Go's encoding/json
 decodes them.
 
-Limits (`expr_base.Limits`; expr has none, real conditions stay far below them):
+Limits (`expr.base.Limits`; expr has none, real conditions stay far below them):
 
 * expression text at most 8192 characters; nesting (parser recursion and tree depth) at most
   100 levels, so deep input gives a clean error instead of Python's RecursionError;
@@ -34,7 +34,7 @@ Limits (`expr_base.Limits`; expr has none, real conditions stay far below them):
 * input values nested at most 64 levels;
 * `matches` patterns at most 2000 characters and 5000 NFA instructions after expanding
   counted repetitions. Patterns use RE2 syntax and are matched by our own linear-time NFA
-  (`expr_regex`), never by Python's backtracking `re`: look-arounds and backreferences are
+  (`expr.regex`), never by Python's backtracking `re`: look-arounds and backreferences are
   rejected with RE2's messages, and `(a+)+$` cannot blow up.
 
 No Python `eval`/`exec`/`compile()` or `ast.literal_eval` ever sees expression text.
@@ -56,11 +56,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_rollouts_py.analysis import expr_types
-from kubectl_rollouts_py.analysis.expr_base import DEFAULT_LIMITS, Budget, ConditionError, Limits
-from kubectl_rollouts_py.analysis.expr_eval import Evaluator
-from kubectl_rollouts_py.analysis.expr_parser import Node, parse
-from kubectl_rollouts_py.analysis.expr_values import (
+from kubectl_rollouts_py.analysis.expr import types as expr_types
+from kubectl_rollouts_py.analysis.expr.base import DEFAULT_LIMITS, Budget, ConditionError, Limits
+from kubectl_rollouts_py.analysis.expr.evaluator import Evaluator
+from kubectl_rollouts_py.analysis.expr.parser import Node, parse
+from kubectl_rollouts_py.analysis.expr.values import (
     FloatList,
     Int64,
     check_depth,

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubectl_rollouts_py.analysis import conditions, durations, expr_regex
+from kubectl_rollouts_py.analysis import conditions, durations
+from kubectl_rollouts_py.analysis.expr import regex
 from kubectl_rollouts_py.errors import RolloutsError
 
 ERROR_RETRY_INTERVAL = dt.timedelta(seconds=10)  # Argo's DefaultErrorRetryInterval
@@ -634,9 +635,9 @@ def _match_rules(field_name: str, patterns: Sequence[str], names: Sequence[str])
     matched: list[set[str]] = []
     for index, pattern in enumerate(patterns):
         try:
-            program = expr_regex.compile_re2(pattern)
-            hits = {name for name in names if expr_regex.search(program, name)}
-        except expr_regex.RegexError:
+            program = regex.compile_re2(pattern)
+            hits = {name for name in names if regex.search(program, name)}
+        except regex.RegexError:
             hits = set()  # Argo ignores the compile error, so the rule matches nothing
         if not hits:
             raise AnalysisSpecInvalid(f"{field_name}[{index}]: Rule didn't match any metric name(s)")

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from kubectl_rollouts_py.analysis.expr_base import Budget, ConditionError, Limits
-from kubectl_rollouts_py.analysis.expr_regex import RegexError, match_string
+from kubectl_rollouts_py.analysis.expr.base import Budget, ConditionError, Limits
+from kubectl_rollouts_py.analysis.expr.regex import RegexError, match_string
 
 MATCHES = [
     ("b", "abc", True),  # unanchored

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_rollouts_py.analysis.conditions import ConditionError, JSONValue, evaluate_condition
-from kubectl_rollouts_py.analysis.expr_parser import BUILTINS, PREDICATES
+from kubectl_rollouts_py.analysis.expr.parser import BUILTINS, PREDICATES
 from tests.hostile.fuzzstats import STATS
 
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "60"))

@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from kubectl_rollouts_py.analysis.expr_base import ConditionError, Limits
-from kubectl_rollouts_py.analysis.expr_lexer import Token, tokenize
+from kubectl_rollouts_py.analysis.expr.base import ConditionError, Limits
+from kubectl_rollouts_py.analysis.expr.lexer import Token, tokenize
 
 # ------------------------------------------------------------------ operators
 

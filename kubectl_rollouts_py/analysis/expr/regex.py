@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.analysis.expr_base import Budget
+from kubectl_rollouts_py.analysis.expr.base import Budget
 
 _MAX_REPEAT = 1000  # RE2's limit on {n,m}
 _MAX_NEST = 100  # RE2 allows 1000; we recurse in Python, so stay well below the stack limit

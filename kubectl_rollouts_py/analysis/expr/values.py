@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubectl_rollouts_py.analysis import durations
-from kubectl_rollouts_py.analysis.expr_base import Budget, ConditionError
+from kubectl_rollouts_py.analysis.expr.base import Budget, ConditionError
 
 _TWO64 = 1 << 64
 _MIN_INT = -(1 << 63)

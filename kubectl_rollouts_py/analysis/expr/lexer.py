@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from kubectl_rollouts_py.analysis.expr_base import ConditionError
+from kubectl_rollouts_py.analysis.expr.base import ConditionError
 
 Kind = Literal["EOF", "Identifier", "Number", "String", "Operator", "Bracket"]
 

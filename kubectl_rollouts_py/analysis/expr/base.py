@@ -1,6 +1,6 @@
 """Shared pieces of the condition engine: the error type, the resource limits and the budget.
 
-Every other `expr_*` module raises `ConditionError`; `conditions.py` re-exports it. Nothing
+Every other module of the `expr` package raises `ConditionError`; `conditions.py` re-exports it. Nothing
 here imports beyond the standard library and `kubectl_rollouts_py.errors`.
 """
 

@@ -22,9 +22,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.analysis import expr_regex
-from kubectl_rollouts_py.analysis.expr_base import ConditionError, Limits
-from kubectl_rollouts_py.analysis.expr_parser import (
+from kubectl_rollouts_py.analysis.expr import regex
+from kubectl_rollouts_py.analysis.expr.base import ConditionError, Limits
+from kubectl_rollouts_py.analysis.expr.parser import (
     Array,
     Binary,
     Bool,
@@ -46,7 +46,7 @@ from kubectl_rollouts_py.analysis.expr_parser import (
     Str,
     Unary,
 )
-from kubectl_rollouts_py.analysis.expr_values import FloatList, GoDuration, Int64, IntList, StringList
+from kubectl_rollouts_py.analysis.expr.values import FloatList, GoDuration, Int64, IntList, StringList
 
 
 @dataclass(frozen=True)
@@ -457,12 +457,12 @@ class Checker:
         elif op == "matches":
             if isinstance(node.right, Str):
                 try:
-                    expr_regex.compile_re2(
+                    regex.compile_re2(
                         node.right.value,
                         max_length=self.limits.max_regex_length,
                         max_program=self.limits.max_regex_program,
                     )
-                except expr_regex.RegexError as exc:
+                except regex.RegexError as exc:
                     raise _error(str(exc)) from None
             if (is_string(left) and is_string(right)) or _either_unknown_and(left, right, is_string):
                 return BOOL

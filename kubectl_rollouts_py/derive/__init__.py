@@ -5,7 +5,7 @@ frozen dataclasses. Nothing here does I/O, reads the clock or the environment, o
 text for a terminal: colours, glyphs and column layout belong to render/.
 
 Objects from a cluster can be incomplete or wrongly typed; derivation never raises on
-them, it falls back to what the reference would show for a missing field.
+them, it falls back to what the Argo Rollouts kubectl plugin would show for a missing field.
 
 May not import: click, kubernetes, kube/, render/, term/, cli/.
 """

@@ -186,7 +186,7 @@ def reaged(view: V, now: dt.datetime) -> V:
     """
     if isinstance(view, RolloutView):
         ends = view.pause_ends_at
-        return dataclasses.replace(  # type: ignore[return-value]
+        return dataclasses.replace(
             view, age=age(view.created, now), revisions=tuple(_revision(r, now) for r in view.revisions),
             pause_remaining=countdown(seconds_between(now, ends)) if ends else None,
             analysis=tuple(_detail(run, now) for run in view.analysis),

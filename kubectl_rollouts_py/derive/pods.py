@@ -1,4 +1,4 @@
-"""Pod status the way `kubectl get pods` (and the reference) shows it."""
+"""Pod status the way `kubectl get pods` (and the Argo Rollouts kubectl plugin) shows it."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _sidecar_names(pod: dict[str, Any]) -> set[str]:
 
 
 def pod_status(pod: dict[str, Any]) -> tuple[str, int, int]:
-    """(reason, ready containers, restarts) per the reference's port of kubectl's printPod."""
+    """(reason, ready containers, restarts) per Argo's port of kubectl's printPod."""
     status = f.mapping(pod, "status")
     reason = f.text(status.get("reason")) or f.text(status.get("phase"))
     restarts = 0

@@ -1,4 +1,4 @@
-"""The rollout view of `get rollout`, `status` and `list rollouts` (reference spec §4)."""
+"""The rollout view of `get rollout`, `status` and `list rollouts`, as the Argo Rollouts kubectl plugin shows it."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _workload_not_observed(rollout: dict[str, Any]) -> bool:
 
 
 def rollout_status(rollout: dict[str, Any]) -> tuple[str, str]:
-    """(status, message): the reference's GetRolloutPhase, first matching rule wins."""
+    """(status, message): Argo's GetRolloutPhase, first matching rule wins."""
     spec, status = f.mapping(rollout, "spec"), f.mapping(rollout, "status")
     if _generation_not_observed(rollout):
         return "Progressing", "waiting for rollout spec update to be observed"
@@ -290,7 +290,7 @@ def _replica_set_status(rs: dict[str, Any]) -> str:
 def _role_tags(rs: dict[str, Any], rollout: dict[str, Any] | None) -> tuple[str, ...]:
     """stable / canary / active / preview / ping / pong, matched by pod-template hash.
 
-    Like the reference, an RS without the hash label has hash "" and so matches an unset
+    As in Argo, an RS without the hash label has hash "" and so matches an unset
     selector: the comparison is on plain strings.
     """
     if rollout is None:
@@ -394,12 +394,12 @@ def build_replica_set_views(
                 pods=tuple(pods_of.get(i, ())),
             )
         )
-    # The reference's comparator has a creation-time tier that is a no-op; name breaks ties.
+    # Argo's comparator has a creation-time tier that is a no-op; name breaks ties.
     return tuple(sorted(views, key=lambda v: (-v.revision, v.name)))
 
 
 def build_analysis_run_views(owner_uid: str, runs: Iterable[dict[str, Any]], now: dt.datetime) -> tuple[AnalysisRunView, ...]:
-    """Runs owned by `owner_uid`, sorted revision desc, creation asc, then name *desc* (as the reference)."""
+    """Runs owned by `owner_uid`, sorted revision desc, creation asc, then name *desc* (as Argo does)."""
     views = []
     for run in runs:
         if not isinstance(run, dict) or not f.owned_by(run, owner_uid):

@@ -1,6 +1,6 @@
 """View models: what `get`, `list` and `status` show, as frozen values.
 
-Statuses are kept as the strings the reference shows (`Healthy`, `ScaledDown`, a Pod's
+Statuses are kept as the strings the Argo Rollouts kubectl plugin shows (`Healthy`, `ScaledDown`, a Pod's
 `ImagePullBackOff`, an AnalysisRun's phase verbatim), because a Pod reason or a phase from
 a newer controller can be any string and must still be shown as it is.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from kubectl_rollouts_py.derive.fields import rfc3339
 
@@ -24,7 +25,7 @@ class ImageView:
     image: str
     tags: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"image": self.image, "tags": list(self.tags)}
 
 
@@ -38,7 +39,7 @@ class PodView:
     created: dt.datetime
     age: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "status": self.status,
@@ -53,7 +54,7 @@ class ReplicaSetView:
     name: str
     revision: int
     status: str
-    tags: tuple[str, ...]  # role tags in the reference's order: stable, canary|active|preview, ping, pong
+    tags: tuple[str, ...]  # role tags in Argo's order: stable, canary|active|preview, ping, pong
     scale_down_delay: str | None  # None: no deadline annotation; "" unparsable; "passed"; or a duration
     scale_down_deadline: str | None  # the annotation as written (RFC 3339), for machine output
     replicas: int | None  # spec.replicas
@@ -72,7 +73,7 @@ class ReplicaSetView:
             return self.tags
         return self.tags + (f"delay:{self.scale_down_delay}",)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "revision": self.revision,
@@ -96,7 +97,7 @@ class JobView:
     started: dt.datetime
     age: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "namespace": self.namespace, "status": self.status, "startedAt": rfc3339(self.started)}
 
 
@@ -113,7 +114,7 @@ class AnalysisRunView:
     created: dt.datetime
     age: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "revision": self.revision,
@@ -142,7 +143,7 @@ class ExperimentView:
     created: dt.datetime
     age: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "ExperimentView",
             "apiVersion": SCHEMA_VERSION,
@@ -165,7 +166,7 @@ class RevisionView:
     experiments: tuple[ExperimentView, ...]
     analysis_runs: tuple[AnalysisRunView, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "revision": self.revision,
             "replicaSets": [r.to_dict() for r in self.replica_sets],
@@ -182,7 +183,7 @@ class Replicas:
     ready: int
     available: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "desired": self.desired,
             "current": self.current,
@@ -215,10 +216,10 @@ class RolloutView:
     pause_ends_at: dt.datetime | None = None
     pause_remaining: str | None = None
     # The AnalysisRuns `--analysis` asks for (derive.analysis.attach_analysis), shown as a
-    # table under the reference's tree; empty with --analysis=none.
+    # table under the tree; empty with --analysis=none.
     analysis: tuple[AnalysisRunDetailView, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         canary = self.strategy == "Canary"
         return {
             "kind": "RolloutView",
@@ -256,7 +257,7 @@ class RolloutRow:
     updated: int
     available: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "namespace": self.namespace,
             "name": self.name,
@@ -283,7 +284,7 @@ class ExperimentRow:
     age: str
     created: dt.datetime = field(compare=False, default=dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "namespace": self.namespace,
             "name": self.name,
@@ -303,7 +304,7 @@ class MeasurementView:
     message: str
     age: str  # since it started
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "phase": self.phase,
             "value": self.value,
@@ -341,7 +342,7 @@ class MetricView:
     def latest_value(self) -> str:
         return self.measurements[0].value if self.measurements else ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "phase": self.phase,
@@ -383,7 +384,7 @@ class AnalysisRunDetailView:
     created: dt.datetime
     age: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "AnalysisRunView",
             "apiVersion": SCHEMA_VERSION,

@@ -1,4 +1,4 @@
-"""`create` and `create analysisrun`: the objects to POST (spec §2.4)."""
+"""`create` and `create analysisrun`: the objects to POST."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ INSTANCE_ID_LABEL = "argo-rollouts.argoproj.io/controller-instance-id"
 
 def plan_create(obj: dict[str, Any], namespace: str) -> Request:
     """POST the object to its kind's collection; a ClusterAnalysisTemplate is cluster-scoped
-    (the reference posts it namespaced, §10 item 2: fixed)."""
+    (the Argo Rollouts kubectl plugin posts it namespaced; fixed here)."""
     kind = obj.get("kind")
     group = str(obj.get("apiVersion") or "").partition("/")[0]
     resource = CREATABLE.get(kind) if group == r.ARGO else None  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""`set image`: change container images in a pod template (spec §2.2)."""
+"""`set image`: change container images in a pod template."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
-    """`CONTAINER=IMAGE`; the reference rejects anything that does not split in exactly two."""
+    """`CONTAINER=IMAGE`; Argo rejects anything that does not split in exactly two."""
     parts = text.split("=")
     if len(parts) != 2 or not parts[0] or not parts[1]:
         raise errors.UsageError(f'invalid image assignment "{text}": expected CONTAINER=IMAGE (CONTAINER may be *)')

@@ -17,7 +17,7 @@ PATCH_CONTENT_TYPES = {
 
 @dataclass(frozen=True)
 class Request:
-    """One write. `body` is the exact JSON text sent (the reference's bytes, spacing included)."""
+    """One write. `body` is the exact JSON text sent (Argo's bytes, spacing included)."""
 
     method: str  # PATCH, PUT or POST
     resource: Resource
@@ -47,7 +47,7 @@ class Request:
 class Plan:
     """Requests in order. `status` goes first to the status subresource; if that answers
     404 (a controller older than v0.10 has no status subresource) `fallback` replaces
-    `spec` and goes to the main resource (spec §2)."""
+    `spec` and goes to the main resource."""
 
     spec: Request | None = None
     status: Request | None = None

@@ -1,4 +1,4 @@
-"""Plans for the rollout verbs, with the reference's exact bodies (spec §2)."""
+"""Plans for the rollout verbs, with the exact bodies of the Argo Rollouts kubectl plugin."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.patches.plan import Plan, merge_patch
 
-# The reference's patch templates, byte for byte (its tests compare raw bytes).
+# Argo's patch templates, byte for byte (its tests compare raw bytes).
 UNPAUSE = '{"spec":{"paused":false}}'
 CLEAR_PAUSE_CONDITIONS = '{"status":{"pauseConditions":null}}'
 UNPAUSE_AND_CLEAR = '{"spec":{"paused":false},"status":{"pauseConditions":null}}'
@@ -28,12 +28,14 @@ RETRY_EXPERIMENT = '{"status":null}'
 
 
 def _meta(obj: dict[str, Any]) -> tuple[str | None, str]:
-    metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    raw = obj.get("metadata")
+    metadata: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return metadata.get("namespace"), str(metadata.get("name") or "")
 
 
 def _strategy(rollout: dict[str, Any]) -> dict[str, Any]:
-    spec = rollout.get("spec") if isinstance(rollout.get("spec"), dict) else {}
+    raw = rollout.get("spec")
+    spec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     strategy = spec.get("strategy")
     return strategy if isinstance(strategy, dict) else {}
 
@@ -71,13 +73,13 @@ def _status_first(rollout: dict[str, Any], body: str) -> Plan:
 
 
 def check_promote_flags(*, skip_current: bool, skip_all: bool) -> None:
-    """Flag combinations the reference rejects before reading the rollout."""
+    """Flag combinations Argo rejects before reading the rollout."""
     if skip_current and skip_all:
         raise errors.UsageError("Cannot use skip-current-step and skip-all-steps flags at the same time")
 
 
 def plan_promote(rollout: dict[str, Any], *, full: bool = False, skip_current: bool = False, skip_all: bool = False) -> Plan:
-    """promote / promote --full / -c / -a, as the reference's getPatches (spec §2.1)."""
+    """promote / promote --full / -c / -a, as Argo's getPatches."""
     check_promote_flags(skip_current=skip_current, skip_all=skip_all)
     steps = _steps(rollout)
     if skip_current or skip_all:
@@ -86,7 +88,7 @@ def plan_promote(rollout: dict[str, Any], *, full: bool = False, skip_current: b
         if steps is not None and not steps:
             raise errors.RolloutsError("Cannot skip steps of a rollout without steps")
         if skip_all and steps is None:
-            # The reference dereferences the missing canary strategy and panics here.
+            # Argo dereferences the missing canary strategy and panics here.
             raise errors.RolloutsError("Cannot skip steps of a rollout without steps")
     spec_paused = _spec_paused(rollout)
     status = _status(rollout)
@@ -161,5 +163,5 @@ def plan_terminate(resource: r.Resource, namespace: str, name: str) -> Plan:
 
 def plan_retry_experiment(namespace: str, name: str) -> Plan:
     # Experiment has no status subresource, so clearing status through the main
-    # resource works (spec §10 item 12, kept).
+    # resource works, as in Argo.
     return Plan(spec=merge_patch(r.EXPERIMENTS, namespace, name, RETRY_EXPERIMENT))

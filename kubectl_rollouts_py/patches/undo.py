@@ -1,4 +1,4 @@
-"""`undo`: pick the ReplicaSet to roll back to and build the JSON patch (spec §2.3)."""
+"""`undo`: pick the ReplicaSet to roll back to and build the JSON patch."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ WORKLOAD_RESOURCES = {"Deployment": r.DEPLOYMENTS, "ReplicaSet": r.REPLICASETS}
 
 @dataclass(frozen=True)
 class Skip:
-    """Nothing to do: the rollout already runs that template (message has no newline, as the reference)."""
+    """Nothing to do: the rollout already runs that template (message has no newline, as in Argo)."""
 
     message: str
 
@@ -26,7 +26,7 @@ class Skip:
 def label_selector(rollout: dict[str, Any]) -> str:
     """The rollout's spec.selector as a label-selector string for a LIST.
 
-    A selector of the wrong shape (the reference could not even decode such a rollout)
+    A selector of the wrong shape (Argo could not even decode such a rollout)
     is an error before anything is sent, not a string built from whatever repr() gives.
     """
     selector = ((rollout.get("spec") or {}).get("selector")) or {}
@@ -71,19 +71,19 @@ def _controller_uid(obj: dict[str, Any]) -> str | None:
 def _revision(rs: dict[str, Any]) -> int | None:
     raw = ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION_ANNOTATION)
     if raw is None:
-        return 0  # a missing annotation counts as revision 0, like the reference
+        return 0  # a missing annotation counts as revision 0, as in Argo
     try:
         return int(str(raw), 10)
     except ValueError:
-        return None  # unparsable: the reference skips the ReplicaSet
+        return None  # unparsable: Argo skips the ReplicaSet
 
 
 def _without_hash(template: Any) -> dict[str, Any]:
-    template = copy.deepcopy(template) if isinstance(template, dict) else {}
-    labels = (template.get("metadata") or {}).get("labels")
+    plain: dict[str, Any] = copy.deepcopy(template) if isinstance(template, dict) else {}
+    labels = (plain.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(HASH_LABEL, None)
-    return template
+    return plain
 
 
 def is_derivative(wanted: Any, actual: Any) -> bool:

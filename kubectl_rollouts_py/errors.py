@@ -14,7 +14,7 @@ class ExitCode(enum.IntEnum):
     """Process exit codes, documented in the README and in `--help`."""
 
     SUCCESS = 0
-    ERROR = 1  # any runtime failure, as the reference plugin (and kubectl) does
+    ERROR = 1  # any runtime failure, as the Argo Rollouts kubectl plugin (and kubectl) does
     USAGE = 2  # bad flags or arguments (click's convention)
     ANALYSIS_FAILED = 3  # `analyze`: the run ended Failed
     ANALYSIS_INCONCLUSIVE = 4  # `analyze`: the run ended Inconclusive

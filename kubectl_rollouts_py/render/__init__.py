@@ -1,4 +1,4 @@
-"""Pure text from view models: the reference's layouts, glyphs and colours.
+"""Pure text from view models: the layouts, glyphs and colours of the Argo Rollouts kubectl plugin.
 
 A renderer takes a finished view and a Style and returns a string. It never calls the API,
 reads the clock or the environment, or writes to a stream. Every string that came from a

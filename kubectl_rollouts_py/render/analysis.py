@@ -68,7 +68,7 @@ def render_run_summary(runs: Sequence[AnalysisRunDetailView], style: st.Style = 
 
 
 def render_rollout_with_analysis(view: RolloutView, style: st.Style = st.PLAIN) -> str:
-    """`get rollout`: the reference's output, then (if any runs were selected) a blank
+    """`get rollout`: the tree as Argo shows it, then (if any runs were selected) a blank
     line and the metric table of the view's AnalysisRuns."""
     from kubectl_rollouts_py.render.tree import render_rollout
 

@@ -5,7 +5,7 @@ or C1 byte could move the cursor, retitle the window or hide text (kubectl's own
 CVE-2021-25743), and bidirectional, zero-width and other invisible format characters can
 make text read differently from what it is. Such characters are shown as visible escapes
 (`\\x1b`, `\\u202e`) instead; ordinary text, including non-ASCII letters and the
-reference's glyphs, passes through unchanged.
+status glyphs, passes through unchanged.
 """
 
 from __future__ import annotations

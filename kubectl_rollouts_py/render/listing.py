@@ -1,4 +1,4 @@
-"""`list rollouts`, `list experiments` and the `status` lines (spec §5.3, §6)."""
+"""`list rollouts`, `list experiments` and the `status` lines."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ EXPERIMENT_HEADER = ("NAME", "STATUS", "DURATION", "REMAINING", "AGE")
 
 
 def rollout_cells(row: RolloutRow, *, all_namespaces: bool, timestamp: str | None) -> list[str]:
-    """One row's cells, pre-padded with the reference's printf widths."""
+    """One row's cells, pre-padded with Argo's printf widths."""
     cells = [
         f"{clean(row.name):<10}",
         f"{row.strategy:<9}",
@@ -68,8 +68,8 @@ def render_experiment_rows(rows: Sequence[ExperimentRow], *, all_namespaces: boo
 
 
 def status_line(status: str, message: str, *, watching: bool) -> str:
-    """`status` output. The reference prints `<Status> - ` even with an empty message when
-    not watching, and omits ` - ` while watching (spec §10 item 11, kept)."""
+    """`status` output. The Argo Rollouts kubectl plugin prints `<Status> - ` even with an empty message when
+    not watching, and omits ` - ` while watching; kept as it is."""
     if not watching and status in ("Healthy", "Degraded"):
         return clean(status)
     if watching and not message:

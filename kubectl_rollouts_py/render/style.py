@@ -1,4 +1,4 @@
-"""Glyphs and colours of the reference plugin, and whether to use colour at all."""
+"""Glyphs and colours of the Argo Rollouts kubectl plugin, and whether to use colour at all."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ _PHASE_COLOURS = {"Pending": 94, "Running": 94}
 
 
 def pod_icon(status: str) -> str:
-    """The pod status glyph: the first matching rule of the reference wins."""
+    """The pod status glyph: the first matching rule wins, in Argo's order."""
     if status.startswith("Init:"):
         return "◌"
     if status.startswith(("Signal:", "ExitCode:")):
@@ -58,7 +58,7 @@ def pod_icon(status: str) -> str:
 @dataclass(frozen=True)
 class Style:
     """How to paint: colour on or off. With colour, every painted string is wrapped in
-    `ESC[<code>m … ESC[0m`, code 0 included, exactly as the reference does."""
+    `ESC[<code>m … ESC[0m`, code 0 included, exactly as Argo does."""
 
     colour: bool = False
 

@@ -1,9 +1,9 @@
-"""Go's text/tabwriter, as the reference configures it (minwidth 0, padding 2, spaces).
+"""Go's text/tabwriter, as the Argo Rollouts kubectl plugin configures it (minwidth 0, padding 2, spaces).
 
 Cells are separated by TAB. Every cell but the last of a line is padded to its column's
 width plus the padding; the last cell is written as it is. Width counts code points with
 ANSI SGR sequences removed, not terminal columns, so wide glyphs line up as they do in
-the reference.
+Argo's output.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def visible_len(cell: str) -> int:
 def align(rows: Sequence[Sequence[str]], padding: int = 2) -> list[str]:
     """Lay out rows of cells; returns the lines without newlines.
 
-    All rows of one call form one column block (the reference's tables are uniform).
+    All rows of one call form one column block (Argo's tables are uniform).
     """
     widths: list[int] = []
     for row in rows:

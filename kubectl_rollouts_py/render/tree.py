@@ -1,4 +1,4 @@
-"""`get rollout` and `get experiment`: the header block and the tree table (spec §3)."""
+"""`get rollout` and `get experiment`: the header block and the tree table."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def _status(glyph: str, status: str, style: st.Style) -> str:
 
 
 def _children(prefix: str, items: Sequence[object]) -> Iterator[tuple[str, str, object]]:
-    """(row prefix, sub-prefix for the item's own children, item) per the reference's tree rule."""
+    """(row prefix, sub-prefix for the item's own children, item) per Argo's tree rule."""
     for i, item in enumerate(items):
         if i == len(items) - 1:
             yield prefix + "└──", prefix + "   ", item

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 def use_colour(*, no_color_flag: bool, environ: Mapping[str, str], is_tty: bool) -> bool:
     """Colour only on a terminal, and never with --no-color, NO_COLOR (any value) or TERM=dumb.
 
-    The reference colours piped output too and ignores NO_COLOR; not colouring a pipe is a
-    deliberate fix (README, "Differences from the reference").
+    The Argo Rollouts kubectl plugin colours piped output too and ignores NO_COLOR; not
+    colouring a pipe is a deliberate difference.
     """
     if no_color_flag or "NO_COLOR" in environ or environ.get("TERM") == "dumb":
         return False

@@ -144,9 +144,9 @@ def test_json_patch_move_and_root_replace() -> None:
 
 
 def test_json_patch_test_distinguishes_true_from_one() -> None:
-    from kubectl_rollouts_py.sandbox import apiserver
+    from kubectl_rollouts_py.sandbox.apiserver.patching import PatchFailed
 
-    with pytest.raises(apiserver._PatchFailed):
+    with pytest.raises(PatchFailed):
         json_patch({"a": True}, [{"op": "test", "path": "/a", "value": 1}])
 
 

@@ -1,36 +1,18 @@
-"""`create -f FILE` and `create analysisrun`."""
+"""`create -f FILE` and `create analysisrun` (ops/create.py does the work)."""
 
 from __future__ import annotations
-
-import json
 
 import click
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
-from kubectl_rollouts_py.cli.mutate import dry_run_option, execute, reporting_interrupts, suffix
+from kubectl_rollouts_py.cli.mutate import dry_run_option, executor, report, reporting_interrupts
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
 
 
-def _single_object(path: str) -> dict:
-    from kubectl_rollouts_py.kube import files
-
-    objects = files.load_file(path)
-    if len(objects) != 1:
-        raise errors.InputError(f"{path}: expected exactly one object, found {len(objects)}")
-    return objects[0]
-
-
-def _given_name(obj: dict) -> str:
-    """The object's name in the file (a generateName prefix ends with `*`: the server names it)."""
-    metadata = obj.get("metadata") or {}
-    if metadata.get("name"):
-        return str(metadata["name"])
-    return f"{metadata['generateName']}*" if metadata.get("generateName") else ""
-
-
 def _watch(app: App, kind: str, name: str) -> None:
-    """`-w`: follow the created object like `get ... -w` (the reference always failed here)."""
+    """`-w`: follow the created object like `get ... -w` (the Argo Rollouts kubectl plugin
+    always failed here)."""
     from kubectl_rollouts_py.cli import get
 
     ctx = click.get_current_context()
@@ -51,31 +33,31 @@ def create(ctx: click.Context, filenames: tuple[str, ...], watch: bool, dry_run:
     AnalysisRuns from files, or an AnalysisRun from a template (`create analysisrun`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from kubectl_rollouts_py.patches import create as plans
-    from kubectl_rollouts_py.patches.plan import Plan
+    from kubectl_rollouts_py.ops import create as creating
 
     if not filenames:
         raise click.UsageError("required flag -f/--filename not given", ctx)
     if watch and len(filenames) > 1:
         raise errors.UsageError("Cannot watch multiple resources")
     app = App.of(ctx)
-    objects = [_single_object(path) for path in filenames]  # all parsed before anything is sent
+    objects = [creating.single_object(path) for path in filenames]  # all parsed before anything is sent
+    carrying_out = executor(dry_run)
     with app.source() as source:
-        requests = [plans.plan_create(obj, source.namespace) for obj in objects]
+        creations = creating.prepare(objects, source.namespace)  # every kind checked before the first POST
         created: list[tuple[str, str]] = []  # (kind, name as the server named it)
         done: list[str] = []  # `kind/name` of each object created, for an interrupt's line
-        wanted = [f"{request.resource.qualified_singular}/{_given_name(obj)}" for obj, request in zip(objects, requests)]
-        for index, (obj, request) in enumerate(zip(objects, requests)):
+        wanted = [creation.what for creation in creations]
+        for index, creation in enumerate(creations):
             try:
                 # The current object's line comes from kube.apply (its POST applied, not
                 # sent, or read back); the objects before and after it are added below.
-                with reporting_interrupts(wanted[index]):
-                    name = execute(app, source, Plan(spec=request), dry_run) or str((obj.get("metadata") or {}).get("name") or "")
-                    app.write(f"{request.resource.qualified_singular}/{name} created{suffix(dry_run)}\n")
-                    created.append((obj.get("kind"), name))
-                    done.append(f"{request.resource.qualified_singular}/{name}")
+                with reporting_interrupts(wanted[index], carrying_out):
+                    outcome = creating.create(source, creation, executor=carrying_out)
+                    app.write(report(app, outcome) + "\n")
+                    created.append((creation.kind, outcome.name))
+                    done.append(f"{creation.request.resource.qualified_singular}/{outcome.name}")
             except errors.Interrupted as exc:
-                if len(objects) == 1:
+                if len(creations) == 1:
                     raise
                 parts = [exc.detail] + [f"{label}: {', '.join(items)}" for label, items in
                                         (("created", done[:index]), ("not created", wanted[index + 1:])) if items]
@@ -97,27 +79,22 @@ def create(ctx: click.Context, filenames: tuple[str, ...], watch: bool, dry_run:
 def create_analysisrun(from_template: str | None, from_file: str | None, global_: bool, name: str | None, generate_name: str | None,
                        instance_id: str | None, arguments: tuple[str, ...], dry_run: bool) -> None:
     """Create an AnalysisRun from an AnalysisTemplate, with arguments."""
-    from kubectl_rollouts_py.kube import resources as r
-    from kubectl_rollouts_py.patches import create as plans
-    from kubectl_rollouts_py.patches.plan import Plan, Request
+    from kubectl_rollouts_py.ops import create as creating
 
     if (from_template is None) == (from_file is None):
         raise errors.UsageError("one of --from or --from-file must be specified")
-    parsed = plans.parse_arguments(arguments)
+    options = creating.RunOptions.from_flags(arguments, name=name, generate_name=generate_name, instance_id=instance_id)
     app = App.of(click.get_current_context())
+    carrying_out = executor(dry_run)
     with app.source() as source:
         if from_file is not None:
-            template = _single_object(from_file)
-        elif global_:
-            template = source.get(r.CLUSTERANALYSISTEMPLATES, from_template, None)
+            template = creating.single_object(from_file)
         else:
-            template = source.get(r.ANALYSISTEMPLATES, from_template, source.namespace)
-        run = plans.analysis_run_from_template(template, namespace=source.namespace, arguments=parsed, name=name,
-                                               generate_name=generate_name, instance_id=instance_id)
-        request = Request("POST", r.ANALYSISRUNS, source.namespace, None, json.dumps(run))
-        with reporting_interrupts(f"analysisrun.argoproj.io/{_given_name(run)}"):
-            created = execute(app, source, Plan(spec=request), dry_run) or str(run["metadata"].get("name") or run["metadata"].get("generateName"))
-            app.write(f"analysisrun.argoproj.io/{created} created{suffix(dry_run)}\n")
+            assert from_template is not None
+            template = creating.read_template(source, source.namespace, from_template, cluster_scoped=global_)
+        creation = creating.prepare_analysis_run(template, source.namespace, options)
+        with reporting_interrupts(creation.what, carrying_out):
+            app.write(report(app, creating.create(source, creation, executor=carrying_out)) + "\n")
 
 
 create.add_alias("analysisrun", "ar")

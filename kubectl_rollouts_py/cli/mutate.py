@@ -1,7 +1,8 @@
-"""The verbs that steer a rollout: promote, abort, retry, pause, restart, terminate, set image, undo.
+"""The verbs that steer a rollout: promote, abort, retry, pause, restart, terminate.
 
-Each command reads what it needs, asks patches/ for a plan, and hands the plan to
-kube.apply (or prints it with --dry-run). The requests are the reference plugin's.
+Each command parses its flags and calls the operation in ops/ (which reads, plans with
+patches/ and applies with kube.apply), once per name; it prints the outcome's line, or
+with --dry-run the requests the plan holds. The dashboard calls the same operations.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +18,9 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.ops.writes import Executor, Outcome
 
 DRY_RUN_HELP = "Print the requests that would be sent (method, path, content type, body) and send nothing."
 SELECTOR_HELP = "Act on every rollout whose labels match this selector (e.g. app=web,tier!=db)."
@@ -30,7 +34,14 @@ def selector_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("-l", "--selector", default=None, metavar="SELECTOR", help=SELECTOR_HELP)(func)
 
 
-# ------------------------------------------------------------------------------ running a plan
+# ------------------------------------------------------------------------------ outcomes
+
+
+def executor(dry_run: bool) -> Executor:
+    """One per command: carries out (or, dry run, keeps) every plan the command makes."""
+    from kubectl_rollouts_py.ops.writes import Executor
+
+    return Executor(dry_run=dry_run)
 
 
 def _show_plan(app: App, plan: Any) -> None:
@@ -43,52 +54,43 @@ def _show_plan(app: App, plan: Any) -> None:
     app.write(render_requests(shown))
 
 
-# Plans applied in full by this process: tells an interrupt after a plan (while its line is
-# printed) from one before its first request (while reading what to change).
-_plans_applied = 0
-
-
-def execute(app: App, source: Any, plan: Any, dry_run: bool) -> str | None:
-    """Apply (or print) a plan; return the name of the object the server returned."""
-    global _plans_applied
-    from kubectl_rollouts_py.kube import apply
-
-    if dry_run:
-        _show_plan(app, plan)
-        return None
-    notes: list[str] = []
-    result = apply.apply_plan(source, plan, notes)
-    _plans_applied += 1
-    for note in notes:  # an unconfirmed write that reading back showed applied
+def report(app: App, outcome: Outcome) -> str:
+    """Print a dry run's requests and the notes of unconfirmed writes that reading back
+    showed applied; return the outcome's line (no newline)."""
+    if outcome.dry_run and outcome.plan is not None:
+        _show_plan(app, outcome.plan)
+    for note in outcome.notes:
         app.warn(f"Warning: {note}")
-    return str(((result or {}).get("metadata") or {}).get("name") or "") or None
+    return outcome.message + ("" if outcome.skipped else suffix(outcome.dry_run))
 
 
 @contextmanager
-def reporting_interrupts(what: str) -> Iterator[None]:
+def reporting_interrupts(what: str, carrying_out: Executor) -> Iterator[None]:
     """Ctrl-C, SIGTERM or SIGHUP inside says what became of `what`'s change: the requests
     applied and not (from kube.apply), else whether its plan had been applied in full or
     had not been started (nothing sent)."""
-    started = _plans_applied
+    started = carrying_out.applied
     try:
         yield
     except KeyboardInterrupt as exc:
-        detail = getattr(exc, "detail", "") or ("its change was applied" if _plans_applied != started else "nothing was sent")
+        applied = carrying_out.applied != started
+        detail = getattr(exc, "detail", "") or ("its change was applied" if applied else "nothing was sent")
         raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), f"{what}: {detail}") from None
 
 
-def for_each(app: App, names: Iterable[str], act: Callable[[str], str], *, kind: str = "rollout") -> None:
+def for_each(app: App, names: Iterable[str], act: Callable[[str], str], carrying_out: Executor, *, kind: str = "rollout") -> None:
     """Run `act` per name, one result line each; go on after a failure and fail at the end.
 
-    The reference stops at the first error; acting on the others and saying which failed
-    is what its users asked for. An interrupt stops at once, and its line says which names
-    were done, what became of the current one, and which were not started.
+    The Argo Rollouts kubectl plugin stops at the first error; acting on the others and
+    saying which failed is what its users asked for. An interrupt stops at once, and its
+    line says which names were done, what became of the current one, and which were not
+    started.
     """
     names = list(names)
     failed: list[str] = []
     for index, name in enumerate(names):
         try:
-            with reporting_interrupts(f"{kind} '{name}'"):
+            with reporting_interrupts(f"{kind} '{name}'", carrying_out):
                 app.write(act(name) + "\n")
         except errors.RolloutsError as exc:
             if len(names) == 1:
@@ -106,9 +108,9 @@ def for_each(app: App, names: Iterable[str], act: Callable[[str], str], *, kind:
         raise errors.RolloutsError(f"{len(failed)} of {len(names)} failed: {', '.join(failed)}")
 
 
-def rollout_names(app: App, source: Any, names: tuple[str, ...], selector: str | None) -> list[str]:
+def rollout_names(source: Any, names: tuple[str, ...], selector: str | None) -> list[str]:
     """The NAMEs given, or the rollouts matching -l in the namespace."""
-    from kubectl_rollouts_py.kube import resources as r
+    from kubectl_rollouts_py.ops import steer
 
     if names and selector:
         raise errors.UsageError("give NAMEs or -l/--selector, not both")
@@ -116,10 +118,8 @@ def rollout_names(app: App, source: Any, names: tuple[str, ...], selector: str |
         raise errors.UsageError("give at least one rollout NAME, or -l/--selector")
     if names:
         return list(names)
-    items = source.list(r.ROLLOUTS, source.namespace, label_selector=selector).items
-    if not items:
-        raise errors.NotFound(f'no rollouts match selector "{selector}" in namespace "{source.namespace}"')
-    return [str(i["metadata"]["name"]) for i in items]
+    assert selector is not None
+    return steer.matching_rollouts(source, source.namespace, selector)
 
 
 def suffix(dry_run: bool) -> str:
@@ -132,31 +132,28 @@ def suffix(dry_run: bool) -> str:
 @click.command("promote", cls=CobraCommand)
 @click.argument("names", nargs=-1, metavar="NAME...", shell_complete=complete_names("rollouts"))
 @click.option("--full", is_flag=True, help="Skip the remaining steps and analysis: go straight to the new version.")
-@click.option("-c", "--skip-current-step", is_flag=True, help="(Deprecated in the reference) Skip the current step.")
-@click.option("-a", "--skip-all-steps", is_flag=True, help="(Deprecated in the reference) Skip all remaining steps.")
+@click.option("-c", "--skip-current-step", is_flag=True, help="(Deprecated in the Argo Rollouts kubectl plugin) Skip the current step.")
+@click.option("-a", "--skip-all-steps", is_flag=True, help="(Deprecated in the Argo Rollouts kubectl plugin) Skip all remaining steps.")
 @selector_option
 @dry_run_option
 @global_options
 def promote(names: tuple[str, ...], full: bool, skip_current_step: bool, skip_all_steps: bool, selector: str | None, dry_run: bool) -> None:
     """Promote rollouts: resume a paused step, or with --full skip every remaining step."""
-    from kubectl_rollouts_py.kube import resources as r
-    from kubectl_rollouts_py.patches import rollout as plans
+    from kubectl_rollouts_py.ops import steer
 
-    plans.check_promote_flags(skip_current=skip_current_step, skip_all=skip_all_steps)
+    promotion = steer.Promotion(full=full, skip_current=skip_current_step, skip_all=skip_all_steps)
     app = App.of(click.get_current_context())
+    carrying_out = executor(dry_run)
     with app.source() as source:
 
         def act(name: str) -> str:
-            rollout = source.get(r.ROLLOUTS, name, source.namespace)
-            plan = plans.plan_promote(rollout, full=full, skip_current=skip_current_step, skip_all=skip_all_steps)
-            shown = execute(app, source, plan, dry_run) or name
-            return f"rollout '{shown}' {'fully promoted' if full else 'promoted'}{suffix(dry_run)}"
+            return report(app, steer.promote(source, source.namespace, name, promotion, executor=carrying_out))
 
-        for_each(app, rollout_names(app, source, names, selector), act)
+        for_each(app, rollout_names(source, names, selector), act, carrying_out)
 
 
-def _status_verb(command_name: str, verb: str, make_plan: str, help_text: str) -> click.Command:
-    """abort / pause / retry rollout: the same shape, a different plan and past tense."""
+def _status_verb(command_name: str, operation: str, help_text: str) -> click.Command:
+    """abort / pause / retry rollout: the same shape, a different operation."""
 
     @click.command(command_name, cls=CobraCommand, help=help_text)
     @click.argument("names", nargs=-1, metavar="NAME...", shell_complete=complete_names("rollouts"))
@@ -164,24 +161,23 @@ def _status_verb(command_name: str, verb: str, make_plan: str, help_text: str) -
     @dry_run_option
     @global_options
     def command(names: tuple[str, ...], selector: str | None, dry_run: bool) -> None:
-        from kubectl_rollouts_py.patches import rollout as plans
+        from kubectl_rollouts_py.ops import steer
 
         app = App.of(click.get_current_context())
-        builder = getattr(plans, make_plan)
+        carrying_out = executor(dry_run)
         with app.source() as source:
 
             def act(name: str) -> str:
-                shown = execute(app, source, builder(source.namespace, name), dry_run) or name
-                return f"rollout '{shown}' {verb}{suffix(dry_run)}"
+                return report(app, getattr(steer, operation)(source, source.namespace, name, executor=carrying_out))
 
-            for_each(app, rollout_names(app, source, names, selector), act)
+            for_each(app, rollout_names(source, names, selector), act, carrying_out)
 
     return command
 
 
-abort = _status_verb("abort", "aborted", "plan_abort", "Abort rollouts: scale the canary down and go back to the stable version.")
-pause = _status_verb("pause", "paused", "plan_pause", "Pause rollouts (sets spec.paused).")
-retry_rollout = _status_verb("rollout", "retried", "plan_retry", "Retry aborted rollouts.")
+abort = _status_verb("abort", "abort", "Abort rollouts: scale the canary down and go back to the stable version.")
+pause = _status_verb("pause", "pause", "Pause rollouts (sets spec.paused).")
+retry_rollout = _status_verb("rollout", "retry", "Retry aborted rollouts.")
 
 
 @click.command("restart", cls=CobraCommand)
@@ -192,22 +188,17 @@ retry_rollout = _status_verb("rollout", "retried", "plan_retry", "Retry aborted 
 @global_options
 def restart(names: tuple[str, ...], delay: str | None, selector: str | None, dry_run: bool) -> None:
     """Restart the pods of rollouts (sets spec.restartAt; the controller does the rest)."""
-    from kubectl_rollouts_py.derive.humantime import parse_go_duration
-    from kubectl_rollouts_py.patches import rollout as plans
+    from kubectl_rollouts_py.ops import steer
 
-    seconds = parse_go_duration(delay) if delay is not None else 0.0
-    if seconds is None or seconds < 0:
-        # The reference panics on a bad --in; say what is wrong instead.
-        raise errors.UsageError(f'invalid --in "{delay}": use a duration such as 30s, 5m or 1h30m')
+    steer.restart_delay(delay)  # a bad --in is a usage error before anything is read
     app = App.of(click.get_current_context())
+    carrying_out = executor(dry_run)
     with app.source() as source:
 
         def act(name: str) -> str:
-            plan = plans.plan_restart(source.namespace, name, now=app.now(), delay_seconds=seconds)
-            shown = execute(app, source, plan, dry_run) or name
-            return f"rollout '{shown}' restarts in {delay or '0s'}{suffix(dry_run)}"
+            return report(app, steer.restart(source, source.namespace, name, now=app.now(), delay=delay, executor=carrying_out))
 
-        for_each(app, rollout_names(app, source, names, selector), act)
+        for_each(app, rollout_names(source, names, selector), act, carrying_out)
 
 
 @click.group("retry", cls=AliasGroup)
@@ -222,16 +213,16 @@ def retry() -> None:
 @global_options
 def retry_experiment(names: tuple[str, ...], dry_run: bool) -> None:
     """Retry experiments (clears their status)."""
-    from kubectl_rollouts_py.patches import rollout as plans
+    from kubectl_rollouts_py.ops import steer
 
     app = App.of(click.get_current_context())
+    carrying_out = executor(dry_run)
     with app.source() as source:
 
         def act(name: str) -> str:
-            shown = execute(app, source, plans.plan_retry_experiment(source.namespace, name), dry_run) or name
-            return f"experiment '{shown}' retried{suffix(dry_run)}"
+            return report(app, steer.retry_experiment(source, source.namespace, name, executor=carrying_out))
 
-        for_each(app, names, act, kind="experiment")
+        for_each(app, names, act, carrying_out, kind="experiment")
 
 
 retry.add_command(retry_rollout)
@@ -245,30 +236,27 @@ def terminate() -> None:
     """Terminate a running AnalysisRun or Experiment."""
 
 
-def _terminate(command_name: str, plural: str, label: str) -> click.Command:
+def _terminate(command_name: str, plural: str, kind: str, label: str) -> click.Command:
     @terminate.command(command_name, cls=CobraCommand, help=f"Terminate {label}s.")
     @click.argument("names", nargs=-1, required=True, metavar="NAME...", shell_complete=complete_names(plural))
     @dry_run_option
     @global_options
     def command(names: tuple[str, ...], dry_run: bool) -> None:
-        from kubectl_rollouts_py.kube import resources as r
-        from kubectl_rollouts_py.patches import rollout as plans
+        from kubectl_rollouts_py.ops import steer
 
         app = App.of(click.get_current_context())
+        carrying_out = executor(dry_run)
         with app.source() as source:
 
             def act(name: str) -> str:
-                plan = plans.plan_terminate(r.BY_PLURAL[plural], source.namespace, name)
-                shown = execute(app, source, plan, dry_run) or name
-                # The reference says "retried" for experiments (§10 item 1); fixed.
-                return f"{label} '{shown}' terminated{suffix(dry_run)}"
+                return report(app, steer.terminate(source, source.namespace, name, kind=kind, executor=carrying_out))
 
-            for_each(app, names, act, kind=label)
+            for_each(app, names, act, carrying_out, kind=label)
 
     return command
 
 
-_terminate("analysisrun", "analysisruns", "analysisRun")
-_terminate("experiment", "experiments", "experiment")
+_terminate("analysisrun", "analysisruns", "AnalysisRun", "analysisRun")
+_terminate("experiment", "experiments", "Experiment", "experiment")
 terminate.add_alias("analysisrun", "ar", "analysisruns")
 terminate.add_alias("experiment", "exp", "experiments")

@@ -32,9 +32,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py.dashboard import actions, model
+from kubectl_rollouts_py.dashboard import model
 from kubectl_rollouts_py.dashboard.hub import Hub
 from kubectl_rollouts_py.kube import resources as r
+from kubectl_rollouts_py.ops import steer, templates
 
 TOKEN_HEADER = "X-Rollouts-Token"
 KEEPALIVE = 15.0  # seconds between SSE comments on a quiet cluster
@@ -47,6 +48,40 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+ACTIONS = ("promote", "promote-full", "abort", "retry", "restart", "pause", "set-image", "undo")
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    if not isinstance(value, str) or not value:
+        raise errors.UsageError(f'"{key}" is required (a non-empty string)')
+    return value
+
+
+def run_action(source: Any, namespace: str, name: str, action: str, body: dict[str, Any], *, now: dt.datetime) -> str:
+    """Apply one action to rollout namespace/name with the operation the CLI's command calls
+    (ops/); return its confirmation line."""
+    if action in ("promote", "promote-full"):
+        return steer.promote(source, namespace, name, steer.Promotion(full=action == "promote-full")).message
+    if action == "abort":
+        return steer.abort(source, namespace, name).message
+    if action == "retry":
+        return steer.retry(source, namespace, name).message
+    if action == "pause":
+        return steer.pause(source, namespace, name).message
+    if action == "restart":
+        return steer.restart(source, namespace, name, now=now).message
+    if action == "set-image":
+        change = templates.ImageChange(_text(body, "container"), _text(body, "image"))
+        return templates.set_image(source, namespace, name, change).message
+    if action == "undo":
+        revision = body.get("revision", 0)
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+            raise errors.UsageError('"revision" must be a whole number >= 0')
+        return templates.undo(source, namespace, name, to_revision=revision).message
+    raise errors.NotFound(f'unknown action "{action}"')
 
 
 def _static(name: str) -> bytes:
@@ -273,7 +308,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
 
         def _post(self) -> None:
             parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
-            if len(parts) != 6 or parts[:3] != ["api", "v1", "rollouts"] or parts[5] not in actions.ACTIONS:
+            if len(parts) != 6 or parts[:3] != ["api", "v1", "rollouts"] or parts[5] not in ACTIONS:
                 return self._error(404, "not found")
             if dash.read_only:
                 return self._error(403, "the dashboard is read-only (--read-only)")
@@ -297,7 +332,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._error(400, "the body must be a JSON object")
             try:
                 with dash.action_lock:
-                    message = actions.run(dash.source, namespace, name, action, body, now=dt.datetime.now(dt.timezone.utc))
+                    message = run_action(dash.source, namespace, name, action, body, now=dt.datetime.now(dt.timezone.utc))
             except errors.UsageError as exc:
                 return self._error(400, exc.message)
             except errors.ApiError as exc:

@@ -43,7 +43,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.analysis import durations, evaluate
+from kubectl_rollouts_py import govalues
+from kubectl_rollouts_py.analysis import evaluate
 from kubectl_rollouts_py.analysis.expr.values import format_float_g
 from kubectl_rollouts_py.errors import RolloutsError
 
@@ -199,7 +200,7 @@ def _walk_rollout(rollout: Mapping[str, Any], path: str) -> str:
         if section == "":
             continue
         if isinstance(node, list):
-            index = durations.go_atoi(section)
+            index = govalues.go_atoi(section)
             if index is None:
                 raise ArgsError(f"invalid index '{section}'")
             if index < 0 or index >= len(node):
@@ -625,7 +626,7 @@ def validate_metric(metric: Mapping[str, Any]) -> None:
     for text, label in ((spec.interval, "interval"), (spec.initial_delay, "startDelay")):
         if text:
             try:
-                durations.parse_go_duration(text)
+                govalues.parse_go_duration(text)
             except ValueError as exc:
                 raise invalid(f"invalid {label} string: {exc}") from None
     providers = _provider_count(metric.get("provider"))
@@ -684,7 +685,7 @@ def prepare_run(run_spec: Mapping[str, Any]) -> PreparedRun:
         dry_rules = [str(r.get("metricName", "")) for r in run_spec.get("dryRun") or []]
         dry = evaluate.dry_run_metric_names(dry_rules, names) if dry_rules else frozenset()
         retention_rules = [
-            (str(r.get("metricName", "")), durations.int_or_string(r.get("limit"), 0))
+            (str(r.get("metricName", "")), govalues.int_or_string(r.get("limit"), 0))
             for r in run_spec.get("measurementRetention") or []
         ]
         retention = evaluate.retention_limits(retention_rules, names) if retention_rules else {}

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubectl_rollouts_py.analysis import conditions, durations
+from kubectl_rollouts_py import govalues
+from kubectl_rollouts_py.analysis import conditions
 from kubectl_rollouts_py.analysis.expr import regex
 from kubectl_rollouts_py.errors import RolloutsError
 
@@ -96,15 +97,15 @@ class MetricSpec:
             name=str(metric.get("name", "")),
             interval=str(metric.get("interval") or ""),
             initial_delay=str(metric.get("initialDelay") or ""),
-            count=None if count is None else durations.int_or_string(count, 0),
+            count=None if count is None else govalues.int_or_string(count, 0),
             success_condition=str(metric.get("successCondition") or ""),
             failure_condition=str(metric.get("failureCondition") or ""),
-            failure_limit=durations.int_or_string(metric.get("failureLimit"), 0),
-            inconclusive_limit=durations.int_or_string(metric.get("inconclusiveLimit"), 0),
-            consecutive_error_limit=durations.int_or_string(
+            failure_limit=govalues.int_or_string(metric.get("failureLimit"), 0),
+            inconclusive_limit=govalues.int_or_string(metric.get("inconclusiveLimit"), 0),
+            consecutive_error_limit=govalues.int_or_string(
                 metric.get("consecutiveErrorLimit"), DEFAULT_CONSECUTIVE_ERROR_LIMIT
             ),
-            consecutive_success_limit=durations.int_or_string(metric.get("consecutiveSuccessLimit"), 0),
+            consecutive_success_limit=govalues.int_or_string(metric.get("consecutiveSuccessLimit"), 0),
             provider=dict(metric.get("provider") or {}),
         )
 
@@ -465,7 +466,7 @@ class Schedule:
 
 def _duration(text: str) -> dt.timedelta | None:
     try:
-        return dt.timedelta(microseconds=durations.parse_go_duration(text) // 1000)
+        return dt.timedelta(microseconds=govalues.parse_go_duration(text) // 1000)
     except ValueError:
         return None
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pytest
 
 from kubectl_rollouts_py.analysis import args as run_args
-from kubectl_rollouts_py.analysis import durations
 from kubectl_rollouts_py.analysis import evaluate as ev
 from kubectl_rollouts_py.analysis.evaluate import Phase
 
@@ -160,62 +159,3 @@ def test_simulated_run_with_initial_delay_and_a_failing_sibling() -> None:
 
 
 # ------------------------------------------------------------------ Go durations
-
-DURATIONS = [
-    ("0", 0),
-    ("1s", 10**9),
-    ("1h30m", 5400 * 10**9),
-    ("1.5h", 5400 * 10**9),
-    ("300ms", 300 * 10**6),
-    ("-1.5s", -1500 * 10**6),
-    ("+2m", 120 * 10**9),
-    ("1µs", 1000),
-    ("1μs", 1000),
-    ("1us2ns", 1002),
-    (".5s", 5 * 10**8),
-    ("1.s", 10**9),
-]
-
-
-@pytest.mark.parametrize(("text", "nanos"), DURATIONS)
-def test_parse_go_duration(text: str, nanos: int) -> None:
-    assert durations.parse_go_duration(text) == nanos
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", 'time: invalid duration ""'),
-        ("1d", 'time: unknown unit "d" in duration "1d"'),
-        ("1", 'time: missing unit in duration "1"'),
-        ("1 h", 'time: unknown unit " h" in duration "1 h"'),
-        ("1H", 'time: unknown unit "H" in duration "1H"'),
-        ("??", 'time: invalid duration "??"'),
-        (".s", 'time: invalid duration ".s"'),
-        ("9999999999999999999h", 'time: invalid duration "9999999999999999999h"'),
-        ("3000000h", 'time: invalid duration "3000000h"'),
-        ("1é", 'time: unknown unit "\\xc3\\xa9" in duration "1\\xc3\\xa9"'),
-    ],
-)
-def test_parse_go_duration_errors(text: str, message: str) -> None:
-    with pytest.raises(ValueError) as info:
-        durations.parse_go_duration(text)
-    assert str(info.value) == message
-
-
-@pytest.mark.parametrize(
-    ("nanos", "text"),
-    [(0, "0s"), (1, "1ns"), (1500, "1.5µs"), (300 * 10**6, "300ms"), (10**9, "1s"), (5400 * 10**9, "1h30m0s"),
-     (-(61 * 10**9), "-1m1s"), (1500 * 10**6, "1.5s")],
-)  # fmt: skip
-def test_format_go_duration(nanos: int, text: str) -> None:
-    assert durations.format_go_duration(nanos) == text
-
-
-def test_int_or_string() -> None:
-    assert durations.int_or_string(None, 4) == 4
-    assert durations.int_or_string(3, 4) == 3
-    assert durations.int_or_string("+3", 4) == 3
-    assert durations.int_or_string("-1", 4) == -1
-    for junk in ("abc", "1.5", " 3", "", "3 ", True):
-        assert durations.int_or_string(junk, 4) == 0

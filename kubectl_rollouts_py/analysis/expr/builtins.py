@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kubectl_rollouts_py.analysis import durations
+from kubectl_rollouts_py import govalues
 from kubectl_rollouts_py.analysis.expr import layouts
 from kubectl_rollouts_py.analysis.expr.base import Budget, ConditionError
 from kubectl_rollouts_py.analysis.expr.values import (
@@ -130,7 +130,7 @@ def _int(ev: Evaluator, a: list[Any]) -> Any:
     if isinstance(v, float):
         return float_to_int(v)
     if isinstance(v, str):
-        parsed = durations.go_atoi(v)
+        parsed = govalues.go_atoi(v)
         if parsed is None:
             raise runtime_error(f"invalid operation: int({v})")
         return parsed
@@ -318,7 +318,7 @@ def _duration(ev: Evaluator, a: list[Any]) -> Any:
     text = _want("duration", a[0], _is_str)
     ev.budget.charge(len(text))  # parsing is work per character (see _from_json)
     try:
-        return GoDuration(durations.parse_go_duration(text))
+        return GoDuration(govalues.parse_go_duration(text))
     except ValueError as exc:
         raise runtime_error(str(exc)) from None
 

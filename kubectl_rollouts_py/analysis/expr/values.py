@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.analysis import durations
+from kubectl_rollouts_py import govalues
 from kubectl_rollouts_py.analysis.expr.base import Budget, ConditionError
 
 _TWO64 = 1 << 64
@@ -55,7 +55,7 @@ class GoDuration:
     ns: int
 
     def __str__(self) -> str:
-        return durations.format_go_duration(self.ns)
+        return govalues.format_go_duration(self.ns)
 
 
 def runtime_error(message: str) -> ConditionError:

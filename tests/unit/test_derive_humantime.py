@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kubectl_rollouts_py.derive.fields import ZERO_TIME
-from kubectl_rollouts_py.derive.humantime import age, human_duration, parse_go_duration
+from kubectl_rollouts_py.derive.humantime import age, human_duration
 from kubectl_rollouts_py.derive.listing import build_experiment_row
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -78,63 +78,6 @@ def test_human_duration(seconds: float, expected: str) -> None:
 )
 def test_age(created: dt.datetime, expected: str) -> None:
     assert age(created, NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [
-        ("0", 0.0),
-        ("+0", 0.0),
-        ("-0", 0.0),
-        ("0s", 0.0),
-        ("10s", 10.0),
-        ("5m", 300.0),
-        ("1h30m", 5400.0),
-        ("1.5h", 5400.0),
-        ("300ms", 0.3),
-        ("1ns", 1e-9),
-        ("1us", 1e-6),
-        ("1\u00b5s", 1e-6),  # micro sign
-        ("1\u03bcs", 1e-6),  # Greek small letter mu
-        (".5s", 0.5),
-        ("5.s", 5.0),
-        ("-1.5h", -5400.0),
-        ("+2m", 120.0),
-        ("2h45m30.5s", 9930.5),
-        ("1h1h", 7200.0),  # Go adds repeated units
-        ("1m1h", 3660.0),  # in any order
-    ],
-)
-def test_parse_go_duration_valid(text: str, seconds: float) -> None:
-    assert parse_go_duration(text) == pytest.approx(seconds)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        ".",
-        "1",  # only "0" may omit the unit
-        "1d",  # no days in Go
-        "1w",
-        "h",
-        "+",
-        "-",
-        ".s",
-        "1.5.5h",
-        "1h 30m",
-        " 1h",
-        "1h ",
-        "1e3s",
-        "1hh",
-        "1H",
-        "one hour",
-        "\u0661s",  # an Arabic-Indic digit is not an ASCII digit
-        "2562048h",  # beyond Go's int64 nanoseconds (about 2562047h47m): "invalid duration"
-    ],
-)
-def test_parse_go_duration_invalid(text: str) -> None:
-    assert parse_go_duration(text) is None
 
 
 def experiment(phase: str = "Running", duration: Any = "10m", available_at: Any = "2026-03-14T11:55:00Z") -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
-from kubectl_rollouts_py.derive.humantime import age, human_duration, parse_go_duration, seconds_between
+from kubectl_rollouts_py.derive.humantime import age, human_duration, seconds_between
 from kubectl_rollouts_py.derive.pods import build_pod_view
 from kubectl_rollouts_py.derive.views import (
     AnalysisRunView,
@@ -22,6 +22,7 @@ from kubectl_rollouts_py.derive.views import (
     RolloutRow,
     RolloutView,
 )
+from kubectl_rollouts_py.govalues import duration_seconds
 
 COMPLETED_ANALYSIS_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -218,7 +219,7 @@ def _pause_seconds(duration: Any) -> int | None:
     number = f.go_int(duration)
     if number is not None:
         return number
-    seconds = parse_go_duration(duration)
+    seconds = duration_seconds(duration)
     return None if seconds is None else int(seconds)
 
 

@@ -6,15 +6,16 @@ import datetime as dt
 from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
-from kubectl_rollouts_py.derive.humantime import age, human_duration, parse_go_duration, seconds_between
+from kubectl_rollouts_py.derive.humantime import age, human_duration, seconds_between
 from kubectl_rollouts_py.derive.rollout import COMPLETED_ANALYSIS_PHASES
 from kubectl_rollouts_py.derive.views import ExperimentRow
+from kubectl_rollouts_py.govalues import duration_seconds
 
 
 def build_experiment_row(experiment: dict[str, Any], now: dt.datetime) -> ExperimentRow:
     status = f.mapping(experiment, "status")
     phase = f.text(status.get("phase"))
-    duration = parse_go_duration(f.text(f.mapping(experiment, "spec").get("duration")))
+    duration = duration_seconds(f.text(f.mapping(experiment, "spec").get("duration")))
     shown_duration = remaining = "-"
     if duration is not None:
         shown_duration = human_duration(duration)

@@ -21,12 +21,12 @@ from kubectl_rollouts_py.term.colour import use_colour
 
 def parse_request_timeout(value: str | None) -> float | None:
     """kubectl's --request-timeout: a plain number of seconds or a Go duration; 0 = none."""
-    from kubectl_rollouts_py.derive.humantime import parse_go_duration
+    from kubectl_rollouts_py.govalues import duration_seconds
 
     if value is None:
         return None
     text = value.strip()
-    seconds = float(text) if text.isdigit() else parse_go_duration(text)
+    seconds = float(text) if text.isdigit() else duration_seconds(text)
     if seconds is None or seconds < 0:
         raise errors.UsageError(f"invalid --request-timeout {value!r}: use a duration such as 5s or 1m, or 0 for none")
     return seconds or None

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py.derive.humantime import parse_go_duration
+from kubectl_rollouts_py.govalues import duration_seconds
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.source import Source
 from kubectl_rollouts_py.ops.writes import Executor, Outcome, write
@@ -61,7 +61,7 @@ def pause(source: Source, namespace: str, name: str, *, executor: Executor | Non
 def restart_delay(text: str | None) -> float:
     """Seconds of a --in duration (None: now). The Argo Rollouts kubectl plugin panics on a
     bad one; this says what is wrong (UsageError)."""
-    seconds = parse_go_duration(text) if text is not None else 0.0
+    seconds = duration_seconds(text) if text is not None else 0.0
     if seconds is None or seconds < 0:
         raise errors.UsageError(f'invalid --in "{text}": use a duration such as 30s, 5m or 1h30m')
     return seconds

@@ -12,13 +12,13 @@ from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.get import get
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
 
-if TYPE_CHECKING:  # the live machinery is imported only by the commands that watch
-    from kubectl_rollouts_py.cli import live as live_
+if TYPE_CHECKING:  # the live engine is imported only by the commands that watch
+    from kubectl_rollouts_py.watch.frames import Frame, Memo
 
 
-def _frame(app: App, run, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
+def _frame(app: App, run, objs, output: str, *, now, live: Memo | None = None) -> Frame:  # type: ignore[no-untyped-def]
     """One frame of `get analysisrun` from the run alone (`objs` is unused: no related kinds)."""
-    from kubectl_rollouts_py.cli import live as live_
+    from kubectl_rollouts_py.watch.frames import view_frame
     from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.render import analysis as render_analysis
 
@@ -27,7 +27,7 @@ def _frame(app: App, run, objs, output: str, *, now, live: live_.Memo | None = N
 
     view = live.view(derive, now) if live else derive()
     render = functools.partial(render_analysis.render_run_detail, style=app.style())
-    return live_.view_frame(view, output, now, render, live=live is not None)
+    return view_frame(view, output, now, render, live=live is not None)
 
 
 @get.command("analysisrun", cls=CobraCommand)
@@ -39,14 +39,15 @@ def _frame(app: App, run, objs, output: str, *, now, live: live_.Memo | None = N
 def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, ...]) -> None:
     """Show AnalysisRun NAME: its status and args, each metric's conditions, counts against
     its limits and a trend, and every retained measurement, newest first."""
-    from kubectl_rollouts_py.cli import live as live_
+    from kubectl_rollouts_py.environment import Environment
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
+    from kubectl_rollouts_py.watch.views import watch_view
 
     app = App.of(click.get_current_context())
     with app.source(from_files) as source:
         if watch:
-            live_.watch_view(app, source, r.ANALYSISRUNS, name, _frame, output, related=())
+            watch_view(Environment.from_process(), source, r.ANALYSISRUNS, name, functools.partial(_frame, app), output, related=())
             return
         run = fetch.fetch_object(source, r.ANALYSISRUNS, name, source.namespace)
         app.write(_frame(app, run, None, output, now=app.now()).text)

@@ -11,8 +11,8 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
 
-if TYPE_CHECKING:  # the live machinery is imported only by the commands that watch
-    from kubectl_rollouts_py.cli import live as live_
+if TYPE_CHECKING:  # the live engine is imported only by the commands that watch
+    from kubectl_rollouts_py.watch.frames import Frame, Memo
 
 ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
 
@@ -20,14 +20,14 @@ ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
 @click.group("get", cls=AliasGroup)
 @global_options
 def get() -> None:
-    """Show a rollout or an experiment as the reference plugin's tree."""
+    """Show a rollout or an experiment as the Argo Rollouts kubectl plugin's tree."""
 
 
-def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Memo | None = None, analysis: str = "auto") -> live_.Frame:  # type: ignore[no-untyped-def]
+def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: Memo | None = None, analysis: str = "auto") -> Frame:  # type: ignore[no-untyped-def]
     """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
     (with `live`, which keeps the last view for clock ticks). `analysis` picks the runs whose
-    metric table follows the reference's tree (none, auto: the current revision's, all)."""
-    from kubectl_rollouts_py.cli import live as live_
+    metric table follows the Argo plugin's tree (none, auto: the current revision's, all)."""
+    from kubectl_rollouts_py.watch.frames import view_frame
     from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import analysis as render_analysis
@@ -43,12 +43,12 @@ def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: live_.Mem
 
     view = live.view(derive, now) if live else derive()
     render = functools.partial(render_analysis.render_rollout_with_analysis, style=app.style())
-    return live_.view_frame(view, output, now, render, live=live is not None)
+    return view_frame(view, output, now, render, live=live is not None)
 
 
-def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: live_.Memo | None = None) -> live_.Frame:  # type: ignore[no-untyped-def]
+def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: Memo | None = None) -> Frame:  # type: ignore[no-untyped-def]
     """`get experiment` for one snapshot of the cluster; `-w` calls it for every frame."""
-    from kubectl_rollouts_py.cli import live as live_
+    from kubectl_rollouts_py.watch.frames import view_frame
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import tree
 
@@ -58,16 +58,18 @@ def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: liv
         )
 
     view = live.view(derive, now) if live else derive()
-    return live_.view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live is not None)
+    return view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live is not None)
 
 
 def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
-    from kubectl_rollouts_py.cli import live as live_
+    from kubectl_rollouts_py.environment import Environment
     from kubectl_rollouts_py.kube import fetch
+    from kubectl_rollouts_py.watch.views import watch_view
 
     with app.source(from_files) as source:
         if watch:
-            live_.watch_view(app, source, resource, name, frame, output, timeout=timeout, until_complete=until_complete)
+            watch_view(Environment.from_process(), source, resource, name, functools.partial(frame, app), output,
+                       timeout=timeout, until_complete=until_complete)
             return
         obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace)
         app.write(frame(app, obj, objs, output, now=app.now()).text)
@@ -89,7 +91,7 @@ def _watch_seconds(timeout_seconds: int, timeout: str) -> float | None:
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw in place the moment anything changes.")
 @_watch_options
-@click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the reference's view).")
+@click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the Argo plugin's view).")
 @output_option
 @from_file_option
 @global_options
@@ -106,7 +108,7 @@ def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, unti
 @click.command("watch", cls=CobraCommand)
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @_watch_options
-@click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the reference's view).")
+@click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the Argo plugin's view).")
 @output_option
 @from_file_option
 @global_options

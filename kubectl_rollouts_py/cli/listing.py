@@ -6,7 +6,7 @@ import click
 
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
-from kubectl_rollouts_py.render.output import as_list, serialise
+from kubectl_rollouts_py.render.output import as_list, document_text, serialise
 
 
 @click.group("list", cls=AliasGroup)
@@ -30,7 +30,6 @@ def _timestamp(app: App) -> str:
 @global_options
 def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bool, watch: bool, timestamps: bool, output: str, from_files: tuple[str, ...]) -> None:
     """List rollouts in the namespace, or in all namespaces with -A."""
-    from kubectl_rollouts_py.cli import live
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing
@@ -50,7 +49,7 @@ def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bo
 
         def show(changed: list) -> str:  # type: ignore[type-arg]
             if output != "text":
-                return "".join(live.document_text(row.to_dict(), output) for row in changed)
+                return "".join(document_text(row.to_dict(), output) for row in changed)
             stamp = _timestamp(app) if timestamps else None
             return listing.render_rollout_rows(changed, all_namespaces=all_namespaces, timestamp=stamp, header=False)
 
@@ -60,7 +59,10 @@ def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bo
         else:
             app.write(show(rows))
         if watch:
-            live.watch_rows(app, source, listed, namespace, selector, derive_rollout.build_rollout_row, show)
+            from kubectl_rollouts_py.environment import Environment
+            from kubectl_rollouts_py.watch.views import watch_rows
+
+            watch_rows(Environment.from_process(), source, listed, namespace, selector, derive_rollout.build_rollout_row, show)
 
 
 @list_.command("experiments", cls=CobraCommand)

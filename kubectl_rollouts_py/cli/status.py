@@ -8,7 +8,7 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
-from kubectl_rollouts_py.render.output import serialise
+from kubectl_rollouts_py.render.output import document_text, serialise
 
 SETTLED = ("Healthy", "Degraded")
 
@@ -40,7 +40,6 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
     Exits 0 when the rollout is Healthy (or, with --watch=false, not Degraded), 1 when it
     is Degraded or the watch timed out, 130 on Ctrl-C.
     """
-    from kubectl_rollouts_py.cli import live
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
@@ -57,15 +56,18 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
         def show(state: str, message: str) -> str:
             if output != "text":
                 document = _document(name, namespace, state, message)
-                return live.document_text(document, output) if watch else serialise(document, output)
+                return document_text(document, output) if watch else serialise(document, output)
             return listing.status_line(state, message, watching=watch) + "\n"
 
         first = show(state, message)
         if not watch or state in SETTLED:
             app.write(first)
         else:
-            state, message, unreachable = live.watch_status(app, source, rollout, show, timeout=seconds, settled=SETTLED,
-                                                            printed=first)
+            from kubectl_rollouts_py.environment import Environment
+            from kubectl_rollouts_py.watch.views import watch_status
+
+            state, message, unreachable = watch_status(Environment.from_process(), source, rollout, show, timeout=seconds,
+                                                       settled=SETTLED, printed=first)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
     if watch and state != "Healthy":

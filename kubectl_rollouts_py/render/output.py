@@ -1,4 +1,5 @@
-"""`-o json|yaml`: the documented view schema, serialised."""
+"""`-o json|yaml`: the documented view schema, serialised (whole, or one line per document
+for live views)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ def serialise(document: Any, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
     return yaml_text(document)
+
+
+def document_text(document: Any, output: str) -> str:
+    """One machine-readable document of a live view: compact one-line JSON (NDJSON) or a
+    YAML document starting with `---`."""
+    if output == "json":
+        return json.dumps(document, separators=(",", ":"), ensure_ascii=True) + "\n"
+    return "---\n" + yaml_text(document)
 
 
 def yaml_text(document: Any) -> str:

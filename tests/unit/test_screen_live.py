@@ -1,16 +1,23 @@
-"""The live loop (cli.live.run) on a simulated clock: coalescing, clock ticks, exits, sinks."""
+"""The live loop (watch.engine.run) on a simulated clock: coalescing, clock ticks, exits, sinks."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import pytest
 
-from kubectl_rollouts_py.cli import live
+from kubectl_rollouts_py.derive.verdict import Verdict, rollout_verdict
+from kubectl_rollouts_py.environment import Environment
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.cache import ObjectCache
 from kubectl_rollouts_py.kube.follow import Wakeup
+from kubectl_rollouts_py.kube.selectors import rollout_pod_selector
+from kubectl_rollouts_py.render.output import document_text
+from kubectl_rollouts_py.watch import engine
+from kubectl_rollouts_py.watch.frames import Frame
+from kubectl_rollouts_py.watch.sinks import Printer
 
 T0 = dt.datetime(2026, 11, 29, 8, 0, 0, tzinfo=dt.timezone.utc)
 
@@ -49,7 +56,7 @@ class Recorder:
         self.refits = 0
         self.clock = lambda: 0.0
 
-    def show(self, frame: live.Frame) -> bool:
+    def show(self, frame: Frame) -> bool:
         self.frames.append((self.clock(), frame.text))
         return True
 
@@ -65,30 +72,31 @@ def listed() -> tuple:
     return (r.PODS, "LIST", {"items": []})
 
 
-def by_version(cache: ObjectCache, now: dt.datetime) -> live.Frame:
+def by_version(cache: ObjectCache, now: dt.datetime) -> Frame:
     items = cache.items(r.PODS)
-    return live.Frame(items[0]["metadata"]["resourceVersion"] if items else "empty")
+    return Frame(items[0]["metadata"]["resourceVersion"] if items else "empty")
 
 
-def run(script: list[tuple[float, list[Any]]], build: Any = by_version, **kwargs: Any) -> tuple[live.Ended, Recorder, SimulatedFollower]:
+def run(script: list[tuple[float, list[Any]]], build: Any = by_version, **kwargs: Any) -> tuple[engine.Ended, Recorder, SimulatedFollower]:
     follower = SimulatedFollower(script)
     sink = Recorder()
     sink.clock = follower.monotonic
-    ended = live.run(follower, ObjectCache([r.PODS]), build, sink, clock=follower.wall, monotonic=follower.monotonic, **kwargs)  # type: ignore[arg-type]
+    env = Environment(io.StringIO(), io.StringIO(), io.StringIO(), clock=follower.wall, monotonic=follower.monotonic)
+    ended = engine.run(follower, ObjectCache([r.PODS]), build, sink, env, **kwargs)  # type: ignore[arg-type]
     return ended, sink, follower
 
 
 def test_first_frame_once_listed_then_a_change_is_drawn_at_once() -> None:
     ended, sink, _ = run([(0.5, [listed()]), (3.0, [pods(1)]), (9.0, [Wakeup("stop")])])
     assert sink.frames == [(0.5, "empty"), (3.0, "1")]
-    assert ended == live.Ended("signal")
+    assert ended == engine.Ended("signal")
 
 
 def test_bursts_are_coalesced_to_five_redraws_a_second() -> None:
     burst = [(1.0 + i * 0.01, [pods(i + 1)]) for i in range(200)]  # 100 events a second for 2 s
     ended, sink, _ = run([(0.0, [listed()]), *burst, (5.0, [Wakeup("stop")])])
     times = [t for t, _ in sink.frames]
-    assert all(b - a >= live.MIN_INTERVAL - 1e-9 for a, b in zip(times, times[1:]))
+    assert all(b - a >= engine.MIN_INTERVAL - 1e-9 for a, b in zip(times, times[1:]))
     assert len(sink.frames) <= 2 * 5 + 2
     assert sink.frames[-1][1] == "200"  # the last state is always drawn
 
@@ -99,10 +107,10 @@ def test_idle_waits_without_a_timeout_when_nothing_depends_on_the_clock() -> Non
 
 
 def test_the_clock_redraws_only_when_the_text_would_change_and_at_most_once_a_second() -> None:
-    def ticking(cache: ObjectCache, now: dt.datetime) -> live.Frame:
+    def ticking(cache: ObjectCache, now: dt.datetime) -> Frame:
         # Changes at the next full 5 s, then (artificially) 0.1 s later: capped at 1 s.
         seconds = (now - T0).total_seconds()
-        return live.Frame(str(int(seconds // 5)), wake_at=now + dt.timedelta(seconds=0.1 if seconds >= 10 else 5 - seconds % 5))
+        return Frame(str(int(seconds // 5)), wake_at=now + dt.timedelta(seconds=0.1 if seconds >= 10 else 5 - seconds % 5))
 
     _, sink, _ = run([(0.0, [listed()]), (13.0, [Wakeup("stop")])], build=ticking)
     times = [round(t, 3) for t, _ in sink.frames]
@@ -112,14 +120,14 @@ def test_the_clock_redraws_only_when_the_text_would_change_and_at_most_once_a_se
 
 def test_timeout_and_resize() -> None:
     ended, sink, _ = run([(0.0, [listed()]), (1.0, [Wakeup("resize")])], timeout=2.5)
-    assert ended == live.Ended("timeout")
+    assert ended == engine.Ended("timeout")
     assert sink.refits == 1
 
 
 def test_a_frame_can_end_the_loop_with_a_verdict() -> None:
-    verdict = live.Verdict("degraded")
-    ended, _, _ = run([(0.0, [listed()])], build=lambda cache, now: live.Frame("x", done=verdict))
-    assert ended == live.Ended("done", verdict)
+    verdict = Verdict("degraded")
+    ended, _, _ = run([(0.0, [listed()])], build=lambda cache, now: Frame("x", done=verdict))
+    assert ended == engine.Ended("done", verdict)
 
 
 def test_nothing_is_drawn_while_the_object_is_missing() -> None:
@@ -128,17 +136,17 @@ def test_nothing_is_drawn_while_the_object_is_missing() -> None:
 
 
 def test_printer_prints_changed_frames_with_separators() -> None:
-    written: list[str] = []
-    printer = live.Printer(written.append, separator=lambda: "--\n")
-    assert printer.show(live.Frame("a\n", key="k1"))
-    assert not printer.show(live.Frame("a (ticked)\n", key="k1"))  # only the clock changed
-    assert printer.show(live.Frame("b\n", key="k2"))
-    assert written == ["a\n", "--\n", "b\n"]
+    out = io.StringIO()
+    printer = Printer(Environment(io.StringIO(), out, io.StringIO()), separator=lambda: "--\n")
+    assert printer.show(Frame("a\n", key="k1"))
+    assert not printer.show(Frame("a (ticked)\n", key="k1"))  # only the clock changed
+    assert printer.show(Frame("b\n", key="k2"))
+    assert out.getvalue() == "a\n--\nb\n"
 
 
 def test_machine_output_of_live_views_is_one_line_per_document() -> None:
-    assert live.document_text({"a": [1, "é"]}, "json") == '{"a":[1,"\\u00e9"]}\n'
-    assert live.document_text({"a": 1}, "yaml") == "---\na: 1\n"
+    assert document_text({"a": [1, "é"]}, "json") == '{"a":[1,"\\u00e9"]}\n'
+    assert document_text({"a": 1}, "yaml") == "---\na: 1\n"
 
 
 @pytest.mark.parametrize(("selector", "expected"), [
@@ -151,21 +159,21 @@ def test_machine_output_of_live_views_is_one_line_per_document() -> None:
     ("app=web", None),
 ])
 def test_rollout_selector_becomes_a_label_selector(selector: Any, expected: str | None) -> None:
-    assert live.rollout_pod_selector({"spec": {"selector": selector}}) == expected
+    assert rollout_pod_selector({"spec": {"selector": selector}}) == expected
 
 
 def test_an_experiment_step_with_its_own_selector_watches_every_pod() -> None:
     steps = [{"experiment": {"templates": [{"name": "t", "specRef": "canary", "selector": {"matchLabels": {"x": "y"}}}]}}]
     rollout = {"spec": {"selector": {"matchLabels": {"app": "web"}}, "strategy": {"canary": {"steps": steps}}}}
-    assert live.rollout_pod_selector(rollout) is None
+    assert rollout_pod_selector(rollout) is None
     steps[0]["experiment"]["templates"][0].pop("selector")
-    assert live.rollout_pod_selector(rollout) == "app=web"
+    assert rollout_pod_selector(rollout) == "app=web"
 
 
 def test_until_complete_verdicts() -> None:
     healthy = {"status": {"phase": "Healthy"}}
-    assert live.rollout_verdict(healthy) == live.Verdict()
-    assert live.rollout_verdict({"status": {"phase": "Paused", "message": "x"}}) is None
-    assert live.rollout_verdict({"status": {"phase": "Degraded", "message": "m"}}) == live.Verdict(
+    assert rollout_verdict(healthy) == Verdict()
+    assert rollout_verdict({"status": {"phase": "Paused", "message": "x"}}) is None
+    assert rollout_verdict({"status": {"phase": "Degraded", "message": "m"}}) == Verdict(
         "The rollout is in a degraded state with message: m")
-    assert live.rollout_verdict({"status": {"phase": "Progressing", "abort": True}}) == live.Verdict("The rollout was aborted")
+    assert rollout_verdict({"status": {"phase": "Progressing", "abort": True}}) == Verdict("The rollout was aborted")

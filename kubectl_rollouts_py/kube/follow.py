@@ -69,7 +69,7 @@ class Wakeup:
 class Trouble:
     """Put in the queue by a stream that keeps failing (TROUBLE_AFTER attempts in a row, then
     after every further one) and is still retrying: `error` is what the last attempt met.
-    Not a change: `ObjectCache.apply` ignores it; a view shows it (cli/live.py)."""
+    Not a change: `ObjectCache.apply` ignores it; a view shows it (watch/outage.py)."""
 
     resource: r.Resource
     error: str

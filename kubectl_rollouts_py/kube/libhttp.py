@@ -1,9 +1,11 @@
-"""The library transport: the kubernetes client's Configuration and its urllib3 pool.
+"""The library transport: the kubernetes client's Configuration, and a urllib3 pool built from it.
 
 Used for what only the library does (see transport.py): exec credential plugins, auth
 providers, basic auth and proxies. We take the library's credentials, TLS and proxy
-set-up and the urllib3 pool built from them, and nothing else: requests go straight to the
-pool with `preload_content=False`.
+set-up (the public attributes of its `Configuration`: ssl_ca_cert, cert_file, key_file,
+verify_ssl, tls_server_name, proxy, no_proxy, ...) and build our own urllib3 pool from
+them, as the library's REST client does; requests go straight to that pool with
+`preload_content=False`.
 
 - typed API classes (CoreV1Api, ...) would import hundreds of model modules (about a
   second) and hand back model objects instead of dicts;
@@ -17,6 +19,7 @@ urllib3's PoolManager is thread-safe, so one transport serves several threads at
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -34,19 +37,14 @@ except ImportError:  # urllib3 1.x keeps it private
 
 
 class LibraryTransport:
-    """Requests through the ApiClient's urllib3 pool, with the library's credentials."""
+    """Requests through a urllib3 pool built from the library's Configuration, with its credentials."""
 
     name = "kubernetes"
 
     def __init__(self, cluster_config: kube_config.ClusterConfig) -> None:
-        """Build the ApiClient. Raises ConfigError if the credentials cannot be loaded."""
-        from kubernetes.client import ApiClient
-
+        """Load the credentials. Raises ConfigError if they cannot be loaded."""
         self._configuration = kube_config.new_configuration(cluster_config)
-        self._api_client = ApiClient(configuration=self._configuration)
-        # The REST client built this pool from the Configuration: TLS roots, client
-        # certificates, proxy, pool size and retries=False.
-        self._pool = self._api_client.rest_client.pool_manager
+        self._pool = pool_from_configuration(self._configuration)
         self.redactor = kube_transport.Redactor(_configured_credentials(self._configuration))
         # Credential refresh hooks (exec plugins, in-cluster token rotation) are not
         # written for concurrent callers; one refresh at a time.
@@ -110,7 +108,51 @@ class LibraryTransport:
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._api_client.close()
+            self._pool.clear()
+
+
+def pool_from_configuration(configuration: Any) -> urllib3.PoolManager:
+    """The urllib3 pool a `kubernetes.client.Configuration` describes, as the library's REST
+    client builds it: TLS roots, client certificate, server name, pool size, retries and the
+    proxy (unless `no_proxy` covers the server). Only public Configuration attributes are
+    read; those that older releases lack are taken as unset."""
+    from kubectl_rollouts_py.kube.stdhttp import bypasses_proxy
+
+    pool_args: dict[str, Any] = {
+        "cert_reqs": ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE,
+        "ca_certs": configuration.ssl_ca_cert,
+        "cert_file": configuration.cert_file,
+        "key_file": configuration.key_file,
+    }
+    ca_cert_data = getattr(configuration, "ca_cert_data", None)
+    if ca_cert_data:
+        pool_args["ca_cert_data"] = ca_cert_data
+    assert_hostname = getattr(configuration, "assert_hostname", None)
+    if assert_hostname is not None:
+        pool_args["assert_hostname"] = assert_hostname
+    if configuration.retries is not None:
+        pool_args["retries"] = configuration.retries
+    server_name = getattr(configuration, "tls_server_name", None)
+    if server_name:
+        pool_args["server_hostname"] = server_name
+    socket_options = getattr(configuration, "socket_options", None)
+    if socket_options is not None:
+        pool_args["socket_options"] = socket_options
+    if configuration.connection_pool_maxsize is not None:
+        pool_args["maxsize"] = configuration.connection_pool_maxsize
+
+    proxy = configuration.proxy
+    if not proxy or bypasses_proxy(configuration.host, getattr(configuration, "no_proxy", None) or ""):
+        return urllib3.PoolManager(**pool_args)
+    headers = getattr(configuration, "proxy_headers", None)
+    if proxy.partition("://")[0].lower() in _SOCKS_SCHEMES:
+        from urllib3.contrib.socks import SOCKSProxyManager  # needs PySocks, as the library's does
+
+        return SOCKSProxyManager(proxy, headers=headers, **pool_args)
+    return urllib3.ProxyManager(proxy, proxy_headers=headers, **pool_args)
+
+
+_SOCKS_SCHEMES = frozenset({"socks5", "socks5h", "socks4", "socks4a"})
 
 
 class _Response:

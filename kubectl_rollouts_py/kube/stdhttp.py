@@ -529,7 +529,7 @@ def _environment_proxy(server: str, environ: Mapping[str, str]) -> bool:
         return False
     proxies = _proxies(environ)
     proxy = proxies.get(urlsplit(server).scheme) or proxies.get("all")
-    return bool(proxy) and not _bypasses_proxy(server, proxies.get("no") or "")
+    return bool(proxy) and not bypasses_proxy(server, proxies.get("no") or "")
 
 
 def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
@@ -551,7 +551,7 @@ def _proxies(environ: Mapping[str, str]) -> dict[str, str]:
     return proxies
 
 
-def _bypasses_proxy(url: str, no_proxy: str) -> bool:
+def bypasses_proxy(url: str, no_proxy: str) -> bool:
     """kubernetes.client.rest.should_bypass_proxies: does `no_proxy` cover `url`?"""
     import ipaddress
 

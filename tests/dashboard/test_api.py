@@ -174,21 +174,22 @@ def test_read_only_hides_and_refuses_actions(read_only_dash, cluster) -> None:
 # ------------------------------------------------------------------ actions
 
 
-def test_promote_sends_the_references_request(dash, cluster) -> None:
+def test_promote_sends_the_argo_plugins_request(dash, cluster) -> None:
     got = post_action(dash, "promote")
     assert (got.status, got.json()) == (200, {"message": "rollout 'app-backend' promoted"})
     assert writes(cluster) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
     assert [r.body for r in cluster.requests if r.method == "PATCH"] == [b'{"status":{"pauseConditions":null}}']
 
 
-@pytest.mark.parametrize(("action", "expected"), [
-    ("promote-full", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"promoteFull": True}})]),
-    ("abort", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": True}})]),
-    ("retry", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": False}})]),
-    ("pause", [("PATCH", RO, "application/merge-patch+json", {"spec": {"paused": True}})]),
+@pytest.mark.parametrize(("action", "expected", "line"), [
+    ("promote-full", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"promoteFull": True}})], "fully promoted"),
+    ("abort", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": True}})], "aborted"),
+    ("retry", [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": False}})], "retried"),
+    ("pause", [("PATCH", RO, "application/merge-patch+json", {"spec": {"paused": True}})], "paused"),
 ])
-def test_status_and_spec_actions(dash, cluster, action, expected) -> None:
-    assert post_action(dash, action).status == 200
+def test_status_and_spec_actions(dash, cluster, action, expected, line) -> None:
+    got = post_action(dash, action)
+    assert (got.status, got.json()) == (200, {"message": f"rollout 'app-backend' {line}"})
     assert writes(cluster) == expected
 
 

@@ -44,7 +44,7 @@ def test_promote_clears_the_pause_condition_through_the_status_subresource(serve
     result = cli(server, "promote", "app-backend")
     assert (result.code, result.out, result.err) == (0, "rollout 'app-backend' promoted\n", "")
     assert writes(server) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
-    assert [r.body for r in server.requests if r.method == "PATCH"] == [b'{"status":{"pauseConditions":null}}']  # the reference's bytes
+    assert [r.body for r in server.requests if r.method == "PATCH"] == [b'{"status":{"pauseConditions":null}}']  # the Argo Rollouts kubectl plugin's bytes
     assert "pauseConditions" not in rollout(server)["status"]
 
 
@@ -104,7 +104,7 @@ def test_set_image_gives_up_after_five_conflicts_and_changes_nothing(server) -> 
     assert rollout(server) == before
 
 
-def test_undo_sends_the_references_json_patch(server) -> None:
+def test_undo_sends_the_argo_plugins_json_patch(server) -> None:
     assert cli(server, "undo", "app-backend").out == "rollout 'app-backend' undo\n"
     ((method, path, content_type, body),) = writes(server)
     assert (method, path, content_type) == ("PATCH", RO, "application/json-patch+json")

@@ -1,4 +1,4 @@
-"""Fixtures for dashboard tests: the stand-in API server seeded with the brief's canary, and
+"""Fixtures for dashboard tests: the stand-in API server seeded with the app-backend canary, and
 a dashboard served in-process on a free loopback port, reading that server."""
 
 from __future__ import annotations

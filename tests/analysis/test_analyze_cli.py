@@ -15,7 +15,7 @@ import pytest
 from e2e.standin import NS, Result, assert_one_error_line, run_cli
 from kubectl_rollouts_py.analysis import args as a
 from kubectl_rollouts_py.analysis import evaluate
-from kubectl_rollouts_py.cli import analyze as cli_analyze
+from kubectl_rollouts_py.ops import analysis_run
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
 
 from .analyze_objects import IN_CLUSTER_ADDRESS, SECRET_VALUE, SUCCESS_CONDITION, cluster_objects, success_rate_metric, template
@@ -170,8 +170,6 @@ def test_initial_delay_and_interval_follow_the_engine_schedule() -> None:
     run_spec = {"metrics": [success_rate_metric(initialDelay="2s", count=3)], "args": [{"name": "canary-hash", "value": "x"}]}
     prepared = a.prepare_run(run_spec)
     assert prepared.spec is not None
-    plan = cli_analyze.Plan("t", NS, [a.Argument("canary-hash", "x")], run_spec, prepared.metrics, prepared.spec,
-                            {"success-rate": run_spec["metrics"][0]})
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     clock = [start]
     taken: list[float] = []
@@ -185,8 +183,8 @@ def test_initial_delay_and_interval_follow_the_engine_schedule() -> None:
         clock[0] = max(clock[0], moment)
 
     shown: list[str] = []
-    status = cli_analyze.run_schedule(plan, measure, clock=lambda: clock[0], sleep_until=sleep_until,
-                                      show=lambda s, _next: shown.append(s.phase.value if s.phase else ""))
+    status = analysis_run.run_schedule(prepared.spec, measure, clock=lambda: clock[0], sleep_until=sleep_until,
+                                       show=lambda s, _next: shown.append(s.phase.value if s.phase else ""))
     assert status.phase is evaluate.Phase.SUCCESSFUL
     # startedAt + 2 s, then 1 s after each finishedAt; every wait ends 5 ms past the instant
     # (an interval is due strictly after it)

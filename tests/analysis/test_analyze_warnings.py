@@ -16,7 +16,7 @@ from typing import Any
 
 from e2e.standin import NS, Result, cli_path, run_cli
 from kubectl_rollouts_py.analysis import prometheus as adapter
-from kubectl_rollouts_py.cli.analyze import MAX_WARNINGS_PER_METRIC
+from kubectl_rollouts_py.ops.analysis_run import MAX_WARNINGS_PER_METRIC
 
 from .analyze_objects import success_rate_metric, template
 from .promharness import StubServer

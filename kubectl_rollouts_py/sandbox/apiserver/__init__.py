@@ -34,6 +34,21 @@ What it does not model: Table responses (kubectl prints NAME/AGE), limit/continu
 list is complete), server-side apply, OpenAPI documents (kubectl create/apply need
 --validate=false), protobuf, admission and schema validation, garbage collection of owned
 objects, controllers (nothing moves on its own), pods/log and exec, TLS.
+
+Layout (at run time each module imports only those above it; errors, watch and handler
+name a later module's class in type annotations only)::
+
+    jsondata    one JSON encoding, deep copies, JSON equality
+    errors      StatusError and the Status bodies the API answers with
+    resources   the served kinds, URL resolution, discovery documents
+    selectors   label and field selectors
+    patching    merge, JSON and strategic merge patches, chosen by Content-Type
+    store       objects, the global resourceVersion, the watch log, write rules
+    faults      Fault and the rules of APIServer.inject
+    watch       watch streams: replay, 410 Expired, bookmarks, selector transitions
+    handler     the HTTP server, the request handler and its routing
+    server      APIServer: lifecycle, test helpers, create/update/delete
+    standalone  seed files and `main` (run by __main__)
 """
 
 from .errors import StatusError

@@ -25,8 +25,8 @@ and send the request through its `requests` session, then read the envelope ours
 the same rules as Prometheus's Go client (client_golang v1.24), which Argo uses.
 
 `shape()` and `parse_response()` are pure and are what the table tests call. Bodies are
-decoded by Python's C JSON parser; the pure-Python port of Go's scanner only words the
-error of a body that parser rejected (about 2 s per 8 MiB: too slow to run on every answer).
+decoded by Python's C JSON parser; `gojson` (a port of Go's scanner) only words the error of
+a body that parser rejected, because Argo shows Go's text and the shared vectors expect it.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from kubectl_rollouts_py.analysis import gojson
 from kubectl_rollouts_py.errors import RolloutsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -370,7 +371,7 @@ def _load_json(body: bytes) -> Any:
     except RecursionError:
         problem = "exceeded max depth"  # Python's limit (about 1000 levels) is below Go's 10000
     except ValueError:
-        problem = go_json_syntax_error(body) or "invalid JSON"
+        problem = gojson.syntax_error(body) or "invalid JSON"
     raise ProviderError(f"bad_response: {problem}")
 
 
@@ -409,272 +410,6 @@ def _decode_envelope(document: Any) -> tuple[dict[str, Any], str]:
         if problem and not first_error:
             first_error = "json: cannot unmarshal " + problem
     return fields, first_error
-
-
-# --------------------------------------------------------------------------- Go's JSON syntax errors
-
-_SPACE = b" \t\r\n"
-_MAX_DEPTH = 10000
-
-
-def _quote_char(byte: int) -> str:
-    """encoding/json's quoteChar: the offending byte as Go prints it."""
-    if byte == 0x27:
-        return "'\\''"
-    if byte == 0x22:
-        return "'\"'"
-    char = chr(byte)
-    if char == "\\":
-        return "'\\\\'"
-    if char.isprintable():
-        return f"'{char}'"
-    named = {0x07: "\\a", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x0B: "\\v"}
-    if byte in named:
-        return f"'{named[byte]}'"
-    return f"'\\x{byte:02x}'" if byte < 0x80 else f"'\\u{byte:04x}'"
-
-
-def go_json_syntax_error(body: bytes) -> str:
-    """The message of Go's `json.Unmarshal` syntax check for `body`, or "" when it is valid.
-
-    A port of encoding/json's scanner states, so a proxy's HTML page or a plain-text answer
-    gets the same `invalid character ...` text Argo shows.
-    """
-    return _scan(body).eof()
-
-
-def _scan(data: bytes) -> _Scanner:
-    """The scanner after `data`, stopped at its first syntax error (in `.error`)."""
-    scanner = _Scanner()
-    for byte in data:
-        scanner.step(byte)
-        if scanner.error:
-            break
-    return scanner
-
-
-class _Scanner:
-    # parse-state stack values
-    OBJECT_KEY, OBJECT_VALUE, ARRAY_VALUE = 0, 1, 2
-
-    def __init__(self) -> None:
-        self.stack: list[int] = []
-        self.error = ""
-        self.end_top = False
-        self.state = self.begin_value
-        self.literal = b""  # remaining bytes of true/false/null
-        self.literal_name = ""
-        self.hex_left = 0
-
-    def step(self, c: int) -> None:
-        self.state(c)
-
-    def eof(self) -> str:
-        if self.error:
-            return self.error
-        if self.end_top:
-            return ""
-        self.step(0x20)
-        if self.end_top:
-            return ""
-        return self.error or "unexpected end of JSON input"
-
-    def fail(self, c: int, context: str) -> None:
-        self.error = f"invalid character {_quote_char(c)} {context}"
-        self.state = lambda c: None  # noqa: ARG005 - a dead state
-
-    def push(self, kind: int) -> bool:
-        self.stack.append(kind)
-        if len(self.stack) > _MAX_DEPTH:
-            self.error = "exceeded max depth"
-            self.state = lambda c: None  # noqa: ARG005 - a dead state
-            return False
-        return True
-
-    def pop(self) -> None:
-        self.stack.pop()
-        if not self.stack:
-            self.state = self.end_top_state
-            self.end_top = True
-        else:
-            self.state = self.end_value
-
-    # -- values
-    def begin_value_or_empty(self, c: int) -> None:
-        if c in _SPACE:
-            return
-        if c == 0x5D:  # ]
-            self.end_value(c)
-            return
-        self.begin_value(c)
-
-    def begin_value(self, c: int) -> None:
-        if c in _SPACE:
-            return
-        if c == 0x7B:  # {
-            if self.push(self.OBJECT_KEY):
-                self.state = self.begin_string_or_empty
-        elif c == 0x5B:  # [
-            if self.push(self.ARRAY_VALUE):
-                self.state = self.begin_value_or_empty
-        elif c == 0x22:
-            self.state = self.in_string
-        elif c == 0x2D:  # -
-            self.state = self.neg
-        elif c == 0x30:
-            self.state = self.zero
-        elif 0x31 <= c <= 0x39:
-            self.state = self.one
-        elif c in (0x74, 0x66, 0x6E):  # t f n
-            self.literal_name = {0x74: "true", 0x66: "false", 0x6E: "null"}[c]
-            self.literal = self.literal_name[1:].encode()
-            self.state = self.in_literal
-        else:
-            self.fail(c, "looking for beginning of value")
-
-    def begin_string_or_empty(self, c: int) -> None:
-        if c in _SPACE:
-            return
-        if c == 0x7D:  # }
-            self.stack[-1] = self.OBJECT_VALUE
-            self.end_value(c)
-            return
-        self.begin_string(c)
-
-    def begin_string(self, c: int) -> None:
-        if c in _SPACE:
-            return
-        if c == 0x22:
-            self.state = self.in_string
-            return
-        self.fail(c, "looking for beginning of object key string")
-
-    def end_value(self, c: int) -> None:
-        if not self.stack:
-            self.state = self.end_top_state
-            self.end_top = True
-            self.end_top_state(c)
-            return
-        if c in _SPACE:
-            self.state = self.end_value
-            return
-        top = self.stack[-1]
-        if top == self.OBJECT_KEY:
-            if c == 0x3A:  # :
-                self.stack[-1] = self.OBJECT_VALUE
-                self.state = self.begin_value
-                return
-            self.fail(c, "after object key")
-        elif top == self.OBJECT_VALUE:
-            if c == 0x2C:
-                self.stack[-1] = self.OBJECT_KEY
-                self.state = self.begin_string
-                return
-            if c == 0x7D:
-                self.pop()
-                return
-            self.fail(c, "after object key:value pair")
-        else:
-            if c == 0x2C:
-                self.state = self.begin_value
-                return
-            if c == 0x5D:
-                self.pop()
-                return
-            self.fail(c, "after array element")
-
-    def end_top_state(self, c: int) -> None:
-        if c not in _SPACE:
-            self.fail(c, "after top-level value")
-
-    # -- strings
-    def in_string(self, c: int) -> None:
-        if c == 0x22:
-            self.state = self.end_value
-        elif c == 0x5C:
-            self.state = self.in_string_escape
-        elif c < 0x20:
-            self.fail(c, "in string literal")
-
-    def in_string_escape(self, c: int) -> None:
-        if c in b'bfnrt\\/"':
-            self.state = self.in_string
-        elif c == 0x75:  # u
-            self.hex_left = 4
-            self.state = self.in_string_hex
-        else:
-            self.fail(c, "in string escape code")
-
-    def in_string_hex(self, c: int) -> None:
-        if c in b"0123456789abcdefABCDEF":
-            self.hex_left -= 1
-            if not self.hex_left:
-                self.state = self.in_string
-            return
-        self.fail(c, "in \\u hexadecimal character escape")
-
-    # -- numbers
-    def neg(self, c: int) -> None:
-        if c == 0x30:
-            self.state = self.zero
-        elif 0x31 <= c <= 0x39:
-            self.state = self.one
-        else:
-            self.fail(c, "in numeric literal")
-
-    def one(self, c: int) -> None:
-        if 0x30 <= c <= 0x39:
-            return
-        self.zero(c)
-
-    def zero(self, c: int) -> None:
-        if c == 0x2E:
-            self.state = self.dot
-        elif c in (0x65, 0x45):
-            self.state = self.exp
-        else:
-            self.end_value(c)
-
-    def dot(self, c: int) -> None:
-        if 0x30 <= c <= 0x39:
-            self.state = self.dot_digits
-            return
-        self.fail(c, "after decimal point in numeric literal")
-
-    def dot_digits(self, c: int) -> None:
-        if 0x30 <= c <= 0x39:
-            return
-        if c in (0x65, 0x45):
-            self.state = self.exp
-            return
-        self.end_value(c)
-
-    def exp(self, c: int) -> None:
-        if c in (0x2B, 0x2D):
-            self.state = self.exp_sign
-            return
-        self.exp_sign(c)
-
-    def exp_sign(self, c: int) -> None:
-        if 0x30 <= c <= 0x39:
-            self.state = self.exp_digits
-            return
-        self.fail(c, "in exponent of numeric literal")
-
-    def exp_digits(self, c: int) -> None:
-        if 0x30 <= c <= 0x39:
-            return
-        self.end_value(c)
-
-    # -- true / false / null
-    def in_literal(self, c: int) -> None:
-        expected = self.literal[0]
-        if c != expected:
-            self.fail(c, f"in literal {self.literal_name} (expecting {_quote_char(expected)})")
-            return
-        self.literal = self.literal[1:]
-        if not self.literal:
-            self.state = self.end_value
 
 
 # --------------------------------------------------------------------------- the request
@@ -854,6 +589,7 @@ def _run(
     if config.timeout <= 0 or (outer_deadline is not None and outer_deadline <= time.monotonic()):
         raise ProviderError(f'Post "{_redact(url)}": {_DEADLINE}')
 
+    import requests
     from prometheus_api_client import PrometheusConnect
     from urllib3.util.retry import Retry
 
@@ -864,21 +600,26 @@ def _run(
     deadline = time.monotonic() + config.timeout
     if outer_deadline is not None:
         deadline = min(deadline, outer_deadline)
+    # The session is ours, handed to the client library (which mounts its retry policy on it),
+    # so every setting below goes through requests' public attributes.
+    session = requests.Session()
+    session.verify = not config.insecure
+    # requests counts the redirects it follows after the first answer; Go counts requests sent.
+    session.max_redirects = _MAX_REDIRECTS - 1
     connect = PrometheusConnect(
         url=config.address,
         headers=headers,
-        disable_ssl=config.insecure,
         retry=Retry(0, read=False),  # Argo makes one attempt (plus the GET fallback)
         auth=config.basic_auth,
+        session=session,
     )
-    # requests counts the redirects it follows after the first answer; Go counts requests sent.
-    connect._session.max_redirects = _MAX_REDIRECTS - 1
     # Go's ProxyFromEnvironment never proxies loopback; requests would unless NO_PROXY says so.
     proxies = {"http": None, "https": None, "all": None} if _is_loopback(url) else None
+    exchange = _Exchange(session, headers, config.basic_auth, deadline, proxies)
     try:
-        status, body = _send(connect, "POST", url, params, deadline, proxies)
+        status, body = _send(exchange, "POST", url, params)
         if status in _GET_FALLBACK_CODES:
-            status, body = _send(connect, "GET", url + "?" + _encode(params), {}, deadline, proxies)
+            status, body = _send(exchange, "GET", url + "?" + _encode(params), {})
         return parse_response(status, body)
     except ProviderError as exc:
         password = urlsplit(url).password
@@ -919,21 +660,27 @@ def _encode(params: Mapping[str, str]) -> str:
     return urlencode(sorted(params.items()))  # Go's url.Values.Encode sorts by key
 
 
-def _send(
-    connect: Any,
-    method: str,
-    url: str,
-    form: Mapping[str, str],
-    deadline: float,
-    proxies: dict[str, None] | None,
-) -> tuple[int, bytes]:
-    """One HTTP exchange through the PrometheusConnect session, bounded by `deadline`.
+@dataclass(frozen=True)
+class _Exchange:
+    """What the HTTP exchanges of one query share (the POST and its GET fallback)."""
+
+    session: requests.Session
+    headers: Mapping[str, str]
+    auth: tuple[str, str] | None
+    deadline: float
+    """A `time.monotonic()` instant."""
+    proxies: dict[str, None] | None
+
+
+def _send(exchange: _Exchange, method: str, url: str, form: Mapping[str, str]) -> tuple[int, bytes]:
+    """One HTTP exchange through the query's session, bounded by its deadline.
 
     Failures are worded like Go's `*url.Error` (`Post "<url>": <cause>`); a deadline hit
     while reading the body is just `context deadline exceeded`, as client_golang reports it.
     """
     import requests
 
+    deadline = exchange.deadline
     label = f'{method.title()} "{_redact(url)}"'
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -942,16 +689,16 @@ def _send(
         with warnings.catch_warnings():
             # `insecure: true` is the user's choice; Argo does not warn about it either.
             warnings.filterwarnings("ignore", message="Unverified HTTPS request")
-            response = connect._session.request(
+            response = exchange.session.request(
                 method=method,
                 url=url,
                 data=sorted(form.items()) if method == "POST" else None,
-                headers=connect.headers,
-                auth=connect.auth,
-                verify=connect._session.verify,
+                headers=exchange.headers,
+                auth=exchange.auth,
+                verify=exchange.session.verify,
                 timeout=(remaining, remaining),
                 stream=True,
-                proxies=proxies,
+                proxies=exchange.proxies,  # type: ignore[arg-type]  # a None value turns a proxy off
             )
     except requests.exceptions.Timeout as exc:
         raise ProviderError(f"{label}: {_DEADLINE}") from exc
@@ -976,7 +723,7 @@ def _send(
                 size += len(chunk)
                 if too_large or size > MAX_RESPONSE_BYTES:  # (no Content-Length: chunked, or gzip that inflates)
                     # A huge HTML page is not JSON at its first byte: say that, as Go would.
-                    syntax = _scan(chunks[0]).error
+                    syntax = gojson.prefix_error(chunks[0])
                     raise ProviderError(f"bad_response: {syntax}" if syntax else _TOO_LARGE)
                 if time.monotonic() > deadline:
                     raise ProviderError(_DEADLINE)
@@ -1047,7 +794,7 @@ def _oauth2_token(spec: Mapping[str, Any], *, insecure: bool, timeout: float = D
     failure = ""
     for attempt in attempts:
         try:
-            answer = requests.post(token_url, timeout=timeout, verify=not insecure, **attempt)  # type: ignore[arg-type]
+            answer = requests.post(token_url, timeout=timeout, verify=not insecure, **attempt)
         except requests.exceptions.RequestException as exc:
             raise ProviderError(f'Post "{shown}": {_reason(exc, token_url)}') from exc
         if answer.ok:

@@ -36,7 +36,7 @@ _SPECIAL = {"NaN": math.nan, "+Inf": math.inf, "-Inf": -math.inf}
 
 
 def load_result(value: Any, result_type: str | None = None) -> Any:
-    """The conditions.json encoding of `result` (spec §6) as the engine's Python value."""
+    """The conditions.json encoding of `result` as the engine's Python value."""
     if result_type == "any":
         return JSONValue(value)
     if result_type == "string":

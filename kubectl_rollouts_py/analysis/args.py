@@ -1,14 +1,14 @@
-"""Arguments, `{{args.x}}` templating and spec validation (spec §2), as pure functions.
+"""Arguments, `{{args.x}}` templating and spec validation, as pure functions.
 
 The path from templates to a measurable run:
 
 1. `collect_templates` (nested `spec.templates`, with cycle detection Argo lacks) and
-   `flatten_templates` merge templates into one spec (§2.1 steps 1–2).
+   `flatten_templates` merge templates into one spec.
 2. `resolve_rollout_args` turns a Rollout's `analysis.args` into concrete values
    (value, podTemplateHashValue, fieldRef); `parse_cli_args` reads `NAME=VALUE` flags.
-3. `merge_args` lays incoming args over the template's declared ones (§2.1 steps 3–4).
+3. `merge_args` lays incoming args over the template's declared ones.
 4. `prepare_run` does what every reconcile does before measuring: substitute placeholders
-   with secrets replaced by a dummy (§2.2), validate (§2.3), compute the dry-run set and
+   with secrets replaced by a dummy, validate, compute the dry-run set and
    retention limits, and returns either an `evaluate.RunSpec` or the run's Error message.
 5. `resolve_for_measurement` substitutes the real secret values, only for the provider
    call, and returns them so `mask_secrets` can hide them in messages.
@@ -72,7 +72,7 @@ class SecretKeyRef:
 
 @dataclass(frozen=True)
 class Argument:
-    """A template/run argument (§1.4). `value` None means absent, which is not "".
+    """A template/run argument. `value` None means absent, which is not "".
 
     `field_path` is a template-level `valueFrom.fieldRef`, which the analysis controller
     never resolves: unless a Rollout supplies a value, substitution reports the argument
@@ -128,7 +128,7 @@ def parse_cli_args(items: Iterable[str]) -> list[Argument]:
 
 
 def merge_args(incoming: Iterable[Argument], template_args: Sequence[Argument]) -> list[Argument]:
-    """Lay incoming args over the template's (§2.1 steps 3–4).
+    """Lay incoming args over the template's.
 
     Only declared args are affected; an incoming value replaces the template's value, else
     an incoming valueFrom replaces its valueFrom (a template secretKeyRef stays when only a
@@ -153,7 +153,7 @@ def merge_args(incoming: Iterable[Argument], template_args: Sequence[Argument]) 
     return merged
 
 
-# ------------------------------------------------------------------ Rollout-side args (§1.4)
+# ------------------------------------------------------------------ Rollout-side args
 
 
 def _go_v(value: Any) -> str:
@@ -224,7 +224,7 @@ def resolve_rollout_args(
     stable_hash: str | None = None,
     latest_hash: str | None = None,
 ) -> list[Argument]:
-    """A Rollout's `analysis.args[]` (AnalysisRunArgument) as concrete Arguments (§1.4).
+    """A Rollout's `analysis.args[]` (AnalysisRunArgument) as concrete Arguments.
 
     podTemplateHashValue Latest/Stable use `latest_hash`/`stable_hash`, defaulting to the
     Rollout's `status.currentPodHash` / `status.stableRS`; any other value gives "". An arg
@@ -256,7 +256,7 @@ def resolve_rollout_args(
     return out
 
 
-# ------------------------------------------------------------------ templates (§2.1)
+# ------------------------------------------------------------------ templates
 
 
 def collect_templates(
@@ -306,7 +306,7 @@ def _unique(templates: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 def flatten_templates(
     templates: Sequence[Mapping[str, Any]], cluster_templates: Sequence[Mapping[str, Any]] = ()
 ) -> dict[str, Any]:
-    """One AnalysisTemplateSpec from several (§2.1 step 2): metrics, args, dryRun, measurementRetention.
+    """One AnalysisTemplateSpec from several: metrics, args, dryRun, measurementRetention.
 
     Raises:
         ArgsError: duplicate metric names or rule names, or one argument with two different values.
@@ -357,7 +357,7 @@ def new_run_spec(
     dry_run: Sequence[Mapping[str, Any]] = (),
     measurement_retention: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The AnalysisRun spec a Rollout (or `create analysisrun`) creates (§2.1).
+    """The AnalysisRun spec a Rollout (or `create analysisrun`) creates.
 
     Rollout dryRun/measurementRetention rules are prepended to the templates' ones.
 
@@ -378,7 +378,7 @@ def new_run_spec(
     return spec
 
 
-# ------------------------------------------------------------------ substitution (§2.2)
+# ------------------------------------------------------------------ substitution
 
 # Go struct field order of Metric and PrometheusMetric: placeholders are visited in this
 # order, which decides which unknown placeholder is reported when there are several.
@@ -484,7 +484,7 @@ def _has_unterminated_tag(text: str) -> bool:
 
 
 def resolve_metrics(metrics: Sequence[Mapping[str, Any]], args: Sequence[Argument]) -> list[dict[str, Any]]:
-    """Every metric with placeholders substituted, secrets replaced by a dummy (§2.2).
+    """Every metric with placeholders substituted, secrets replaced by a dummy.
 
     This is what validation and assessment see on every reconcile.
 
@@ -583,7 +583,7 @@ def mask_secrets(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-# ------------------------------------------------------------------ validation (§2.3)
+# ------------------------------------------------------------------ validation
 
 
 def _provider_count(provider: Any) -> int:
@@ -671,7 +671,7 @@ def prepare_run(run_spec: Mapping[str, Any]) -> PreparedRun:
     """Resolve (dummy secrets), validate and compute dry-run/retention for an AnalysisRun spec.
 
     On failure `error` is the run message: `Unable to resolve metric arguments: <err>` or
-    `Analysis spec invalid: <err>` (spec §2.2–2.3); resolution comes first, so dry-run
+    `Analysis spec invalid: <err>`; resolution comes first, so dry-run
     metrics can still error the run.
     """
     args = [Argument.from_dict(a) for a in run_spec.get("args") or []]

@@ -1,4 +1,4 @@
-"""successCondition / failureCondition: expr v1.17.8 as Argo Rollouts configures it (spec §5).
+"""successCondition / failureCondition: expr v1.17.8 as Argo Rollouts configures it.
 
 Public API:
 
@@ -7,13 +7,13 @@ Public API:
   regexes). Raises `ConditionError`.
 * `Condition.evaluate(env)` type-checks against the concrete type of `env["result"]` (expr
   compiles per measurement, so `result > 1` is a compile error for a vector even in a dead
-  branch, spec §5.7) and evaluates. Raises `ConditionError` with `kind` "compile" or
+  branch) and evaluates. Raises `ConditionError` with `kind` "compile" or
   "runtime". `Condition.evaluate_bool` adds Argo's "expected bool, but got T" check.
 * `evaluate_condition(text, result)` is the one-call form Argo's EvalCondition is.
 * `compile_range_expression` / `evaluate_time` evaluate `rangeQuery.start/end` (builtins
   plus isNaN/isInf, no `result`) and insist on a time value.
 
-The environment (§5.1): `result`, Argo's `isNaN isInf isNil default asInt asFloat` (isNil and
+The environment: `result`, Argo's `isNaN isInf isNil default asInt asFloat` (isNil and
 default look at the whole result, ignoring their argument), every expr builtin, and `$env`.
 
 How `result` is typed: a float is float64, an int int, a str string, a bool bool, None nil, a
@@ -102,7 +102,7 @@ def go_type_name(value: Any) -> str:
 
 
 def is_nil_or_empty(result: Any) -> bool:
-    """Argo's "no data" test: nil, or an empty list (spec §3.2)."""
+    """Argo's "no data" test: nil, or an empty list."""
     if isinstance(result, JSONValue):
         result = result.value
     return result is None or (isinstance(result, (list, tuple)) and len(result) == 0)
@@ -316,7 +316,7 @@ def evaluate_condition(
 
 
 def evaluate_time(text: str, *, now: dt.datetime, limits: Limits = DEFAULT_LIMITS) -> dt.datetime:
-    """Evaluate a rangeQuery.start/end expression to a time (spec §4.2).
+    """Evaluate a rangeQuery.start/end expression to a time.
 
     Raises:
         ConditionError: the expression fails, or yields no time ("expected time.Time, but

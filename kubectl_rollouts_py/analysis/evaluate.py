@@ -1,4 +1,4 @@
-"""Measurement → phase, counters, metric phase, run phase (spec §3), as pure functions.
+"""Measurement → phase, counters, metric phase, run phase, as pure functions.
 
 A controller (the simulated one in tests, or `analyze`) drives a run like this, passing the
 clock in:
@@ -6,9 +6,9 @@ clock in:
     spec = RunSpec.from_dicts(metrics, dry_run=names)      # after args.resolve_metrics
     status = RunStatus()
     while not status.completed:
-        due = due_metrics(spec, status, now=now)            # §3.1
+        due = due_metrics(spec, status, now=now)            # what is due now
         taken = {name: measure(name) for name in due}      # I/O happens only here
-        status = reconcile(spec, status, taken, now=now)    # §3.3–3.7
+        status = reconcile(spec, status, taken, now=now)    # counters, phases, termination
         now = ... (sleep until next_reconcile(spec, status) or a bit later)
 
 Nothing here reads the clock, the environment or the network. Phases are `Phase` members
@@ -52,7 +52,7 @@ class Phase(enum.Enum):
         return self in (Phase.SUCCESSFUL, Phase.FAILED, Phase.ERROR, Phase.INCONCLUSIVE)
 
 
-# Best to worst, for the run's "worst metric" (spec §3.5). Unknown/None ranks like index 0.
+# Best to worst, for the run's "worst metric". Unknown/None ranks like index 0.
 _SEVERITY = [Phase.SUCCESSFUL, Phase.RUNNING, Phase.PENDING, Phase.INCONCLUSIVE, Phase.ERROR, Phase.FAILED]
 
 
@@ -71,7 +71,7 @@ class AnalysisSpecInvalid(RolloutsError):
 
 @dataclass(frozen=True)
 class MetricSpec:
-    """One metric after argument substitution, with int-or-string fields resolved (§1.5).
+    """One metric after argument substitution, with int-or-string fields resolved.
 
     `count` is None when unset. Unparsable int-or-string text has already become 0, as
     Kubernetes' IntOrString.IntValue() does.
@@ -119,7 +119,7 @@ class MetricSpec:
 
 @dataclass(frozen=True)
 class Measurement:
-    """One measurement. `value` is "" whenever the phase is Error (§3.2)."""
+    """One measurement. `value` is "" whenever the phase is Error."""
 
     phase: Phase
     message: str = ""
@@ -158,7 +158,7 @@ class MetricResult:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """runSummary / dryRunSummary: metrics counted by outcome (§3.5)."""
+    """runSummary / dryRunSummary: metrics counted by outcome."""
 
     count: int = 0
     successful: int = 0
@@ -211,13 +211,13 @@ class RunStatus:
         return next((r for r in self.metric_results if r.name == name), None)
 
 
-# ------------------------------------------------------------------ §3.2 one measurement
+# ------------------------------------------------------------------ one measurement
 
 
 def assess(
     success: str | None, failure: str | None, result: Any, *, now: dt.datetime | None = None
 ) -> tuple[Phase, str]:
-    """Phase of one measurement from its conditions (spec §3.2); the message is set on Error.
+    """Phase of one measurement from its conditions; the message is set on Error.
 
     Both empty → Successful without evaluating anything. successCondition is evaluated first
     and an error there stops; with both set both are evaluated, failure wins, both false is
@@ -277,7 +277,7 @@ def error_measurement(message: str, *, started_at: dt.datetime, finished_at: dt.
     return Measurement(Phase.ERROR, message=message, value="", started_at=started_at, finished_at=finished_at)
 
 
-# ------------------------------------------------------------------ §3.3 counters
+# ------------------------------------------------------------------ counters
 
 
 def new_metric_result(name: str, *, dry_run: bool = False, metadata: Mapping[str, str] | None = None) -> MetricResult:
@@ -286,7 +286,7 @@ def new_metric_result(name: str, *, dry_run: bool = False, metadata: Mapping[str
 
 
 def record_measurement(result: MetricResult, measurement: Measurement) -> MetricResult:
-    """Append a measurement and update the counters (spec §3.3; in-flight ones count nothing)."""
+    """Append a measurement and update the counters (in-flight ones count nothing)."""
     result = replace(result, measurements=result.measurements + (measurement,))
     phase = measurement.phase
     if phase is Phase.SUCCESSFUL:
@@ -315,11 +315,11 @@ def trim_measurements(result: MetricResult, limit: int = MEASUREMENT_HISTORY_LIM
     return replace(result, measurements=result.measurements[-limit:])
 
 
-# ------------------------------------------------------------------ §3.4 metric phase
+# ------------------------------------------------------------------ metric phase
 
 
 def assess_limits(metric: MetricSpec, result: MetricResult) -> tuple[Phase | None, str]:
-    """The limit checks of §3.4 step 4, later ones winning: Error > Inconclusive > Failed.
+    """The limit checks of a metric's assessment, later ones winning: Error > Inconclusive > Failed.
 
     Returns (None, "") when no limit is exceeded, else the phase and Argo's reason text.
     """
@@ -337,7 +337,7 @@ def assess_limits(metric: MetricSpec, result: MetricResult) -> tuple[Phase | Non
 
 
 def assess_metric(metric: MetricSpec, result: MetricResult, *, terminating: bool) -> tuple[Phase, str]:
-    """A metric's phase after a reconcile (spec §3.4, in order); the reason is set for limits."""
+    """A metric's phase after a reconcile (Argo's checks, in order); the reason is set for limits."""
     if result.phase.completed:
         return result.phase, ""
     last = result.last
@@ -360,7 +360,7 @@ def assess_metric(metric: MetricSpec, result: MetricResult, *, terminating: bool
     return (Phase.SUCCESSFUL if terminating else Phase.RUNNING), ""
 
 
-# ------------------------------------------------------------------ §3.6 termination
+# ------------------------------------------------------------------ termination
 
 
 def is_terminating(terminate: bool, results: Iterable[MetricResult]) -> bool:
@@ -371,7 +371,7 @@ def is_terminating(terminate: bool, results: Iterable[MetricResult]) -> bool:
     return any(r.phase in bad for r in results if not r.dry_run)
 
 
-# ------------------------------------------------------------------ §3.5 / §3.7 run phase
+# ------------------------------------------------------------------ run phase
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def _tally(summary: dict[str, int], limit_phase: Phase | None) -> None:
 
 
 def assess_run(spec: RunSpec, results: Sequence[MetricResult], *, terminating: bool) -> RunAssessment:
-    """Assess every metric in spec order and derive the run's phase (spec §3.5, §3.7).
+    """Assess every metric in spec order and derive the run's phase.
 
     Metric results change phase (and take the last measurement's message) when their
     assessment changes; dry-run metrics ending on a limit get the message
@@ -439,12 +439,12 @@ def assess_run(spec: RunSpec, results: Sequence[MetricResult], *, terminating: b
     return RunAssessment(run_phase, message, RunSummary(**run_counts), RunSummary(**dry_counts), updated)
 
 
-# ------------------------------------------------------------------ §3.1 scheduling
+# ------------------------------------------------------------------ scheduling
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a metric may take its next measurement (spec §3.1).
+    """When a metric may take its next measurement.
 
     `immediately`: due now. Otherwise due from `at` on (inclusive for an initialDelay,
     strictly after for an interval: `strict`). `at` None and not immediately: not scheduled
@@ -474,7 +474,7 @@ def _duration(text: str) -> dt.timedelta | None:
 def next_measurement(
     metric: MetricSpec, result: MetricResult | None, *, run_started_at: dt.datetime | None, terminating: bool
 ) -> Schedule:
-    """When `metric` is next due, given its result so far (spec §3.1)."""
+    """When `metric` is next due, given its result so far."""
     if result is not None and result.phase.completed:
         return Schedule()
     last = result.last if result is not None else None
@@ -564,7 +564,7 @@ def provider_metadata(metric: MetricSpec) -> dict[str, str]:
 def reconcile(
     spec: RunSpec, status: RunStatus, measurements: Mapping[str, Measurement], *, now: dt.datetime
 ) -> RunStatus:
-    """One controller reconcile: record the measurements taken, assess, trim (spec §3).
+    """One controller reconcile: record the measurements taken, assess, trim.
 
     `measurements` maps metric names to the measurements taken in this reconcile (normally
     those `due_metrics` named). A completed run is returned unchanged; measurements for
@@ -619,7 +619,7 @@ def reconcile(
 
 
 def error_run(status: RunStatus, message: str, *, now: dt.datetime) -> RunStatus:
-    """The run fails before measuring: argument resolution or spec validation (spec §2.2–2.3).
+    """The run fails before measuring: argument resolution or spec validation.
 
     `message` is the full text, e.g. `Unable to resolve metric arguments: <err>` or
     `Analysis spec invalid: <err>`. A completed run is returned unchanged.
@@ -629,7 +629,7 @@ def error_run(status: RunStatus, message: str, *, now: dt.datetime) -> RunStatus
     return replace(status, phase=Phase.ERROR, message=message, completed_at=status.completed_at or now)
 
 
-# ------------------------------------------------------------------ §3.7 dry-run and retention rules
+# ------------------------------------------------------------------ dry-run and retention rules
 
 
 def _match_rules(field_name: str, patterns: Sequence[str], names: Sequence[str]) -> list[set[str]]:
@@ -669,7 +669,7 @@ def retention_limits(rules: Sequence[tuple[str, int]], metric_names: Sequence[st
     return limits
 
 
-# ------------------------------------------------------------------ §3.8 TTL
+# ------------------------------------------------------------------ TTL
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ This is the project's only importer of `prometheus_api_client` (and, through it,
 both are imported inside the functions that send a request, so importing this module costs
 nothing beyond the standard library.
 
-What a caller gets (analysis spec §4):
+What a caller gets:
 
 * `query(provider, at=...)` -> `Sample(value, result, result_type, warnings)`, where `result`
   is what `successCondition`/`failureCondition` see (a float for a scalar, a list of floats for
@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import requests
 
 DEFAULT_TIMEOUT = 30.0
-"""Seconds; Argo's default when `provider.prometheus.timeout` is unset (spec §1.6)."""
+"""Seconds; Argo's default when `provider.prometheus.timeout` is unset."""
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 """The most of one answer we read (after gzip decoding): beyond it the measurement is Error.
@@ -100,7 +100,7 @@ def bounded_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 @dataclass(frozen=True)
 class Sample:
-    """One successful query, shaped per spec §4.3."""
+    """One successful query, shaped the way Argo shapes it."""
 
     value: str
     """The measurement `value` string (`10`, `[0.99]`, `[]`, `NaN`)."""
@@ -187,7 +187,7 @@ def _go_time(moment: datetime) -> str:
 
 
 def shape(result_type: str, data: Any, *, warnings: Sequence[str] = ()) -> Sample:
-    """`data.result` of a successful response -> Sample (spec §4.3).
+    """`data.result` of a successful response -> Sample.
 
     `data` is the decoded JSON. Raises ProviderError for a result type Argo rejects
     (`unexpected value type "string"`) or a sample Go's decoder would not accept.
@@ -286,7 +286,7 @@ def _body_is_read(status: int) -> bool:
 
 
 def parse_response(status: int, body: bytes) -> Sample:
-    """An HTTP answer of `/api/v1/query[_range]` -> Sample, or ProviderError (spec §4.2).
+    """An HTTP answer of `/api/v1/query[_range]` -> Sample, or ProviderError.
 
     Follows client_golang's `apiClientImpl.Do` then `QueryAPI.Query`, including Go's JSON
     error texts, so the messages match the controller's Error measurements.
@@ -481,7 +481,7 @@ class _Config:
 
 
 def _config(provider: Mapping[str, Any], address_override: str | None, timeout: float | None, default_address: str | None) -> _Config:
-    """Validate the provider spec the way Argo builds its client (spec §1.6)."""
+    """Validate the provider spec the way Argo builds its client."""
     address = address_override or str(provider.get("address") or "") or (default_address or "")
     if not address:
         raise ProviderError("prometheus address is not configured")

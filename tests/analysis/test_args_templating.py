@@ -1,4 +1,4 @@
-"""Arguments, `{{args.x}}` substitution and spec validation (spec §2), table-driven."""
+"""Arguments, `{{args.x}}` substitution and spec validation, table-driven."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def test_new_run_spec_prepends_rollout_rules_and_merges_args() -> None:
         A.new_run_spec([t], [], [A.Argument("svc", "web")], dry_run=[{"metricName": "a"}])
 
 
-# ------------------------------------------------------------------ substitution (§2.2)
+# ------------------------------------------------------------------ substitution
 
 SUBSTITUTE = [
     # (metric fields, args, expected field → value, or error message)
@@ -241,7 +241,7 @@ def test_a_failing_secret_resolver_never_leaks_the_value() -> None:
     assert "hunter2" not in info.value.message
 
 
-# ------------------------------------------------------------------ validation (§2.3) and prepare_run
+# ------------------------------------------------------------------ validation and prepare_run
 
 VALIDATION = [
     ([], "no metrics specified"),
@@ -303,7 +303,7 @@ def test_a_spec_error_errors_the_run() -> None:
 
 
 # ------------------------------------------------------------------ PromQL: values stay in their spot
-# A deliberate difference from Argo, which inserts values as plain text (spec §2.2).
+# A deliberate difference from Argo, which inserts values as plain text.
 
 INJECTION = 'x"} or vector(1) #'
 

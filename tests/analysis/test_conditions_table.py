@@ -1,4 +1,4 @@
-"""Condition language, table-driven (spec §5): values, precedence, access, closures, Argo's functions.
+"""Condition language, table-driven: values, precedence, access, closures, Argo's functions.
 
 Rows are (expression, result, expected) where expected is True/False, or an error kind:
 "compile", "runtime" or "not_bool". `result` uses the engine's conventions: float →
@@ -360,7 +360,7 @@ def test_error_messages_are_exprs(expr: str, result: object, message: str) -> No
 
 
 def test_dead_branches_are_still_type_checked() -> None:
-    # spec §5.7: guards and ternaries do not save an ill-typed branch
+    # expr type-checks every branch: guards and ternaries do not save an ill-typed branch
     for expr in ("len(result) == 0 || result > 1", "true ? result[0] > 1 : result > 1", "result != nil && result > 1"):
         with pytest.raises(ConditionError) as info:
             evaluate_condition(expr, [] if "len" in expr or "true ?" in expr else None)

@@ -1,4 +1,4 @@
-"""Measurement → phase, counters, metric phase and run phase (spec §3), table-driven.
+"""Measurement → phase, counters, metric phase and run phase, table-driven.
 
 Scenarios are written compactly. A step measures `"a:S b:E(boom)"` (Successful, Failed,
 Inconclusive, Error with a message) and may terminate the run; it expects the run as
@@ -226,7 +226,7 @@ def test_dry_run_metrics_never_decide_the_run() -> None:
     assert status.metric_results[0].message == "Metric assessed Failed due to failed (1) > failureLimit (0)"
 
 
-# ------------------------------------------------------------------ §3.2 one measurement
+# ------------------------------------------------------------------ one measurement
 
 NAN = float("nan")
 ASSESS = [
@@ -278,7 +278,7 @@ def test_assess_measurement_drops_the_value_on_error() -> None:
     assert (bad.phase, bad.value) == (Phase.ERROR, "")
 
 
-# ------------------------------------------------------------------ §3.3 / §3.4
+# ------------------------------------------------------------------ counters and metric phase
 
 
 def test_counters() -> None:

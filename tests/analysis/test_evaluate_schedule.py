@@ -1,4 +1,4 @@
-"""When measurements are due (spec §3.1), Go durations, and a simulated controller driving runs.
+"""When measurements are due, Go durations, and a simulated controller driving runs.
 
 Time is always passed in; the simulated controller advances a fake clock and asks the
 engine what is due, exactly as `analyze` would with the wall clock.

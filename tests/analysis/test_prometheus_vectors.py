@@ -1,6 +1,6 @@
-"""The Prometheus adapter against the project's table of analysis-spec §4.2–4.3 cases.
+"""The Prometheus adapter against the project's table of response and shaping cases.
 
-The table is a transcription of the spec's 27 Prometheus vectors (HTTP answer -> Argo's
+The table is a transcription of the 27 shared Prometheus vectors (HTTP answer -> Argo's
 measurement): the adapter owns the answer -> (value, result) or error-message part. The
 conditions and the phase they give are kept in each row for the engine's tests; where the
 vector's Error comes from evaluating a condition, `value`/`result` here are what the adapter

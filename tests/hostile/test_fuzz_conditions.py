@@ -1,4 +1,4 @@
-"""A time-boxed fuzzer for the condition language (spec §5), run in CI.
+"""A time-boxed fuzzer for the condition language, run in CI.
 
 `FUZZ_SECONDS` (default 60) is the wall-clock budget: Hypothesis has no time budget of its
 own, so the properties below run in rounds of a few hundred examples each until the budget

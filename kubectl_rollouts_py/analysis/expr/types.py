@@ -1,4 +1,4 @@
-"""Static types and the type checker that expr runs before evaluating (spec §5.7).
+"""Static types and the type checker that expr runs before evaluating.
 
 expr compiles a condition against the concrete Go type of every environment value, so a
 type error anywhere in the expression, even in a branch that would never run, fails the

@@ -15,6 +15,10 @@ so the first list that succeeds proves that kind is current again and clears its
 fresh list is also what makes a stream's failure lose nothing: `Follower.get` raises a
 stream's fatal error in place of everything that arrived with it, and the follow thread
 of a fatal error (403, 404, an unexpected one) ends; listing again replaces all of it.
+
+The following is the CLI's live views' own: kube.follow's streams, started by
+watch.engine (their threads leave the stopping signals to the main thread), and the stale
+kinds are a watch.outage.Outage, the same record of troubled streams the views keep.
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.cache import ObjectCache
 from kubectl_rollouts_py.kube.follow import WATCH_SECONDS, Follower, Stream, Wakeup
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.kube.source import Source
+from kubectl_rollouts_py.watch import engine
+from kubectl_rollouts_py.watch.outage import Outage
 
 KINDS = (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
 COALESCE = 0.1  # a burst of events within this long is one update
@@ -41,6 +48,7 @@ MEMO_SIZE = 64
 RESTART_BACKOFF = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # between generations of streams that keep failing
 UNEXPECTED = "streams"  # the stale key of a failure that did not come from the API server
 HEALTHY_RESET = 60.0  # a generation this long without a failure resets the backoff
+ERROR_LIMIT = 300  # characters of a stale kind's reason: it is shown on the page, and may carry the server's words
 
 
 class Subscriber:
@@ -57,7 +65,7 @@ class _Observed:
     the same moment, beside the cache, set the process's memory high-water mark.
     """
 
-    def __init__(self, source: Any, renew: float, report: Callable[[r.Resource, BaseException | None], None]) -> None:
+    def __init__(self, source: Source, renew: float, report: Callable[[r.Resource, BaseException | None], None]) -> None:
         self.source = source
         self.renew = renew
         self.report = report
@@ -82,7 +90,7 @@ class _Observed:
 
 
 class Hub:
-    def __init__(self, source: Any, namespace: str | None, *, clock: Callable[[], dt.datetime] | None = None,
+    def __init__(self, source: Source, namespace: str | None, *, clock: Callable[[], dt.datetime] | None = None,
                  renew_seconds: float | None = None) -> None:
         self.source = source
         self.namespace = namespace
@@ -91,8 +99,7 @@ class Hub:
         self.cache = ObjectCache(KINDS)
         self.lock = threading.Lock()
         self.version = 0
-        self.stale: dict[str, str] = {}  # kind (plural) -> why it is not current
-        self.stale_since: dt.datetime | None = None
+        self.outage: Outage | None = None  # the stale kinds (plural) and why each is not current
         self.generations = 0  # how many sets of streams were started (1 + restarts)
         self._closed = threading.Event()
         self._synced = threading.Event()
@@ -105,13 +112,17 @@ class Hub:
     def error(self) -> str | None:
         """The first stale kind's reason (the API's `error` field), or None."""
         with self.lock:
-            return next((f"{kind}: {why}" for kind, why in sorted(self.stale.items())), None)
+            stale = self.outage.errors if self.outage else {}
+            return next((f"{kind}: {why}" for kind, why in sorted(stale.items())), None)
 
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> Hub:
-        self.follower.start()
-        self._thread.start()
+        engine.start(self.follower)
+        # The hub's thread starts the streams of later generations, which inherit its signal
+        # mask: it must leave the stopping signals to the main thread as they do.
+        with threads_without_signals():
+            self._thread.start()
         return self
 
     def close(self) -> None:
@@ -155,7 +166,7 @@ class Hub:
                 if self._closed.is_set():
                     return
                 self.follower = self._new_follower()
-            self.follower.start()
+            engine.start(self.follower)
 
     def _follow(self, follower: Follower) -> str:
         """Apply what the streams send until one fails ("restart") or the hub closes ("stop")."""
@@ -209,11 +220,13 @@ class Hub:
         if exc is None:
             with self.lock:
                 self._listed.add(resource.plural)
-                cleared = self.stale.pop(resource.plural, None) is not None
-                if len(self._listed) == len(KINDS):  # a whole new generation listed: whatever failed before is past
-                    cleared = self.stale.pop(UNEXPECTED, None) is not None or cleared
-                if not self.stale:
-                    self.stale_since = None
+                outage, cleared = self.outage, False
+                if outage is not None:
+                    cleared = outage.recover(resource.plural)
+                    if len(self._listed) == len(KINDS):  # a whole new generation listed: whatever failed before is past
+                        cleared = outage.recover(UNEXPECTED) or cleared
+                    if outage.over:
+                        self.outage = None
             if cleared:
                 self._publish()
             return
@@ -223,21 +236,21 @@ class Hub:
 
     def _mark(self, kind: str, message: str) -> bool:
         """Mark `kind` stale; whether it was the first stale kind (then the streams restart)."""
-        message = clean(message)[:300]  # it is shown on the page, and may carry the server's words
         with self.lock:
-            first = not self.stale
-            changed = self.stale.get(kind) != message
-            self.stale[kind] = message
-            if first:
-                self.stale_since = self.clock()
+            first = self.outage is None
+            if self.outage is None:
+                self.outage = Outage(since=self.clock(), limit=ERROR_LIMIT)
+            changed = self.outage.trouble(kind, message)
         if changed:
             self._publish()
         return first
 
     def health(self) -> dict[str, Any]:
         with self.lock:
-            since = self.stale_since
-            return {"stale": dict(self.stale), "staleSince": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None}
+            outage = self.outage
+            since = outage.since if outage else None
+            return {"stale": dict(outage.errors) if outage else {},
+                    "staleSince": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None}
 
     # ---------------------------------------------------------------- subscribers
 

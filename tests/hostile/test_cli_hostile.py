@@ -3,7 +3,7 @@ from saved files (--from-file) and from the stand-in API server over HTTP.
 
 Every command ends with exit 0, or exit 1 and one `Error:` line; never a traceback; stdout
 and stderr carry no raw control, bidi, zero-width or surrogate character; and it finishes
-within a hang guard (not a speed target: see the measured times in the README's
+within a hang guard (not a speed target: see the measured times in docs/reliability.md,
 "Hostile input").
 """
 
@@ -22,7 +22,7 @@ from tests.e2e.standin import NS, Result, assert_one_error_line, run_cli
 from tests.hostile import scenarios as sc
 from tests.hostile.objects import assert_terminal_safe
 
-# Hang guards, about 10x what this 2-core box measured under load (README, "Hostile input").
+# Hang guards, about 10x what this 2-core box measured under load (docs/reliability.md, "Hostile input").
 SECONDS = 60.0
 
 COMMANDS: list[tuple[str, ...]] = [

@@ -1,5 +1,5 @@
-"""Whole views over the scenarios: the story's facts, the `-o json` schema (README,
-"Machine-readable output"), and robustness against broken or hostile objects."""
+"""Whole views over the scenarios: the story's facts, the `-o json` schema
+(docs/output.md), and robustness against broken or hostile objects."""
 
 from __future__ import annotations
 
@@ -228,7 +228,7 @@ def test_experiment_view_schema(load_scenario) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize("name", ["app-backend-canary-step1", "app-backend-aborted", "app-backend-healthy", "bluegreen-preview", "checkout-experiment-step", "hostile"])
 def test_json_view_does_not_change_with_the_clock(load_scenario, name: str) -> None:  # type: ignore[no-untyped-def]
-    """README: timestamps replace ages (and the scale-down deadline is given as written), so
+    """docs/output.md: timestamps replace ages (and the scale-down deadline is given as written), so
     the output does not change with the clock."""
     sc = load_scenario(name)
     ro = sc.get("Rollout", sc.refs("Rollout")[0].name if sc.refs("Rollout") else "checkout")

@@ -14,7 +14,7 @@ the rules, and places every package):
     patches/   pure patch plans (mutations)
     analysis/  pure analysis evaluator plus one Prometheus adapter
     term/      terminal facts: colour policy, screens, signals
-    errors, environment, govalues, _threads: leaves every layer may build on
+    errors, environment, govalues, _threads: leaves (they import only the standard library)
 
 Importing this package must stay cheap: it is on the path of `--help` and completion.
 """

@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kubectl_rollouts_py import errors
+from kubectl_rollouts_py import errors, govalues
 from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.analysis import args as a
-from kubectl_rollouts_py.analysis import conditions, durations, evaluate, prometheus
+from kubectl_rollouts_py.analysis import conditions, evaluate, prometheus
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.ops.analysis import Cluster, Plan
 
@@ -169,7 +169,7 @@ class Measurer:
             except conditions.ConditionError as exc:
                 raise prometheus.ProviderError(f"failed to parse rangeQuery.{which} as time: {exc.message}") from None
         try:
-            step = dt.timedelta(microseconds=durations.parse_go_duration(str(range_query.get("step") or "")) / 1000)
+            step = dt.timedelta(microseconds=govalues.parse_go_duration(str(range_query.get("step") or "")) / 1000)
         except ValueError as exc:
             raise prometheus.ProviderError(f"failed to parse rangeQuery.step as duration: {exc}") from None
         return prometheus.query_range(

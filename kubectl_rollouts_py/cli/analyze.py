@@ -139,12 +139,12 @@ class Frames:
 
 
 def _parse_timeout(value: str | None) -> dt.timedelta | None:
-    from kubectl_rollouts_py.analysis import durations
+    from kubectl_rollouts_py import govalues
 
     if value is None:
         return None
     try:
-        nanos = durations.parse_go_duration(value.strip())
+        nanos = govalues.parse_go_duration(value.strip())
     except ValueError as exc:
         raise errors.UsageError(f"invalid --timeout {value!r}: {exc} (use a duration such as 30s, 5m or 1h30m)") from None
     if nanos < 0:

@@ -15,9 +15,9 @@ SETTLED = ("Healthy", "Degraded")
 
 def parse_timeout(value: str) -> float | None:
     """--timeout: a Go-style duration in seconds; None for 0 (no timeout)."""
-    from kubectl_rollouts_py.derive.humantime import parse_go_duration
+    from kubectl_rollouts_py.govalues import duration_seconds
 
-    seconds = parse_go_duration(value)
+    seconds = duration_seconds(value)
     if seconds is None or seconds < 0:
         raise errors.UsageError(f'invalid --timeout "{value}": use a duration such as 30s, 5m or 1h30m')
     return seconds or None

@@ -11,19 +11,9 @@ from typing import Any
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age
 from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView, RolloutView
+from kubectl_rollouts_py.govalues import int_or_string
 
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4  # Argo's default when the metric does not set one
-
-
-def int_or_string(value: Any, default: int) -> int:
-    """Kubernetes IntOrString: ints as they are, strings parsed base 10, junk is 0."""
-    if value is None:
-        return default
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    return (f.go_int(value) or 0) if isinstance(value, str) else 0
 
 
 def _arg_text(arg: dict[str, Any]) -> str:

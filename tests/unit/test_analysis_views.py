@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, int_or_string, numeric_values, runs_in_scope
+from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, numeric_values, runs_in_scope
+from kubectl_rollouts_py.govalues import int_or_string
 from kubectl_rollouts_py.render.analysis import render_run_detail, render_run_summary, sparkline
 
 NOW = dt.datetime(2026, 11, 29, 12, 0, 0, tzinfo=dt.timezone.utc)

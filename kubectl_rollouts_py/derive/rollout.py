@@ -22,7 +22,7 @@ from kubectl_rollouts_py.derive.views import (
     RolloutRow,
     RolloutView,
 )
-from kubectl_rollouts_py.govalues import duration_seconds
+from kubectl_rollouts_py.govalues import duration_seconds, go_atoi
 
 COMPLETED_ANALYSIS_PHASES = ("Successful", "Failed", "Error", "Inconclusive")
 
@@ -36,7 +36,7 @@ def _generation_not_observed(rollout: dict[str, Any]) -> bool:
     if isinstance(observed, int) and not isinstance(observed, bool):
         observed_number: int | None = observed
     else:
-        observed_number = f.go_int(f.text(observed))
+        observed_number = go_atoi(f.text(observed))
     generation = f.count(f.mapping(rollout, "metadata").get("generation"))
     return observed_number is not None and observed_number < generation
 
@@ -44,8 +44,8 @@ def _generation_not_observed(rollout: dict[str, Any]) -> bool:
 def _workload_not_observed(rollout: dict[str, Any]) -> bool:
     if not f.flag(f.mapping(rollout, "spec").get("templateResolvedFromRef")):
         return False
-    wanted = f.go_int(f.text(f.annotations_of(rollout).get(f.WORKLOAD_GENERATION_ANNOTATION)))
-    seen = f.go_int(f.text(f.mapping(rollout, "status").get("workloadObservedGeneration")))
+    wanted = go_atoi(f.text(f.annotations_of(rollout).get(f.WORKLOAD_GENERATION_ANNOTATION)))
+    seen = go_atoi(f.text(f.mapping(rollout, "status").get("workloadObservedGeneration")))
     if wanted is None or seen is None or not -(2**31) <= wanted < 2**31:
         return False
     return wanted != seen
@@ -216,7 +216,7 @@ def _pause_seconds(duration: Any) -> int | None:
         return duration
     if not isinstance(duration, str):
         return None
-    number = f.go_int(duration)
+    number = go_atoi(duration)
     if number is not None:
         return number
     seconds = duration_seconds(duration)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_atoi
+
 REVISION_ANNOTATION = "rollout.argoproj.io/revision"
 POD_TEMPLATE_HASH_LABEL = "rollouts-pod-template-hash"
 SCALE_DOWN_DEADLINE_ANNOTATION = "scale-down-deadline"
@@ -55,18 +57,6 @@ def flag(value: Any) -> bool:
     return value is True
 
 
-def go_int(value: str) -> int | None:
-    """Parse like Go's strconv.ParseInt(s, 10, 64): optional sign and digits only."""
-    body = value[1:] if value and value[0] in "+-" else value
-    if not body or not body.isascii() or not body.isdigit():
-        return None
-    digits = body.lstrip("0") or "0"  # int() refuses 4300+ digits, even leading zeros
-    if len(digits) > 19:  # past int64 either way
-        return None
-    number = -int(digits) if value[0] == "-" else int(digits)
-    return number if -(2**63) <= number < 2**63 else None
-
-
 def name_of(obj: Any) -> str:
     return text(mapping(obj, "metadata").get("name"))
 
@@ -89,7 +79,7 @@ def annotations_of(obj: Any) -> dict[str, Any]:
 
 def revision_of(obj: Any) -> int:
     """The `rollout.argoproj.io/revision` annotation; missing or unparsable counts as 0."""
-    number = go_int(text(annotations_of(obj).get(REVISION_ANNOTATION)))
+    number = go_atoi(text(annotations_of(obj).get(REVISION_ANNOTATION)))
     return number if number is not None else 0
 
 

@@ -186,7 +186,7 @@ def test_long_go_durations_parse_in_linear_time() -> None:
 
 
 def test_integer_strings_of_thousands_of_digits() -> None:
-    # go_int called int() on the annotation: ValueError past Python's 4300-digit limit, so
+    # the Atoi rule once called int() on the annotation: ValueError past Python's 4300-digit limit, so
     # a revision annotation of 5000 digits crashed every view (now: past int64, unset).
     objects = base_objects()
     for obj in objects:

@@ -31,6 +31,7 @@ Retry policy (issue 9):
 
 from __future__ import annotations
 
+import builtins
 import http
 import json
 import random
@@ -149,7 +150,7 @@ class ClusterSource:
         resource: resources.Resource | str,
         name: str,
         namespace: str | None,
-        body: dict[str, Any] | list[Any] | kube_source.RawJSON,
+        body: dict[str, Any] | builtins.list[Any] | kube_source.RawJSON,  # `list` here is the method above
         *,
         patch_type: str = "merge",
         subresource: str | None = None,

@@ -276,6 +276,7 @@ def _check_yaml_shape(filename: str, data: bytes) -> None:
         stack: list[list[Any]] = []  # [anchor, nodes so far] per open collection
         sizes: dict[str, int] = {}  # anchor -> nodes under it, aliases expanded
         expanded = 0
+        event: Any  # a NodeEvent where `anchor` is read (the type checks below)
         for event in yaml.parse(data, Loader=_loader(fast=True)):
             kind = type(event)
             if kind is ev.SequenceStartEvent or kind is ev.MappingStartEvent:

@@ -10,6 +10,7 @@ checks this), so the cluster and file back ends are imported inside `open_source
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ class Source(Protocol):
         resource: resources.Resource | str,
         name: str,
         namespace: str | None,
-        body: dict[str, Any] | list[Any],
+        body: dict[str, Any] | builtins.list[Any],  # `list` here is the method above
         *,
         patch_type: str = "merge",
         subresource: str | None = None,

@@ -6,9 +6,11 @@
   (discovery, lists, watches with resourceVersion replay, patches by Content-Type, the
   status subresource). Standard library only (PyYAML for seed files, lazily).
 * `demoapp`: per-pod `http_server_requests_seconds_count` traffic for Prometheus to scrape.
-* `controller`: a *simulated* Argo Rollouts controller that talks to the API server over
-  HTTP like a real one, and measures analysis with the project's own engine.
-* `scenario`, `run`: the product brief's objects and the wiring behind `sandbox`.
+* `controller` (with `rollout_sync`, one Rollout's pass, and `objects`, the objects it
+  builds and its clock): a *simulated* Argo Rollouts controller that talks to the API
+  server over HTTP like a real one, and drives AnalysisRuns with the use cases `analyze`
+  runs (`ops.analysis_run`).
+* `scenario`, `run`: the app-backend canary's objects and the wiring behind `sandbox`.
 
 Only `cli/sandbox.py` imports this package from the plugin; tests and benchmarks use it
 directly. It may not import click or cli/.

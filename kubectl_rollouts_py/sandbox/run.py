@@ -53,6 +53,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.sandbox import controller as sim
+from kubectl_rollouts_py.sandbox import objects as sim_objects
 from kubectl_rollouts_py.sandbox import scenario
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
 from kubectl_rollouts_py.sandbox.demoapp import DemoApp, PodTraffic
@@ -108,7 +109,7 @@ class DemoTraffic:
     def pod_ready(self, pod: Mapping[str, Any]) -> None:
         meta = pod.get("metadata") or {}
         name = str(meta.get("name") or "")
-        pod_hash = str((meta.get("labels") or {}).get(sim.HASH_LABEL) or "none")
+        pod_hash = str((meta.get("labels") or {}).get(sim_objects.HASH_LABEL) or "none")
         with contextlib.suppress(ValueError):  # already serving
             self.app.add_pod(PodTraffic(name, pod_hash, self.rps, scenario.error_ratio(pod)))
 
@@ -304,7 +305,7 @@ class BuiltinPrometheus:
             try:
                 at = float(params["time"])
             except ValueError:
-                parsed = sim._parse_time(params["time"])
+                parsed = sim_objects.parse_time(params["time"])
                 if parsed is None:
                     return 400, {"status": "error", "errorType": "bad_data", "error": f'invalid parameter "time": cannot parse "{params["time"]}"'}
                 at = parsed.timestamp()
@@ -536,7 +537,7 @@ class Sandbox:
 
 
 def run_tour(sandbox: Sandbox, write: Callable[[str], None], *, timeout: str = "120s") -> None:
-    """Run the brief's story with the real CLI (a subprocess per command), printing each
+    """Run the app-backend canary story with the real CLI (a subprocess per command), printing each
     command and its output as it comes.
 
     Raises:

@@ -1,4 +1,4 @@
-"""The brief's objects for the sandbox, and the story the tour tells with them.
+"""The app-backend canary's objects for the sandbox, and the story the tour tells with them.
 
 Namespace `ithome` (by default) holds:
 
@@ -16,7 +16,7 @@ Namespace `ithome` (by default) holds:
 The Rollout is seeded without status: the simulated controller finds the ReplicaSet that
 matches its template, as Argo does on a first deployment, and writes it Healthy.
 
-Demo traffic: pods whose image tag is `1.1` (the brief's broken version) answer
+Demo traffic: pods whose image tag is `1.1` (the broken version) answer
 `BAD_ERROR_RATIO` of their requests with 500; other tags answer `GOOD_ERROR_RATIO`. The pod
 annotation `ERROR_RATIO_ANNOTATION` (set it in the pod template) overrides both.
 """
@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.sandbox import controller
+from kubectl_rollouts_py.sandbox import objects as sim_objects
 
 JSON = dict[str, Any]
 
@@ -37,8 +37,8 @@ ROLLOUT = "app-backend"
 CONTAINER = "app-backend"
 REPOSITORY = "luciferstut/app-backend-for-ithome2024"
 STABLE_TAG = "1.0"
-GOOD_TAG = "1.2"  # the brief's working version: passes its analysis and is promoted
-BAD_TAG = "1.1"  # the brief's broken version: fails its analysis and is aborted
+GOOD_TAG = "1.2"  # the working version: passes its analysis and is promoted
+BAD_TAG = "1.1"  # the broken version: fails its analysis and is aborted
 REPLICAS = 5
 TEMPLATE = "success-rate"
 
@@ -94,7 +94,7 @@ def rollout(namespace: str = NAMESPACE, *, created: dt.datetime) -> JSON:
             "name": ROLLOUT,
             "namespace": namespace,
             "labels": dict(labels),
-            "creationTimestamp": controller.timestamp(created),
+            "creationTimestamp": sim_objects.timestamp(created),
         },
         "spec": {
             "replicas": REPLICAS,
@@ -144,11 +144,11 @@ def service(name: str, namespace: str, pod_hash: str, *, created: dt.datetime) -
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "namespace": namespace, "labels": {"app": ROLLOUT},
-                     "creationTimestamp": controller.timestamp(created)},
+                     "creationTimestamp": sim_objects.timestamp(created)},
         "spec": {
             "type": "ClusterIP",
             "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": "http"}],
-            "selector": {"app": ROLLOUT, controller.HASH_LABEL: pod_hash},
+            "selector": {"app": ROLLOUT, sim_objects.HASH_LABEL: pod_hash},
         },
     }
 
@@ -159,11 +159,11 @@ def seed_objects(prometheus_url: str, *, now: dt.datetime, namespace: str = NAME
     ro = rollout(namespace, created=created)
     # The server assigns the uid when seeding; owner references need it now, so pick one.
     ro["metadata"]["uid"] = "5ab7ed34-be32-4ac0-ba6c-1649b11f5281"
-    pod_hash = controller.pod_template_hash(ro["spec"]["template"])
-    rs = controller.new_replica_set(ro, pod_hash, 1, REPLICAS)
+    pod_hash = sim_objects.pod_template_hash(ro["spec"]["template"])
+    rs = sim_objects.new_replica_set(ro, pod_hash, 1, REPLICAS)
     rs_created = created + dt.timedelta(seconds=2)
     rs["metadata"]["uid"] = "ad7bdcbe-2187-47ff-960d-195832442313"
-    rs["metadata"]["creationTimestamp"] = controller.timestamp(rs_created)
+    rs["metadata"]["creationTimestamp"] = sim_objects.timestamp(rs_created)
     rs["status"] = {
         "replicas": REPLICAS, "fullyLabeledReplicas": REPLICAS, "readyReplicas": REPLICAS,
         "availableReplicas": REPLICAS, "observedGeneration": 1,
@@ -172,10 +172,10 @@ def seed_objects(prometheus_url: str, *, now: dt.datetime, namespace: str = NAME
     for name in (f"{ROLLOUT}-stable", f"{ROLLOUT}-preview"):
         objects.append(service(name, namespace, pod_hash, created=created))
     for i in range(REPLICAS):
-        pod = controller.new_pod(rs, name=f"{rs['metadata']['name']}-{controller.random_suffix(f'{pod_hash}-{i}')}")
+        pod = sim_objects.new_pod(rs, name=f"{rs['metadata']['name']}-{sim_objects.random_suffix(f'{pod_hash}-{i}')}")
         started = rs_created + dt.timedelta(seconds=3 + i)
-        pod["metadata"]["creationTimestamp"] = controller.timestamp(started - dt.timedelta(seconds=1))
-        pod["status"] = controller.ready_pod_status(pod, started=started, ip=f"10.244.0.{i + 2}")
+        pod["metadata"]["creationTimestamp"] = sim_objects.timestamp(started - dt.timedelta(seconds=1))
+        pod["status"] = sim_objects.ready_pod_status(pod, started=started, ip=f"10.244.0.{i + 2}")
         objects.append(pod)
     return objects
 
@@ -213,7 +213,7 @@ class Step:
 
 
 def story(timeout: str = "120s") -> tuple[Step, ...]:
-    """The brief's two experiments: 1.2 passes and is promoted; 1.1 fails its analysis, is
+    """The story's two experiments: 1.2 passes and is promoted; 1.1 fails its analysis, is
     aborted back to stable, and `undo` puts the last good version back in the template."""
     set_image = ("set", "image", ROLLOUT)
     return (

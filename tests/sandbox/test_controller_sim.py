@@ -20,6 +20,7 @@ import pytest
 from kubectl_rollouts_py.kube import source as kube_source
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 from kubectl_rollouts_py.sandbox import controller as sim
+from kubectl_rollouts_py.sandbox import objects as sim_objects
 from kubectl_rollouts_py.sandbox import run, scenario
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
 from kubectl_rollouts_py.sandbox.demoapp import DemoApp
@@ -85,13 +86,13 @@ class World:
         self.settle()
 
     def replicasets(self) -> dict[str, dict[str, Any]]:
-        return {rs["metadata"]["labels"][sim.HASH_LABEL]: rs for rs in self.server.list_objects("replicasets", NS)}
+        return {rs["metadata"]["labels"][sim_objects.HASH_LABEL]: rs for rs in self.server.list_objects("replicasets", NS)}
 
     def pods(self, pod_hash: str) -> list[dict[str, Any]]:
-        return [p for p in self.server.list_objects("pods", NS) if p["metadata"]["labels"].get(sim.HASH_LABEL) == pod_hash]
+        return [p for p in self.server.list_objects("pods", NS) if p["metadata"]["labels"].get(sim_objects.HASH_LABEL) == pod_hash]
 
     def run_of(self, pod_hash: str) -> dict[str, Any]:
-        runs = [r for r in self.server.list_objects("analysisruns", NS) if r["metadata"]["labels"][sim.HASH_LABEL] == pod_hash]
+        runs = [r for r in self.server.list_objects("analysisruns", NS) if r["metadata"]["labels"][sim_objects.HASH_LABEL] == pod_hash]
         assert len(runs) == 1, runs
         return runs[0]
 
@@ -131,7 +132,7 @@ def phase(world: World) -> tuple[str, str]:
 
 def test_seeded_rollout_is_adopted_as_a_first_deployment_and_is_healthy(world: World) -> None:
     status = world.rollout()["status"]
-    stable = sim.pod_template_hash(world.rollout()["spec"]["template"])
+    stable = sim_objects.pod_template_hash(world.rollout()["spec"]["template"])
     assert (status["phase"], status["message"]) == ("Healthy", "")
     assert status["stableRS"] == status["currentPodHash"] == stable
     assert status["currentStepIndex"] == 4 and status["observedGeneration"] == "1"
@@ -148,9 +149,9 @@ def test_a_good_version_walks_the_steps_while_analysis_passes_then_becomes_stabl
     rs = world.replicasets()[new]
     owner = rs["metadata"]["ownerReferences"][0]
     assert (owner["kind"], owner["uid"], owner["controller"]) == ("Rollout", world.rollout()["metadata"]["uid"], True)
-    assert rs["metadata"]["annotations"][sim.REVISION] == "2"
-    assert rs["spec"]["template"]["metadata"]["labels"][sim.HASH_LABEL] == new
-    assert world.rollout()["metadata"]["annotations"][sim.REVISION] == "2"
+    assert rs["metadata"]["annotations"][sim_objects.REVISION] == "2"
+    assert rs["spec"]["template"]["metadata"]["labels"][sim_objects.HASH_LABEL] == new
+    assert world.rollout()["metadata"]["annotations"][sim_objects.REVISION] == "2"
 
     # setWeight 10 -> 1 canary pod, 4 stable; then the 3m pause.
     status = world.rollout()["status"]
@@ -158,8 +159,8 @@ def test_a_good_version_walks_the_steps_while_analysis_passes_then_becomes_stabl
     assert phase(world) == ("Paused", "CanaryPauseStep")
     assert (len(world.pods(new)), len(world.pods(old))) == (1, 4)
     services = {s["metadata"]["name"]: s for s in world.server.list_objects("services", NS)}
-    assert services["app-backend-preview"]["spec"]["selector"][sim.HASH_LABEL] == new
-    assert services["app-backend-stable"]["spec"]["selector"][sim.HASH_LABEL] == old
+    assert services["app-backend-preview"]["spec"]["selector"][sim_objects.HASH_LABEL] == new
+    assert services["app-backend-stable"]["spec"]["selector"][sim_objects.HASH_LABEL] == old
 
     analysis_run = world.run_of(new)
     assert analysis_run["metadata"]["name"] == f"app-backend-{new}-2"
@@ -273,19 +274,19 @@ def test_undo_to_the_stable_template_skips_the_steps_and_bumps_the_revision(worl
     stable = world.rollout()["status"]["stableRS"]
     old_template = world.replicasets()[stable]["spec"]["template"]
     world.set_image(scenario.BAD_TAG)
-    del old_template["metadata"]["labels"][sim.HASH_LABEL]
+    del old_template["metadata"]["labels"][sim_objects.HASH_LABEL]
     world.source.patch("rollouts", "app-backend", NS, [{"op": "replace", "path": "/spec/template", "value": old_template}],
                        patch_type="json")
     world.settle()
     assert phase(world) == ("Healthy", "")
     assert world.rollout()["status"]["currentPodHash"] == stable
-    assert world.replicasets()[stable]["metadata"]["annotations"][sim.REVISION] == "3"
+    assert world.replicasets()[stable]["metadata"]["annotations"][sim_objects.REVISION] == "3"
 
 
 def test_restart_replaces_every_pod_then_records_restarted_at(world: World) -> None:
     stable = world.rollout()["status"]["stableRS"]
     before = {p["metadata"]["name"] for p in world.pods(stable)}
-    at = sim.timestamp(world.clock.wall())
+    at = sim_objects.timestamp(world.clock.wall())
     world.source.patch("rollouts", "app-backend", NS, {"spec": {"restartAt": at}})
     world.settle()
     after = {p["metadata"]["name"] for p in world.pods(stable)}

@@ -30,7 +30,7 @@ def values(run: dict) -> list[float]:
     return [float(m["value"].strip("[]")) for m in run["status"]["metricResults"][0]["measurements"]]
 
 
-def test_the_brief_story_against_a_real_prometheus(start_sandbox) -> None:
+def test_the_canary_story_against_a_real_prometheus(start_sandbox) -> None:
     binary = prometheus_or_skip()
     box: SandboxProcess = start_sandbox("--speed", "60")
     assert f"({binary}, scraping the demo app every 0.25s)" in box.output

@@ -12,7 +12,7 @@ import pytest
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.analysis import args as analysis_args
 from kubectl_rollouts_py.analysis import prometheus as adapter
-from kubectl_rollouts_py.sandbox import controller as sim
+from kubectl_rollouts_py.sandbox import objects as sim_objects
 from kubectl_rollouts_py.sandbox import run, scenario
 from kubectl_rollouts_py.sandbox.demoapp import DemoApp, PodTraffic
 
@@ -22,23 +22,23 @@ def template(tag: str, **labels: str) -> dict:
 
 
 def test_pod_template_hash_is_stable_ignores_its_own_label_and_looks_like_argos() -> None:
-    first = sim.pod_template_hash(template("1.0"))
-    assert first == sim.pod_template_hash(template("1.0"))
-    assert first == sim.pod_template_hash(template("1.0", **{sim.HASH_LABEL: first}))
-    assert first != sim.pod_template_hash(template("1.1"))
+    first = sim_objects.pod_template_hash(template("1.0"))
+    assert first == sim_objects.pod_template_hash(template("1.0"))
+    assert first == sim_objects.pod_template_hash(template("1.0", **{sim_objects.HASH_LABEL: first}))
+    assert first != sim_objects.pod_template_hash(template("1.1"))
     assert 1 <= len(first) <= 10 and set(first) <= set("bcdf456789")
 
 
 def test_merge_patch_diff_sets_changes_and_nulls_removed_keys() -> None:
     old = {"a": 1, "b": {"c": 2, "d": 3}, "e": [1], "gone": True}
     new = {"a": 1, "b": {"c": 2, "d": 4}, "e": [1, 2], "new": "x"}
-    assert sim.merge_patch_diff(old, new) == {"b": {"d": 4}, "e": [1, 2], "new": "x", "gone": None}
-    assert sim.merge_patch_diff(new, new) == {}
+    assert sim_objects.merge_patch_diff(old, new) == {"b": {"d": 4}, "e": [1, 2], "new": "x", "gone": None}
+    assert sim_objects.merge_patch_diff(new, new) == {}
 
 
 @pytest.mark.parametrize(("weight", "expected"), [(0, (0, 5)), (10, (1, 4)), (33, (2, 3)), (50, (3, 2)), (100, (5, 0))])
 def test_replicas_for_a_weight(weight: int, expected: tuple[int, int]) -> None:
-    assert sim.replicas_for_weight(5, weight) == expected
+    assert sim_objects.replicas_for_weight(5, weight) == expected
 
 
 def test_error_ratio_by_image_tag_and_annotation() -> None:
@@ -53,8 +53,8 @@ def test_error_ratio_by_image_tag_and_annotation() -> None:
     assert scenario.error_ratio(pod("1.1", "lots")) == scenario.BAD_ERROR_RATIO
 
 
-def test_seed_objects_are_the_briefs() -> None:
-    objects = scenario.seed_objects("http://127.0.0.1:9", now=sim._parse_time("2026-03-14T12:00:00Z"))  # type: ignore[arg-type]
+def test_seed_objects_are_the_app_backend_canary() -> None:
+    objects = scenario.seed_objects("http://127.0.0.1:9", now=sim_objects.parse_time("2026-03-14T12:00:00Z"))  # type: ignore[arg-type]
     kinds = [o["kind"] for o in objects]
     assert kinds.count("Pod") == 5 and kinds.count("Service") == 2 and kinds.count("ReplicaSet") == 1
     at = next(o for o in objects if o["kind"] == "AnalysisTemplate")

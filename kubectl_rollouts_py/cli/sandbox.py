@@ -1,4 +1,4 @@
-"""`sandbox`: the brief's canary story on this machine, with a simulated controller."""
+"""`sandbox`: the app-backend canary story on this machine, with a simulated controller."""
 
 from __future__ import annotations
 
@@ -97,17 +97,17 @@ def _banner(box: Any, speed: float) -> str:
 @click.option("--speed", type=float, default=None, metavar="FACTOR",
               help=f"Pauses and analysis intervals pass FACTOR times faster (default {DEFAULT_SPEED:g}, "
                    f"{TOUR_SPEED:g} with --tour; 1 is real time).")
-@click.option("-n", "--namespace", default=None, metavar="NS", help="Namespace of the brief's objects (default: ithome).")
+@click.option("-n", "--namespace", default=None, metavar="NS", help="Namespace of the app-backend canary's objects (default: ithome).")
 @click.option("--prometheus", default="auto", show_default=True, metavar="auto|builtin|PATH",
               help="auto: the `prometheus` on PATH if there is one, else the built-in stand-in; builtin: always the stand-in; "
                    "PATH: that binary.")
 @click.option("--tour", is_flag=True,
-              help="Run the brief's story end to end with the real CLI (1.2 promoted; 1.1 aborted; undo), print every "
+              help="Run the app-backend canary story end to end with the real CLI (1.2 promoted; 1.1 aborted; undo), print every "
                    "command and its output, then stop. Exits 0 when every step did what the story says.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the controller's events.")
 def sandbox(port: int, kubeconfig: str | None, speed: float | None, namespace: str | None, prometheus: str,
             tour: bool, quiet: bool) -> None:
-    """Run the brief's canary on this machine: a stand-in Kubernetes API, a simulated
+    """Run the app-backend canary on this machine: a stand-in Kubernetes API, a simulated
     Argo Rollouts controller, demo traffic and Prometheus.
 
     Prints `export KUBECONFIG=...` and commands to try, then runs until Ctrl-C or SIGTERM

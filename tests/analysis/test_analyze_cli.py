@@ -56,7 +56,7 @@ def cluster(tmp_path: Path) -> Iterator[APIServer]:
         yield srv
 
 
-# --------------------------------------------------------------------------- the brief's four outcomes
+# --------------------------------------------------------------------------- the four outcomes
 
 
 def test_healthy_canary_passes_on_the_controllers_schedule(prom_server: PrometheusServer, tmp_path: Path) -> None:
@@ -127,7 +127,7 @@ def test_prometheus_down_ends_in_error_with_the_connection_message(tmp_path: Pat
     assert took < 5
 
 
-def test_prometheus_down_once_with_the_briefs_template(tmp_path: Path) -> None:
+def test_prometheus_down_once_with_the_success_rate_template(tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     result, _ = analyze("-f", write(tmp_path, template()), "--arg", "canary-hash=good", "--prometheus", down, "--once")
     assert result.code == 5

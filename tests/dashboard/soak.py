@@ -45,7 +45,7 @@ NS = "soak"
 
 
 def objects(count: int) -> list[dict]:
-    """`count` copies of the brief's canary, renamed, with their own uids (and 3 pods each)."""
+    """`count` copies of the app-backend canary, renamed, with their own uids (and 3 pods each)."""
     base = app_backend_objects()
     out = []
     for i in range(count):

@@ -159,7 +159,7 @@ def test_status_prints_changes_until_healthy(server: APIServer, running) -> None
     assert out.splitlines()[0] == "Paused - CanaryPauseStep" and out.splitlines()[-1] == "Healthy"
 
 
-def test_status_timeout_and_degraded_keep_the_reference_messages(server: APIServer, running) -> None:  # type: ignore[no-untyped-def]
+def test_status_timeout_and_degraded_keep_the_argo_plugins_messages(server: APIServer, running) -> None:  # type: ignore[no-untyped-def]
     timed_out = run_cli("status", "app-backend", "--timeout", "1s", kubeconfig=server.kubeconfig)  # type: ignore[attr-defined]
     assert timed_out.out == "Paused - CanaryPauseStep\n"
     assert assert_one_error_line(timed_out) == "Error: Rollout status watch exceeded timeout"

@@ -1,4 +1,4 @@
-"""Issue 9 follow-ups: watching commands whose stream can never succeed, or cannot reconnect.
+"""Watching commands whose stream can never succeed (the server refuses it) or cannot reconnect.
 
 Each runs the installed CLI against its own stand-in API server (tests/faults/matrix.py).
 """

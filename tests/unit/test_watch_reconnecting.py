@@ -1,4 +1,5 @@
-"""watch/: what a live view shows while its streams cannot reconnect (issue 9 follow-up)."""
+"""watch/: what a live view shows while its streams cannot reconnect: a status line above a
+terminal's frame, one warning per outage beside printed frames."""
 
 from __future__ import annotations
 

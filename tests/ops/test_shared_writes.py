@@ -172,5 +172,6 @@ def test_only_ops_builds_and_applies_plans() -> None:
     for module in ("kubectl_rollouts_py.patches", "kubectl_rollouts_py.kube.apply"):
         copies = [path for path in _writers(module) if path.startswith(front_ends)]
         assert copies == [], f"{copies} import {module}: a front end's writes go through ops/"
-    assert [path for path in _writers("kubectl_rollouts_py.kube.apply") if not path.startswith("kube/")] == ["ops/writes.py"]
+    appliers = [path for path in _writers("kubectl_rollouts_py.kube.apply") if not path.startswith("kube/")]
+    assert "ops/writes.py" in appliers and all(path.startswith("ops/") for path in appliers), appliers
     assert not (PACKAGE / "dashboard" / "actions.py").exists()

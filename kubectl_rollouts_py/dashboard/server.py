@@ -85,7 +85,7 @@ def run_action(source: Any, namespace: str, name: str, action: str, body: dict[s
 
 
 def _static(name: str) -> bytes:
-    return package_files.files("kubectl_rollouts_py.dashboard").joinpath("static", name).read_bytes()
+    return package_files.files("kubectl_rollouts_py.dashboard").joinpath("static").joinpath(name).read_bytes()
 
 
 class _Server(ThreadingHTTPServer):
@@ -111,7 +111,8 @@ class Dashboard:
         self._row_memo: dict[str, dict[Any, Any]] = {}  # per namespace shown; built under the hub's lock
         self.httpd = _Server((address, port), _handler(self))
         self.address, self.port = self.httpd.server_address[:2]
-        host = f"[{self.address}]" if ":" in str(self.address) else str(self.address)
+        host = str(self.address)
+        host = f"[{host}]" if ":" in host else host
         names = {host}
         if self.address in ("127.0.0.1", "::1", "0.0.0.0", "::"):
             names |= {"localhost", "127.0.0.1", "[::1]"}

@@ -197,7 +197,8 @@ class DemoApp:
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="demoapp", daemon=True)
         self._thread.start()
         bound_host, bound_port = server.server_address[:2]
-        shown = f"[{bound_host}]" if ":" in str(bound_host) else str(bound_host)
+        shown = str(bound_host)
+        shown = f"[{shown}]" if ":" in shown else shown
         self.url = f"http://{shown}:{bound_port}"
         return self.url
 

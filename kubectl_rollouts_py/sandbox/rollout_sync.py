@@ -9,9 +9,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kubectl_rollouts_py import errors
+from kubectl_rollouts_py import errors, govalues
 from kubectl_rollouts_py.analysis import args as analysis_args
-from kubectl_rollouts_py.analysis import durations
 from kubectl_rollouts_py.derive import rollout as derive_rollout
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.sandbox.objects import (
@@ -619,6 +618,6 @@ def _pause_seconds(duration: Any) -> float | None:
     if text.isdigit():
         return float(text)
     try:
-        return durations.parse_go_duration(text) / 1e9
+        return govalues.parse_go_duration(text) / 1e9
     except ValueError:
         return None

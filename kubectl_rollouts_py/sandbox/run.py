@@ -190,7 +190,7 @@ def _split_division(query: str) -> list[str]:
 
 def parse_query(query: str) -> list[_Term]:
     """One or two terms (numerator, denominator). Raises QueryError."""
-    from kubectl_rollouts_py.analysis import durations
+    from kubectl_rollouts_py import govalues
 
     parts = _split_division(query.strip())
     if len(parts) > 2:
@@ -218,7 +218,7 @@ def parse_query(query: str) -> list[_Term]:
             matchers.append(_Matcher(label, op, value, pattern))
             rest = rest[m.end():].strip()
         try:
-            seconds = durations.parse_go_duration(window) / 1e9
+            seconds = govalues.parse_go_duration(window) / 1e9
         except ValueError:
             raise QueryError(f'bad duration "{window}"') from None
         if seconds <= 0:

@@ -67,7 +67,7 @@ LAYERS: dict[str, Layer] = {
     # the front ends: thin, over ops/ and watch/; only cli/ knows click
     "dashboard": Layer(project=("errors", "_threads", "environment", "kube", "derive", "render", "ops", "watch"),
                        never=(WRITES,)),
-    "sandbox": Layer(project=("errors", "environment", "kube", "derive", "patches", "analysis", "ops", "watch"),
+    "sandbox": Layer(project=("errors", "environment", "govalues", "kube", "derive", "patches", "analysis", "ops", "watch"),
                      libraries=("yaml",), never=(WRITES,)),
     "cli": Layer(project=("*",), libraries=("click",), never=(WRITES, *FOLLOWING)),
     "__main__": Layer(project=("cli",)),

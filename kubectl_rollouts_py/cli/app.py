@@ -9,6 +9,7 @@ from kubectl_rollouts_py.cli import analysisrun as _analysisrun  # noqa: F401  (
 from kubectl_rollouts_py.cli.analyze import analyze
 from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.dashboard import dashboard
+from kubectl_rollouts_py.cli.explain import explain
 from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.listing import list_
 from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
@@ -37,5 +38,6 @@ def root() -> None:
     """
 
 
-for command in (analyze, get, watch_rollout, list_, status, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, dashboard, version):
+for command in (analyze, get, watch_rollout, list_, status, explain, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, dashboard, version):
     root.add_command(command)
+root.add_alias("explain", "why")

@@ -60,7 +60,10 @@ LAYERS: dict[str, Layer] = {
     "patches": Layer(project=("errors", "kube.resources")),
     "analysis": Layer(project=("errors", "govalues"), libraries=("prometheus_api_client", "requests", "urllib3")),
     # the use cases: no front end, no text
-    "ops": Layer(project=("errors", "_threads", "environment", "govalues", "kube", "derive", "patches", "analysis")),
+    # the flight recorder's store (SQLite through the standard library's sqlite3)
+    "recording": Layer(project=("errors", "govalues")),
+    "ops": Layer(project=("errors", "_threads", "environment", "govalues", "kube", "derive", "patches", "analysis",
+                          "recording")),
     # the live engine
     "watch": Layer(project=("errors", "_threads", "environment", "kube", "derive", "render", "term", "ops"),
                    never=(WRITES,)),

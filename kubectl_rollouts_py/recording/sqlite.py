@@ -1,0 +1,380 @@
+"""The recording in one SQLite file (the standard library's sqlite3).
+
+WAL mode: the recorder writes while history, report and replay read; each batch of changes
+is one transaction, so a recorder killed at any moment leaves a file holding every batch
+committed before, and nothing half-written. Object bodies are zlib-compressed JSON stored
+once per distinct content (SHA-256); versions point at them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import urllib.parse
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.recording import paths, schema
+from kubectl_rollouts_py.recording.store import (
+    NEVER_RECORDED,
+    Change,
+    Listed,
+    Recorded,
+    RolloutEntry,
+    RolloutRecord,
+    Seen,
+)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT = 10.0  # seconds a reader or writer waits for the other's lock
+SIZE_STEP = 0.1  # the share of the recorded time span dropped per round when over --max-size
+
+
+def _timestamp(moment: dt.datetime) -> float:
+    return moment.timestamp()
+
+
+def _moment(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+
+
+def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+
+    def text(key: str) -> str:
+        value = meta.get(key)
+        return value if isinstance(value, str) else ""
+
+    return text("namespace"), text("name"), text("uid"), text("resourceVersion")
+
+
+def _body(obj: Mapping[str, Any]) -> bytes:
+    """The object as stored: as it was, but for metadata.managedFields (the API server's
+    field-ownership bookkeeping, often half an object's size, read by no view)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, Mapping) and "managedFields" in meta:
+        obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _not_a_recording(path: Path, why: str) -> errors.InputError:
+    return errors.InputError(f"{path} is not a kubectl-rollouts-py recording ({why}); nothing was changed")
+
+
+def _check_header(path: Path) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise errors.InputError(f"cannot read the recording {path}: {exc.strerror or exc}") from exc
+    if head and head != SQLITE_HEADER:
+        raise _not_a_recording(path, "not an SQLite database")
+
+
+class SQLiteRecording:
+    """A recording file; open it with `open_recording`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool) -> None:
+        self._conn = conn
+        self.path = path
+        self.readonly = readonly
+        self._session: int | None = None
+
+    # -- opening
+
+    @classmethod
+    def open(cls, path: Path, *, readonly: bool = False) -> SQLiteRecording:
+        """Open (read-only: it must exist) or create the recording at `path`.
+
+        Raises InputError, one line, for a missing, unreadable, unwritable or foreign
+        file, a corrupt one, or one from a newer release; such files are left as they are.
+        """
+        path = Path(path)
+        if readonly:
+            if not path.is_file():
+                raise errors.InputError(f"no recording at {path}: run `record --db {path}` first")
+        else:
+            paths.create_owner_only(path)
+            if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+                raise errors.InputError(f"cannot write the recording {path}: the file or its directory is read-only")
+        _check_header(path)
+        target = f"file:{urllib.parse.quote(str(path.resolve()))}" + ("?mode=ro" if readonly else "?mode=rw")
+        try:
+            conn = sqlite3.connect(target, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise errors.InputError(f"cannot open the recording {path}: {exc}") from exc
+        store = cls(conn, path, readonly=readonly)
+        try:
+            store._prepare()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _prepare(self) -> None:
+        path = self.path
+        try:
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
+            tables = int(self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise _not_a_recording(path, f"unreadable: {exc}") from exc
+        if app_id != schema.APPLICATION_ID and (app_id != 0 or tables or version):
+            raise _not_a_recording(path, "another program's SQLite database")
+        if version > schema.LATEST:
+            raise errors.InputError(
+                f"the recording {path} has schema version {version}, newer than this kubectl-rollouts-py reads "
+                f"(up to {schema.LATEST}): upgrade kubectl-rollouts-py; nothing was changed")
+        if self.readonly:
+            if version < schema.LATEST:
+                raise errors.InputError(f"the recording {path} has the older schema version {version}: "
+                                        f"`record --db {path}` upgrades it")
+            return
+        try:
+            if version == 0:
+                # Before the first table: freed pages can then be given back after pruning.
+                self._conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise errors.InputError(f"cannot use the recording {path}: SQLite refused WAL mode ({mode})")
+            self._conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a killed process loses no commit
+            self.migrate()
+        except sqlite3.OperationalError as exc:
+            raise errors.InputError(f"cannot write the recording {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise _not_a_recording(path, f"unreadable: {exc}") from exc
+
+    def migrate(self, target: int = schema.LATEST) -> None:
+        """Bring the schema to `target`, one migration per transaction."""
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        while version < target:
+            with self._transaction():
+                for statement in schema.MIGRATIONS[version].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+                self._conn.execute(f"PRAGMA user_version = {version + 1}")
+            version += 1
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None  # type: ignore[assignment]
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self) -> SQLiteRecording:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- sessions
+
+    def begin_session(self, scope: str, started: dt.datetime) -> None:
+        with self._transaction():
+            cursor = self._conn.execute("INSERT INTO sessions (started, scope) VALUES (?, ?)", (_timestamp(started), scope))
+        self._session = cursor.lastrowid
+
+    def end_session(self, stopped: dt.datetime, ended: str) -> None:
+        if self._session is None:
+            return
+        with self._transaction():
+            self._conn.execute("UPDATE sessions SET stopped = ?, ended = ? WHERE id = ?",
+                               (_timestamp(stopped), ended, self._session))
+        self._session = None
+
+    # -- writing
+
+    def record(self, changes: Sequence[Change], seen: dt.datetime) -> int:
+        when = _timestamp(seen)
+        new = 0
+        with self._transaction():
+            for change in changes:
+                if isinstance(change, Listed):
+                    new += self._listed(change, when)
+                else:
+                    new += self._seen(change, when)
+        return new
+
+    def _latest(self, kind: str, namespace: str, name: str, uid: str) -> tuple[str, bytes | None, int] | None:
+        row = self._conn.execute(
+            "SELECT resource_version, hash, deleted FROM latest WHERE kind = ? AND namespace = ? AND name = ? AND uid = ?",
+            (kind, namespace, name, uid)).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def _put(self, kind: str, key: tuple[str, str, str, str], digest: bytes | None, when: float, deleted: bool) -> None:
+        namespace, name, uid, version = key
+        self._conn.execute(
+            "INSERT INTO versions (kind, namespace, name, uid, resource_version, hash, seen, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, namespace, name, uid, version, digest, when, int(deleted)))
+        self._conn.execute(
+            "INSERT OR REPLACE INTO latest (kind, namespace, name, uid, resource_version, hash, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, namespace, name, uid, version, digest, int(deleted)))
+
+    def _seen(self, change: Seen, when: float) -> int:
+        if change.kind in NEVER_RECORDED:
+            return 0
+        key = _identity(change.obj)
+        namespace, name, uid, version = key
+        if not name:
+            return 0
+        last = self._latest(change.kind, namespace, name, uid)
+        body = _body(change.obj)
+        digest = hashlib.sha256(body).digest()
+        if change.deleted:
+            if last is not None and last[2]:
+                return 0
+        elif last is not None and not last[2] and ((version and last[0] == version) or last[1] == digest):
+            return 0
+        self._conn.execute("INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)", (digest, zlib.compress(body, 6)))
+        self._put(change.kind, key, digest, when, change.deleted)
+        return 1
+
+    def _listed(self, change: Listed, when: float) -> int:
+        if change.kind in NEVER_RECORDED:
+            return 0
+        new = 0
+        present = set()
+        for item in change.items:
+            namespace, name, uid, _ = _identity(item)
+            present.add((namespace, name, uid))
+            new += self._seen(Seen(change.kind, item), when)
+        query = "SELECT namespace, name, uid, resource_version FROM latest WHERE kind = ? AND deleted = 0"
+        params: tuple[str, ...] = (change.kind,)
+        if change.namespace is not None:
+            query += " AND namespace = ?"
+            params += (change.namespace,)
+        for namespace, name, uid, version in self._conn.execute(query, params).fetchall():
+            if (namespace, name, uid) not in present:  # deleted while nobody watched
+                self._put(change.kind, (namespace, name, uid, version), None, when, True)
+                new += 1
+        return new
+
+    # -- reading
+
+    @staticmethod
+    def _load(blob: bytes) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(zlib.decompress(blob))
+        return loaded
+
+    def rollouts(self, namespace: str | None) -> list[RolloutEntry]:
+        query = ("SELECT v.namespace, v.name, MIN(v.seen), MAX(v.seen), "
+                 "(SELECT MIN(l.deleted) FROM latest l WHERE l.kind = 'Rollout' AND l.namespace = v.namespace AND l.name = v.name) "
+                 "FROM versions v WHERE v.kind = 'Rollout'")
+        params: tuple[str, ...] = ()
+        if namespace is not None:
+            query += " AND v.namespace = ?"
+            params = (namespace,)
+        query += " GROUP BY v.namespace, v.name ORDER BY v.namespace, v.name"
+        return [RolloutEntry(ns, name, _moment(first), _moment(last), bool(gone))
+                for ns, name, first, last, gone in self._conn.execute(query, params)]
+
+    def objects_at(self, namespace: str, at: dt.datetime) -> dict[str, list[dict[str, Any]]]:
+        rows = self._conn.execute(
+            "SELECT v.kind, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "WHERE v.id IN (SELECT MAX(id) FROM versions WHERE namespace = ? AND seen <= ? GROUP BY kind, name, uid) "
+            "AND v.deleted = 0 ORDER BY v.kind, v.name",
+            (namespace, _timestamp(at)))
+        found: dict[str, list[dict[str, Any]]] = {}
+        for kind, blob in rows:
+            found.setdefault(kind, []).append(self._load(blob))
+        return found
+
+    def _last_versions(self, namespace: str, kind: str) -> tuple[Recorded, ...]:
+        gone = {(name, uid): when for name, uid, when in self._conn.execute(
+            "SELECT name, uid, MIN(seen) FROM versions WHERE namespace = ? AND kind = ? AND deleted = 1 GROUP BY name, uid",
+            (namespace, kind))}
+        rows = self._conn.execute(
+            "SELECT v.name, v.uid, v.seen, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "WHERE v.id IN (SELECT MAX(id) FROM versions WHERE namespace = ? AND kind = ? AND deleted = 0 GROUP BY name, uid) "
+            "ORDER BY v.id", (namespace, kind))
+        found = []
+        for name, uid, when, blob in rows:
+            deleted = gone.get((name, uid))
+            found.append(Recorded(self._load(blob), _moment(when), _moment(deleted) if deleted is not None else None))
+        return tuple(found)
+
+    def rollout_record(self, namespace: str, name: str) -> RolloutRecord | None:
+        rows = self._conn.execute(
+            "SELECT v.uid, v.seen, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "WHERE v.namespace = ? AND v.kind = 'Rollout' AND v.name = ? AND v.deleted = 0 ORDER BY v.id",
+            (namespace, name)).fetchall()
+        if not rows:
+            return None
+        uid = rows[-1][0]  # a rollout deleted and created again: the last one
+        versions = tuple((_moment(seen), self._load(blob)) for row_uid, seen, blob in rows if row_uid == uid)
+        return RolloutRecord(
+            versions=versions,
+            replica_sets=self._last_versions(namespace, "ReplicaSet"),
+            analysis_runs=self._last_versions(namespace, "AnalysisRun"),
+            experiments=self._last_versions(namespace, "Experiment"),
+        )
+
+    def change_times(self, namespace: str, since: dt.datetime | None = None) -> list[dt.datetime]:
+        rows = self._conn.execute("SELECT DISTINCT seen FROM versions WHERE namespace = ? AND seen >= ? ORDER BY seen",
+                                  (namespace, _timestamp(since) if since else 0.0))
+        return [_moment(seen) for (seen,) in rows]
+
+    # -- bounds
+
+    def size(self) -> int:
+        """Bytes the recording's pages hold (free pages not counted)."""
+        pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+        free = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+        page = self._conn.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * page)
+
+    def _prune_before(self, cutoff: float) -> int:
+        with self._transaction():
+            # A version superseded by a later one seen by the cutoff reconstructs nothing after it.
+            removed = self._conn.execute(
+                "DELETE FROM versions WHERE seen < :c AND id NOT IN "
+                "(SELECT MAX(id) FROM versions WHERE seen <= :c GROUP BY namespace, kind, name, uid)", {"c": cutoff}).rowcount
+            # Objects already gone at the cutoff: their deletion goes too.
+            removed += self._conn.execute(
+                "DELETE FROM versions WHERE seen < :c AND deleted = 1", {"c": cutoff}).rowcount
+            if removed:
+                self._conn.execute("DELETE FROM bodies WHERE hash NOT IN (SELECT hash FROM versions WHERE hash IS NOT NULL)")
+            self._conn.execute("DELETE FROM sessions WHERE stopped IS NOT NULL AND stopped < ?", (cutoff,))
+        return int(removed)
+
+    def prune(self, *, before: dt.datetime | None, max_bytes: int | None) -> int:
+        removed = self._prune_before(_timestamp(before)) if before is not None else 0
+        while max_bytes is not None and self.size() > max_bytes:
+            first, last = self._conn.execute("SELECT MIN(seen), MAX(seen) FROM versions").fetchone()
+            if first is None or last <= first:
+                break
+            dropped = self._prune_before(first + (last - first) * SIZE_STEP)
+            removed += dropped
+            if not dropped:
+                break
+        if removed:
+            self._conn.execute("PRAGMA incremental_vacuum")
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return removed
+
+
+def open_recording(path: Path | str, *, readonly: bool = False) -> SQLiteRecording:
+    """The recording at `path` (see SQLiteRecording.open)."""
+    return SQLiteRecording.open(Path(path), readonly=readonly)

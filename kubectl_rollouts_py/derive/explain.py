@@ -32,6 +32,7 @@ from kubectl_rollouts_py.derive.rollout import (
     pause_deadline,
     rollout_status,
     set_weight,
+    step_text,
     strategy_name,
 )
 from kubectl_rollouts_py.derive.views import SCHEMA_VERSION, AnalysisRunDetailView, MetricView
@@ -123,7 +124,6 @@ class Lookups:
     workload_missing: str | None = None  # the workloadRef Deployment's name when it does not exist
     templates: frozenset[str] | None = None  # AnalysisTemplates of the namespace
     cluster_templates: frozenset[str] | None = None  # ClusterAnalysisTemplates
-    where: str = ""  # where they were looked up, for the evidence
     failed_reads: tuple[str, ...] = field(default=())
 
 
@@ -301,7 +301,7 @@ def _failure_budget(metric: MetricView) -> str:
         return f"{used} failed > failureLimit {limit}: the metric failed"
     left = limit - used + 1
     if limit == 0:
-        head = "failureLimit 0: no failure is allowed"
+        return "failureLimit 0: no failure is allowed; the first failure aborts the rollout"
     else:
         head = f"{used} of {_plural(limit, 'allowed failure')} used"
     tail = "one more failure" if left == 1 else f"{left} more failures"
@@ -392,8 +392,13 @@ class _Explainer:
         return self.cmd("set", "image", self.name, f"{container or 'CONTAINER'}={repository or 'IMAGE'}:FIXED_TAG")
 
     def _ways_back(self, bad_rs: dict[str, Any] | None) -> tuple[list[str], list[str]]:
-        """(evidence, commands) for moving on from a bad revision: retry, a fixed image, undo."""
-        evidence, commands = [], [self.cmd("retry", "rollout", self.name), self._set_image_command(bad_rs)]
+        """(evidence, commands) for moving on from a bad revision: retry (once aborted) or abort,
+        a fixed image, undo."""
+        evidence: list[str] = []
+        if f.flag(self.status.get("abort")):
+            commands = [self.cmd("retry", "rollout", self.name), self._set_image_command(bad_rs)]
+        else:
+            commands = [self._set_image_command(bad_rs), self.cmd("abort", self.name)]
         previous = self._previous_revision()
         if previous is not None:
             evidence.append(f"undo goes back to revision {f.revision_of(previous)} ({self._image_text(previous)})")
@@ -405,9 +410,12 @@ class _Explainer:
     def causes(self) -> list[Cause]:
         causes: list[Cause] = []
         causes += self._unobserved()
-        causes += self._invalid_spec()
-        causes += self._missing_workload()
-        causes += self._missing_templates()
+        missing = self._missing_workload() + self._missing_templates()
+        invalid = f.text(_condition(self.rollout, "InvalidSpec").get("message"))
+        # An InvalidSpec condition that names the missing object is told by that cause.
+        if not any(invalid and f"condition InvalidSpec: {invalid}" in c.evidence for c in missing):
+            causes += self._invalid_spec()
+        causes += missing
         causes += self._aborted()
         causes += self._progress_deadline()
         causes += self._user_pause()
@@ -448,10 +456,14 @@ class _Explainer:
             return []
         ref = f.mapping(self.spec, "workloadRef")
         kind = f.text(ref.get("kind")) or "Deployment"
+        evidence = [f"workloadRef: {kind} {missing} ({f.text(ref.get('apiVersion')) or 'apps/v1'}): not found"]
+        invalid = f.text(_condition(self.rollout, "InvalidSpec").get("message"))
+        if f'"{missing}"' in invalid:
+            evidence.append(f"condition InvalidSpec: {invalid}")
+        evidence.append("the rollout takes its pod template from that object: without it there is nothing to roll out")
         return [Cause("missing-workload",
                       f"spec.workloadRef names {kind} \"{missing}\", which does not exist in namespace {self.namespace}.",
-                      (f"workloadRef: {kind} {missing} ({f.text(ref.get('apiVersion')) or 'apps/v1'})",
-                       "the rollout takes its pod template from that object: without it there is nothing to roll out"),
+                      tuple(evidence),
                       (kubectl(self.namespace, "get", "deployments"),
                        kubectl(self.namespace, "apply", "-f", f"{missing}-deployment.yaml")))]
 
@@ -477,8 +489,7 @@ class _Explainer:
             if not named_by_controller and (known is None or name in known or not self._expected_run_missing()):
                 continue
             where = "the cluster" if cluster else f"namespace {self.namespace}"
-            evidence = [f"the rollout's analysis names {kind} \"{name}\", which was not found in {where}"
-                        + (f" ({self.lookups.where})" if self.lookups.where else "")]
+            evidence = [f"the rollout's analysis names {kind} \"{name}\", which was not found in {where}"]
             if named_by_controller:
                 evidence.append(f"condition InvalidSpec: {invalid}")
             evidence.append("no AnalysisRun can start for this revision, so the rollout cannot go on")
@@ -654,7 +665,7 @@ class _Explainer:
         if not not_ready:
             return []
         role = "canary" if self.current_hash != self.stable_hash else "current"
-        reasons = list(dict.fromkeys(reason for _, reason, _, _ in not_ready))
+        reasons = list(dict.fromkeys(reason or "unknown" for _, reason, _, _ in not_ready))
         summary = (f"{len(not_ready)} of {_plural(len(pods), role + ' pod')} of ReplicaSet {f.name_of(rs)} "
                    f"{'is' if len(not_ready) == 1 else 'are'} not ready: {', '.join(reasons)}.")
         evidence: list[str] = []
@@ -676,7 +687,7 @@ class _Explainer:
 
     def _pod_evidence(self, pod: dict[str, Any], reason: str, ready: int, restarts: int) -> list[str]:
         total = len(f.seq(pod, "spec", "containers"))
-        lines = [f"pod {f.name_of(pod)}: {reason}, {ready}/{total} ready, {_plural(restarts, 'restart')}"]
+        lines = [f"pod {f.name_of(pod)}: {reason or 'unknown'}, {ready}/{total} ready, {_plural(restarts, 'restart')}"]
         for cond in f.seq(pod, "status", "conditions"):
             if isinstance(cond, dict) and cond.get("type") == "PodScheduled" and cond.get("status") == "False":
                 lines.append(f"  unschedulable: {f.text(cond.get('reason'))}: {f.text(cond.get('message'))}")
@@ -686,7 +697,7 @@ class _Explainer:
                     continue
                 name = f.text(container.get("name"))
                 waiting = f.mapping(container, "state", "waiting")
-                if f.text(waiting.get("reason")):
+                if f.text(waiting.get("reason")) not in ("", "PodInitializing"):
                     message = f.text(waiting.get("message"))
                     lines.append(f"  container {name}: {f.text(waiting.get('reason'))}" + (f": {message}" if message else ""))
                 last = f.mapping(container, "lastState", "terminated")
@@ -701,20 +712,27 @@ class _Explainer:
         if f.flag(self.status.get("abort")):
             return []
         causes = []
+        unreadable = {f.name_of(r) for r in self.all_runs if not isinstance(f.mapping(r, "status").get("phase", ""), str)}
         for run in self.runs:
-            if run.phase not in ("Running", "Pending", ""):
+            if run.phase not in ("Running", "Pending", "") or run.name in unreadable:
                 continue
             troubled = [m for m in run.metrics if m.failed or m.inconclusive or m.consecutive_error or m.error]
             metrics = troubled or list(run.metrics)
+            evidence = _run_evidence(run, metrics)
+            index = current_step_index(self.rollout)
+            steps = _steps(self.rollout)
+            if index is not None and 0 <= index < len(steps) and isinstance(steps[index], dict) and "analysis" in steps[index] \
+                    and run.name.endswith(f"-{index}"):
+                evidence.insert(0, f"step {index + 1}/{len(steps)} is this analysis: the rollout goes on only when it succeeds")
             if troubled:
                 worst = troubled[0]
                 summary = f"Analysis {run.name} is running and metric {worst.name} has failures: {_failure_budget(worst)}."
-                causes.append(Cause("analysis-failing", summary, tuple(_run_evidence(run, metrics)),
+                causes.append(Cause("analysis-failing", summary, tuple(evidence),
                                     (self.cmd("abort", self.name),)))
             else:
                 names = ", ".join(m.name for m in run.metrics) or "(no metrics)"
                 causes.append(Cause("analysis-running", f"Analysis {run.name} is running ({names}) with no failure so far.",
-                                    tuple(_run_evidence(run, metrics))))
+                                    tuple(evidence)))
         return causes
 
     def _settled(self) -> Cause:
@@ -746,6 +764,8 @@ class _Explainer:
     # -- what happens next
 
     def next_steps(self) -> list[NextStep]:
+        if not self.status:
+            return []
         if f.flag(self.status.get("abort")) or self.phase in ("Degraded", "Healthy"):
             if self.phase == "Healthy":
                 return []
@@ -775,6 +795,9 @@ class _Explainer:
             left = seconds_between(self.now, deadline)
             result.append(NextStep("pause", f"the pause of step {index + 1}/{len(steps)} ends at {f.rfc3339(deadline)}"
                                    + (f" (in {countdown(left)})" if left > 0 else " (already over)"), step=index + 1, at=deadline))
+        elif f.flag(self.spec.get("paused")):
+            result.append(NextStep("wait", f"it stays at step {index + 1}/{len(steps)} until a promote unpauses it"
+                                   if 0 <= index < len(steps) else "it stays where it is until a promote unpauses it"))
         elif paused:
             result.append(NextStep("wait", f"step {index + 1}/{len(steps)} waits for a promote" if 0 <= index < len(steps)
                                    else "the rollout waits for a promote"))
@@ -810,7 +833,8 @@ class _Explainer:
             if background_names and not background_running and i == starting and i > index:
                 analyses += background_names
                 detail += f"; background analysis {', '.join(background_names)} starts here"
-            result.append(NextStep(action, f"step {i + 1}/{len(steps)}: {text}{detail}", step=i + 1,
+            now = "now, " if i == index else ""
+            result.append(NextStep(action, f"{now}step {i + 1}/{len(steps)}: {text}{detail}", step=i + 1,
                                    set_weight=weight, actual_weight=actual, analyses=analyses))
         if background_names and background_running:
             result.append(NextStep("analysis", f"background analysis {', '.join(background_names)} keeps measuring until the last step",
@@ -854,6 +878,27 @@ class _Explainer:
             value = self.status.get(cond_list)
             if value is not None and not isinstance(value, list):
                 self.unreadable.append(f"status.{cond_list} is not a list: ignored")
+        replicas = self.spec.get("replicas")
+        if replicas is not None and f.integer(replicas) is None:
+            self.unreadable.append(f"spec.replicas is not an integer ({repr(replicas)[:40]}): 1 assumed, as Argo does")
+        if "analysis" in canary and not isinstance(canary.get("analysis"), dict):
+            self.unreadable.append("spec.strategy.canary.analysis is not an object: background analysis ignored")
+        owned = [("ReplicaSet", rs) for rs in self.replica_sets]
+        owned += [("AnalysisRun", run) for run in self.all_runs if f.owned_by(run, self.uid)]
+        owned += [("Pod", pod) for _, rs in owned[:len(self.replica_sets)] for pod in self._pods_of(rs)]
+        for kind, obj in owned:
+            status = obj.get("status")
+            if status is not None and not isinstance(status, dict):
+                self.unreadable.append(f"{kind} {f.name_of(obj)}: status is a {type(status).__name__}, not an object: ignored")
+            elif kind == "AnalysisRun" and isinstance(status, dict):
+                if status.get("phase") is not None and not isinstance(status.get("phase"), str):
+                    self.unreadable.append(f"AnalysisRun {f.name_of(obj)}: status.phase is not a string: the run's state is unknown")
+                if status.get("metricResults") is not None and not isinstance(status.get("metricResults"), list):
+                    self.unreadable.append(f"AnalysisRun {f.name_of(obj)}: status.metricResults is not a list: measurements ignored")
+            elif kind == "Pod" and isinstance(status, dict):
+                for key in ("containerStatuses", "initContainerStatuses", "conditions"):
+                    if status.get(key) is not None and not isinstance(status.get(key), list):
+                        self.unreadable.append(f"Pod {f.name_of(obj)}: status.{key} is not a list: ignored")
 
 
 def explain_rollout(
@@ -879,7 +924,7 @@ def explain_rollout(
         status=explainer.phase,
         message=explainer.message,
         strategy=explainer.strategy,
-        step=f"{current_step_index(rollout)}/{len(_steps(rollout))}" if current_step_index(rollout) is not None and _steps(rollout) else "",
+        step=step_text(rollout) if explainer.strategy == "Canary" else "",
         causes=tuple(causes),
         next=tuple(explainer.next_steps()),
         unreadable=tuple(explainer.unreadable),

@@ -60,7 +60,7 @@ def read_lookups(source: Source, rollout: dict[str, Any], namespace: str) -> der
         if cluster_templates is None:
             failed.append("ClusterAnalysisTemplates could not be listed: whether the rollout's templates exist is unknown")
     return derive_explain.Lookups(workload_missing=missing, templates=templates, cluster_templates=cluster_templates,
-                                  where=f"looked up in {source.describe()}", failed_reads=tuple(failed))
+                                  failed_reads=tuple(failed))
 
 
 def explain(source: Source, name: str, namespace: str, *, now: dt.datetime) -> derive_explain.Explanation:

@@ -94,6 +94,10 @@ class Measurer:
     default_address: str | None = None
     resolve_secret: Callable[[str, str], str] | None = None
     deadline: float | None = None  # a time.monotonic() instant no query outlives
+    instant_query: Callable[[str, Mapping[str, Any], dt.datetime], prometheus.Sample] | None = None
+    """How a metric's instant query is answered: (metric name, resolved provider, evaluation
+    time) -> Sample. None sends it with `prometheus.query`; `analyze --backtest` answers from
+    a range query it sent before where that gives the same samples."""
     warn: Callable[[str], None] | None = None
     """Told each distinct warning of a Prometheus answer (`metric "x": Prometheus warned: ...`,
     bounded; the caller escapes it for its screen): the run document keeps no answer
@@ -129,7 +133,7 @@ class Measurer:
             if not isinstance(provider, Mapping):
                 kinds = ", ".join(sorted((resolved.get("provider") or {}).keys())) or "none"
                 raise prometheus.ProviderError(f"only the prometheus provider is measured here (provider: {kinds})")
-            sample = self._sample(provider, now)
+            sample = self._sample(name, provider, now)
         except (a.ArgsError, prometheus.ProviderError) as exc:
             return evaluate.error_measurement(a.mask_secrets(exc.message, secrets), started_at=started, finished_at=self.clock())
         self._tell_warnings(name, [a.mask_secrets(w, secrets) for w in sample.warnings])
@@ -156,10 +160,12 @@ class Measurer:
                 else:
                     self.warn(f'metric "{name}": Prometheus warned: {prometheus.bounded_text(text)}')
 
-    def _sample(self, provider: Mapping[str, Any], now: dt.datetime) -> prometheus.Sample:
+    def _sample(self, name: str, provider: Mapping[str, Any], now: dt.datetime) -> prometheus.Sample:
         """An instant query at `now` (Argo sends its clock), or the evaluated rangeQuery."""
         override, default = self.address_override, self.default_address
         range_query = provider.get("rangeQuery")
+        if not range_query and self.instant_query is not None:
+            return self.instant_query(name, provider, now)
         if not range_query:
             return prometheus.query(provider, at=now, address_override=override, default_address=default, deadline=self.deadline)
         bounds = []

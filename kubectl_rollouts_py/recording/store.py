@@ -76,6 +76,14 @@ class Recording(Protocol):
         """Write a batch of changes in one transaction; return how many versions were new."""
         ...
 
+    def begin_session(self, scope: str, started: dt.datetime) -> None:
+        """Note that a recorder started following `scope`."""
+        ...
+
+    def end_session(self, stopped: dt.datetime, ended: str) -> None:
+        """Note that the recorder stopped, and how (`stopped`, `interrupted`, `failed: ...`)."""
+        ...
+
     def rollouts(self, namespace: str | None) -> list[RolloutEntry]:
         """The rollouts recorded in a namespace (None: all), by namespace and name."""
         ...

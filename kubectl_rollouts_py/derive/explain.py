@@ -35,14 +35,13 @@ from kubectl_rollouts_py.derive.rollout import (
     step_text,
     strategy_name,
 )
-from kubectl_rollouts_py.derive.views import SCHEMA_VERSION, AnalysisRunDetailView, MetricView
+from kubectl_rollouts_py.derive.explain_evidence import FAILED_PHASES, failing_metrics, failure_budget, plural, run_evidence
+from kubectl_rollouts_py.derive.views import SCHEMA_VERSION
 from kubectl_rollouts_py.govalues import go_atoi, int_or_string
 
 PLUGIN = "kubectl rollouts-py"
 DEFAULT_PROGRESS_DEADLINE = 600  # seconds, Argo's default for spec.progressDeadlineSeconds
 MAX_PODS_SHOWN = 5
-MAX_VALUES_SHOWN = 5
-FAILED_PHASES = ("Failed", "Error")
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,9 @@ def kubectl(namespace: str, *words: str) -> str:
     return text
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _type_name(value: Any) -> str:
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list", dict: "an object"}
+    return "null" if value is None else names.get(type(value), "a " + type(value).__name__)
 
 
 def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
@@ -195,13 +195,16 @@ def _step_text(step: Any) -> str:
     if not isinstance(step, dict):
         return "an unreadable step"
     if "setWeight" in step:
-        return f"setWeight {step.get('setWeight')}"
+        weight = f.integer(step.get("setWeight"))
+        return f"setWeight {weight}" if weight is not None else "setWeight (unreadable)"
     if "pause" in step:
         pause = step.get("pause")
         duration = pause.get("duration") if isinstance(pause, dict) else None
         if duration is None:
             return "pause (until promoted)"
-        return f"pause {duration}" if isinstance(duration, str) else f"pause {duration}s"
+        if isinstance(duration, str):
+            return f"pause {duration}"
+        return f"pause {duration}s" if f.integer(duration) is not None else "pause (unreadable duration)"
     if "analysis" in step:
         names = [n for n, _ in _template_names(step.get("analysis"))]
         return "analysis " + (", ".join(names) or "(no templates)")
@@ -254,89 +257,6 @@ def canary_replicas(replicas: int, weight: int, max_surge: int) -> tuple[int, in
         return 0, replicas
     best = min(options, key=lambda o: abs(o[0] * 100 / o[1] - weight))
     return best[0], best[1] - best[0]
-
-
-# --------------------------------------------------------------------------- analysis evidence
-
-
-def metric_evidence(metric: MetricView) -> list[str]:
-    """The facts of one metric: its condition, latest values, and counts against its limits."""
-    lines = []
-    conditions = [c for c in (
-        f"successCondition {metric.success_condition}" if metric.success_condition else "",
-        f"failureCondition {metric.failure_condition}" if metric.failure_condition else "",
-    ) if c]
-    every = f", measured every {metric.interval}" if metric.interval else ""
-    lines.append(f"metric {metric.name} ({metric.phase}): {' and '.join(conditions) or 'no condition'}{every}")
-    values = [m.value for m in metric.measurements if m.value][:MAX_VALUES_SHOWN]
-    if values:
-        lines.append(f"latest values (newest first): {', '.join(values)}")
-    if metric.measurements:
-        counts = [f"{metric.successful} successful", f"{metric.failed} failed"]
-        if metric.inconclusive:
-            counts.append(f"{metric.inconclusive} inconclusive")
-        if metric.error:
-            counts.append(f"{metric.error} errors")
-        lines.append(f"{_plural(len(metric.measurements), 'measurement')}: {', '.join(counts)}")
-    lines.append(_failure_budget(metric))
-    if metric.inconclusive or metric.inconclusive_limit:
-        lines.append(_inconclusive_budget(metric))
-    if metric.consecutive_error or metric.error:
-        lines.append(_error_budget(metric))
-        message = next((m.message for m in metric.measurements if m.phase == "Error" and m.message), "")
-        if message:
-            lines.append(f"latest error: {message}")
-    if metric.message:
-        lines.append(f"message: {metric.message}")
-    if metric.dry_run:
-        lines.append("dry run: this metric's result does not change the rollout")
-    return lines
-
-
-def _failure_budget(metric: MetricView) -> str:
-    limit, used = metric.failure_limit, metric.failed
-    if limit < 0:
-        return f"{_plural(used, 'failure')}; failureLimit -1: failures never fail this metric"
-    if used > limit:
-        return f"{used} failed > failureLimit {limit}: the metric failed"
-    left = limit - used + 1
-    if limit == 0:
-        return "failureLimit 0: no failure is allowed; the first failure aborts the rollout"
-    else:
-        head = f"{used} of {_plural(limit, 'allowed failure')} used"
-    tail = "one more failure" if left == 1 else f"{left} more failures"
-    return f"{head}; {tail} {'aborts' if left == 1 else 'abort'} the rollout"
-
-
-def _inconclusive_budget(metric: MetricView) -> str:
-    limit, used = metric.inconclusive_limit, metric.inconclusive
-    if used > limit:
-        return f"{used} inconclusive > inconclusiveLimit {limit}: the metric is Inconclusive and the rollout pauses"
-    left = limit - used + 1
-    return f"{used} of {_plural(limit, 'allowed inconclusive result')} used; {left} more {'pauses' if left == 1 else 'pause'} the rollout"
-
-
-def _error_budget(metric: MetricView) -> str:
-    limit, used = metric.consecutive_error_limit, metric.consecutive_error
-    if used > limit:
-        return f"{used} consecutive errors > consecutiveErrorLimit {limit}: the metric errored"
-    left = limit - used + 1
-    return (f"{used} of {_plural(limit, 'allowed consecutive error')} used; "
-            f"{left} more in a row {'ends' if left == 1 else 'end'} the run in Error and {'aborts' if left == 1 else 'abort'} the rollout")
-
-
-def _failing_metrics(run: AnalysisRunDetailView) -> list[MetricView]:
-    failed = [m for m in run.metrics if m.phase in FAILED_PHASES and not m.dry_run]
-    return failed or [m for m in run.metrics if m.failed or m.error]
-
-
-def _run_evidence(run: AnalysisRunDetailView, metrics: Sequence[MetricView]) -> list[str]:
-    lines = [f"AnalysisRun {run.name} ({run.phase or 'Pending'})"]
-    for metric in metrics:
-        lines += metric_evidence(metric)
-    if run.message and not any(run.message == m.message for m in metrics):
-        lines.append(f"run message: {run.message}")
-    return lines
 
 
 # --------------------------------------------------------------------------- the explainer
@@ -509,10 +429,10 @@ class _Explainer:
         evidence: list[str] = []
         if failed_runs:
             run = failed_runs[0]
-            metrics = _failing_metrics(run)
+            metrics = failing_metrics(run)
             names = ", ".join(m.name for m in metrics) or "(no metric named)"
             summary = f"The rollout was aborted: analysis {run.name} ended {run.phase} on metric {names}."
-            evidence += _run_evidence(run, metrics)
+            evidence += run_evidence(run, metrics)
         else:
             summary = "The rollout was aborted (status.abort is true): by a user's `abort`, or by the controller."
         abort_message = f.text(progressing.get("message"))
@@ -523,7 +443,7 @@ class _Explainer:
             evidence.append(f"aborted {_ago(aborted_at, self.now)}")
         if canary_rs is not None and self.current_hash != self.stable_hash:
             left = [p for p in self._pods_of(canary_rs)]
-            state = f"{_plural(len(left), 'pod')} left, terminating" if left else "no pods left"
+            state = f"{plural(len(left), 'pod')} left, terminating" if left else "no pods left"
             evidence.append(f"the controller scaled the canary ReplicaSet {f.name_of(canary_rs)} "
                             f"(revision {f.revision_of(canary_rs)}, {self._image_text(canary_rs)}) down to 0: {state}")
         if stable_rs is not None:
@@ -639,7 +559,7 @@ class _Explainer:
         for run in self.runs:
             if run.phase == "Inconclusive":
                 metrics = [m for m in run.metrics if m.phase == "Inconclusive"] or list(run.metrics)
-                evidence += _run_evidence(run, metrics)
+                evidence += run_evidence(run, metrics)
                 break
         what = "analysis" if reason == "InconclusiveAnalysisRun" else "experiment"
         evidence.append(f"promote accepts the inconclusive {what} and goes on; abort goes back to the stable version")
@@ -666,13 +586,13 @@ class _Explainer:
             return []
         role = "canary" if self.current_hash != self.stable_hash else "current"
         reasons = list(dict.fromkeys(reason or "unknown" for _, reason, _, _ in not_ready))
-        summary = (f"{len(not_ready)} of {_plural(len(pods), role + ' pod')} of ReplicaSet {f.name_of(rs)} "
+        summary = (f"{len(not_ready)} of {plural(len(pods), role + ' pod')} of ReplicaSet {f.name_of(rs)} "
                    f"{'is' if len(not_ready) == 1 else 'are'} not ready: {', '.join(reasons)}.")
         evidence: list[str] = []
         for pod, reason, ready, restarts in not_ready[:MAX_PODS_SHOWN]:
             evidence += self._pod_evidence(pod, reason, ready, restarts)
         if len(not_ready) > MAX_PODS_SHOWN:
-            evidence.append(f"and {_plural(len(not_ready) - MAX_PODS_SHOWN, 'more pod')}")
+            evidence.append(f"and {plural(len(not_ready) - MAX_PODS_SHOWN, 'more pod')}")
         commands: list[str] = []
         first = f.name_of(not_ready[0][0])
         if any("CrashLoopBackOff" in r or "Error" in r for r in reasons):
@@ -687,7 +607,7 @@ class _Explainer:
 
     def _pod_evidence(self, pod: dict[str, Any], reason: str, ready: int, restarts: int) -> list[str]:
         total = len(f.seq(pod, "spec", "containers"))
-        lines = [f"pod {f.name_of(pod)}: {reason or 'unknown'}, {ready}/{total} ready, {_plural(restarts, 'restart')}"]
+        lines = [f"pod {f.name_of(pod)}: {reason or 'unknown'}, {ready}/{total} ready, {plural(restarts, 'restart')}"]
         for cond in f.seq(pod, "status", "conditions"):
             if isinstance(cond, dict) and cond.get("type") == "PodScheduled" and cond.get("status") == "False":
                 lines.append(f"  unschedulable: {f.text(cond.get('reason'))}: {f.text(cond.get('message'))}")
@@ -702,7 +622,7 @@ class _Explainer:
                     lines.append(f"  container {name}: {f.text(waiting.get('reason'))}" + (f": {message}" if message else ""))
                 last = f.mapping(container, "lastState", "terminated")
                 if last and f.count(container.get("restartCount")):
-                    lines.append(f"  container {name} restarted {_plural(f.count(container.get('restartCount')), 'time')}; "
+                    lines.append(f"  container {name} restarted {plural(f.count(container.get('restartCount')), 'time')}; "
                                  f"last exit: {f.text(last.get('reason')) or 'terminated'} (exit code {f.count(last.get('exitCode'))})")
         return lines
 
@@ -718,7 +638,7 @@ class _Explainer:
                 continue
             troubled = [m for m in run.metrics if m.failed or m.inconclusive or m.consecutive_error or m.error]
             metrics = troubled or list(run.metrics)
-            evidence = _run_evidence(run, metrics)
+            evidence = run_evidence(run, metrics)
             index = current_step_index(self.rollout)
             steps = _steps(self.rollout)
             if index is not None and 0 <= index < len(steps) and isinstance(steps[index], dict) and "analysis" in steps[index] \
@@ -726,7 +646,7 @@ class _Explainer:
                 evidence.insert(0, f"step {index + 1}/{len(steps)} is this analysis: the rollout goes on only when it succeeds")
             if troubled:
                 worst = troubled[0]
-                summary = f"Analysis {run.name} is running and metric {worst.name} has failures: {_failure_budget(worst)}."
+                summary = f"Analysis {run.name} is running and metric {worst.name} has failures: {failure_budget(worst)}."
                 causes.append(Cause("analysis-failing", summary, tuple(evidence),
                                     (self.cmd("abort", self.name),)))
             else:
@@ -866,7 +786,7 @@ class _Explainer:
         for key in ("metadata", "spec", "status"):
             value = self.rollout.get(key)
             if value is not None and not isinstance(value, dict):
-                self.unreadable.append(f"rollout {key} is a {type(value).__name__}, not an object: ignored")
+                self.unreadable.append(f"rollout {key} is {_type_name(value)}, not an object: ignored")
         if not self.name:
             self.unreadable.append("rollout metadata.name is missing or not a string")
         if isinstance(self.rollout.get("spec"), dict) and not self.strategy:
@@ -878,6 +798,17 @@ class _Explainer:
             value = self.status.get(cond_list)
             if value is not None and not isinstance(value, list):
                 self.unreadable.append(f"status.{cond_list} is not a list: ignored")
+        for key, want, ok in (("phase", "a string", isinstance(self.status.get("phase"), str)),
+                              ("currentStepIndex", "an integer", f.integer(self.status.get("currentStepIndex")) is not None),
+                              ("abort", "a boolean", isinstance(self.status.get("abort"), bool))):
+            if self.status.get(key) is not None and not ok:
+                self.unreadable.append(f"status.{key} is {_type_name(self.status.get(key))}, not {want}: ignored")
+        ref = self.spec.get("workloadRef")
+        if ref is not None and not (isinstance(ref, dict) and isinstance(ref.get("name"), str)):
+            self.unreadable.append("spec.workloadRef.name is not a string: the workload was not looked up")
+        for i, step in enumerate(_steps(self.rollout)):
+            if not isinstance(step, dict):
+                self.unreadable.append(f"spec.strategy.canary.steps[{i}] is {_type_name(step)}, not an object: ignored")
         replicas = self.spec.get("replicas")
         if replicas is not None and f.integer(replicas) is None:
             self.unreadable.append(f"spec.replicas is not an integer ({repr(replicas)[:40]}): 1 assumed, as Argo does")
@@ -889,7 +820,7 @@ class _Explainer:
         for kind, obj in owned:
             status = obj.get("status")
             if status is not None and not isinstance(status, dict):
-                self.unreadable.append(f"{kind} {f.name_of(obj)}: status is a {type(status).__name__}, not an object: ignored")
+                self.unreadable.append(f"{kind} {f.name_of(obj)}: status is {_type_name(status)}, not an object: ignored")
             elif kind == "AnalysisRun" and isinstance(status, dict):
                 if status.get("phase") is not None and not isinstance(status.get("phase"), str):
                     self.unreadable.append(f"AnalysisRun {f.name_of(obj)}: status.phase is not a string: the run's state is unknown")

@@ -110,6 +110,9 @@ class Sample:
     """Prometheus's `resultType`: "scalar", "vector" or "matrix"."""
     warnings: tuple[str, ...] = ()
     """The response's `warnings`, in order."""
+    series: tuple[tuple[tuple[int, float], ...], ...] = ()
+    """A matrix's float points per series, as (Unix milliseconds, value), in response order
+    (`result` flattens them, as Argo does; a backtest reads a range query's steps from here)."""
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -199,7 +202,9 @@ def shape(result_type: str, data: Any, *, warnings: Sequence[str] = ()) -> Sampl
     if result_type == "vector":
         numbers = [_vector_sample(s) for s in _json_list(data, "model.Vector") if s is not None]
     elif result_type == "matrix":
-        numbers = [n for s in _json_list(data, "model.Matrix") if s is not None for n in _matrix_series(s)]
+        series = tuple(_matrix_series(s) for s in _json_list(data, "model.Matrix") if s is not None)
+        numbers = [value for points in series for _, value in points]
+        return Sample("[" + ",".join(format_float(n) for n in numbers) + "]", numbers, result_type, warnings, series)
     elif result_type in ("string", "<ValNone>"):
         raise ProviderError(f'unexpected value type "{result_type}"')
     else:  # model.ValueType does not know the name
@@ -270,11 +275,22 @@ def _vector_sample(raw: Any) -> float:
     return _sample_value(raw.get("value"))
 
 
-def _matrix_series(raw: Any) -> list[float]:
+def _matrix_series(raw: Any) -> tuple[tuple[int, float], ...]:
     if not isinstance(raw, dict):
         raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type model.SampleStream")
     # Histogram points ("histograms") are ignored; float points keep the response's order.
-    return [_sample_value(point) for point in _json_list(raw.get("values"), "[]model.SamplePair")]
+    return tuple((_millis(point), _sample_value(point)) for point in _json_list(raw.get("values"), "[]model.SamplePair"))
+
+
+def _millis(raw: Any) -> int:
+    """A point's timestamp (JSON seconds) in milliseconds; 0 where it is no number."""
+    stamp, _ = _pair(raw)
+    if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
+        return 0
+    try:
+        return round(float(stamp) * 1000)
+    except (OverflowError, ValueError):  # beyond a float, or infinite
+        return 0
 
 
 # --------------------------------------------------------------------------- the envelope

@@ -523,9 +523,14 @@ class _Explainer:
         evidence = [f"pause condition CanaryPauseStep since {_ago(started, self.now)}"] if started else []
         evidence.append(f"SetWeight {set_weight(self.rollout)}: the canary gets that share until the pause ends")
         commands = [self.cmd("promote", self.name), self.cmd("promote", self.name, "--full")]
+        held = f.flag(self.spec.get("paused"))
         if deadline is not None:
             left = seconds_between(self.now, deadline)
-            if left > 0:
+            if held:
+                summary = (f"Paused at {where}: {countdown(left)} left, and then spec.paused still holds it." if left > 0
+                           else f"Paused at {where}: the pause is over, but spec.paused holds the rollout.")
+                evidence.append(f"the pause ends at {f.rfc3339(deadline)}")
+            elif left > 0:
                 summary = f"Paused at {where}: {countdown(left)} left, then it moves on by itself."
                 evidence.append(f"the pause ends at {f.rfc3339(deadline)}")
             else:

@@ -33,9 +33,6 @@ def render_explanation(document: Mapping[str, Any]) -> str:
     status, message = _text(document.get("status")), _text(document.get("message"))
     where = f" (namespace {namespace})" if namespace else ""
     head = f"Rollout {name or '(no name)'}{where}: {status or 'Unknown'}"
-    step = _text(document.get("step"))
-    if step:
-        head += f", step {step}"
     lines = [head]
     if message:
         lines.append(f"  {message}")

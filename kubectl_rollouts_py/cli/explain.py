@@ -13,13 +13,16 @@ Examples:
   # Why is the app-backend canary paused, failing or stuck, and what moves it on?
   kubectl rollouts-py explain app-backend -n ithome
 
+\b
   # The same, under its short name
   kubectl rollouts-py why app-backend -n ithome
 
+\b
   # The causes, evidence and commands as JSON (schema: docs/explain-schema.json)
   kubectl rollouts-py explain app-backend -n ithome -o json
 
-  # Explain from a support bundle (saved objects) instead of a cluster
+\b
+  # Explain saved objects (a support bundle) instead of a cluster
   kubectl rollouts-py explain app-backend -n ithome --from-file bundle/
 """
 

@@ -27,6 +27,8 @@ from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, runs_in
 from kubectl_rollouts_py.derive.humantime import human_duration, seconds_between
 from kubectl_rollouts_py.derive.pods import pod_status
 from kubectl_rollouts_py.derive.rollout import (
+    actual_weight,
+    build_replica_set_views,
     countdown,
     current_step_index,
     pause_deadline,
@@ -280,6 +282,8 @@ class _Explainer:
         self.current_hash = f.text(self.status.get("currentPodHash"))
         self.stable_hash = f.text(self.status.get("stableRS"))
         self.unreadable: list[str] = list(lookups.failed_reads)
+        rs_views = build_replica_set_views(self.uid, rollout, replica_sets, pods, now)
+        self.actual_weight = actual_weight(rollout, rs_views) if self.strategy == "Canary" else ""
 
     def cmd(self, *words: str) -> str:
         return command(self.namespace, *words)
@@ -434,7 +438,8 @@ class _Explainer:
             summary = f"The rollout was aborted: analysis {run.name} ended {run.phase} on metric {names}."
             evidence += run_evidence(run, metrics)
         else:
-            summary = "The rollout was aborted (status.abort is true): by a user's `abort`, or by the controller."
+            flag = " (status.abort is true)" if f.flag(self.status.get("abort")) else ""
+            summary = f"The rollout was aborted{flag}: by a user's `abort`, or by the controller."
         abort_message = f.text(progressing.get("message"))
         if abort_message:
             evidence.append(f"controller: {abort_message}")
@@ -442,16 +447,20 @@ class _Explainer:
         if aborted_at:
             evidence.append(f"aborted {_ago(aborted_at, self.now)}")
         if canary_rs is not None and self.current_hash != self.stable_hash:
-            left = [p for p in self._pods_of(canary_rs)]
+            left = self._pods_of(canary_rs)
             state = f"{plural(len(left), 'pod')} left, terminating" if left else "no pods left"
-            evidence.append(f"the controller scaled the canary ReplicaSet {f.name_of(canary_rs)} "
-                            f"(revision {f.revision_of(canary_rs)}, {self._image_text(canary_rs)}) down to 0: {state}")
+            what = f"canary ReplicaSet {f.name_of(canary_rs)} (revision {f.revision_of(canary_rs)}, {self._image_text(canary_rs)})"
+            if f.integer(f.mapping(canary_rs, "spec").get("replicas")) == 0:
+                evidence.append(f"the controller scaled the {what} down to 0: {state}")
+            else:
+                evidence.append(f"the controller is scaling the {what} down: {plural(len(left), 'pod')} left")
         if stable_rs is not None:
             evidence.append(f"all traffic is back on the stable ReplicaSet {f.name_of(stable_rs)} "
                             f"(revision {f.revision_of(stable_rs)}, {self._image_text(stable_rs)})")
         more, commands = self._ways_back(canary_rs)
         evidence += more
-        evidence.append("retry starts this revision's steps again; set image rolls out a fixed version; undo goes back")
+        evidence.append("retry starts this revision's steps again; set image rolls out a fixed version"
+                        + ("; undo goes back" if self._previous_revision() is not None else ""))
         return [Cause("aborted", summary, tuple(evidence), tuple(commands))]
 
     def _progress_deadline(self) -> list[Cause]:
@@ -521,7 +530,8 @@ class _Explainer:
         where = f"step {index + 1}/{len(steps)}: {_step_text(steps[index])}" if 0 <= index < len(steps) else f"step {index + 1}"
         deadline = pause_deadline(self.rollout)
         evidence = [f"pause condition CanaryPauseStep since {_ago(started, self.now)}"] if started else []
-        evidence.append(f"SetWeight {set_weight(self.rollout)}: the canary gets that share until the pause ends")
+        evidence.append(f"SetWeight {set_weight(self.rollout)}, ActualWeight {self.actual_weight}: "
+                        "the canary keeps that share until the pause ends")
         commands = [self.cmd("promote", self.name), self.cmd("promote", self.name, "--full")]
         held = f.flag(self.spec.get("paused"))
         if deadline is not None:

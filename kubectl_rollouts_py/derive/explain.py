@@ -437,6 +437,9 @@ class _Explainer:
             names = ", ".join(m.name for m in metrics) or "(no metric named)"
             summary = f"The rollout was aborted: analysis {run.name} ended {run.phase} on metric {names}."
             evidence += run_evidence(run, metrics)
+            origin = self._run_origin(run.name)
+            if origin:
+                evidence.insert(1, origin)
         else:
             flag = " (status.abort is true)" if f.flag(self.status.get("abort")) else ""
             summary = f"The rollout was aborted{flag}: by a user's `abort`, or by the controller."
@@ -462,6 +465,21 @@ class _Explainer:
         evidence.append("retry starts this revision's steps again; set image rolls out a fixed version"
                         + ("; undo goes back" if self._previous_revision() is not None else ""))
         return [Cause("aborted", summary, tuple(evidence), tuple(commands))]
+
+    def _run_origin(self, name: str) -> str:
+        """Which part of the strategy started the run: a step's analysis or the background one."""
+        raw = next((r for r in self.all_runs if f.name_of(r) == name), {})
+        kind = f.text(f.labels_of(raw).get("rollout-type"))
+        steps = _steps(self.rollout)
+        if kind == "Step":
+            for index, step in enumerate(steps):
+                if isinstance(step, dict) and "analysis" in step and name.endswith(f"-{index}"):
+                    return f"the analysis of step {index + 1}/{len(steps)}"
+            return "a step's analysis"
+        if kind == "Background":
+            start = f.integer(f.mapping(self.spec, "strategy", "canary", "analysis").get("startingStep")) or 0
+            return f"the background analysis, running from step {start + 1}/{len(steps)} on" if steps else "the background analysis"
+        return ""
 
     def _progress_deadline(self) -> list[Cause]:
         progressing = _condition(self.rollout, "Progressing")

@@ -147,3 +147,16 @@ def test_render_escapes_every_cluster_string() -> None:
     text = render_explanation(document)
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text and "\x00" not in text and "\x9b" not in text
     assert "evil\\x1b]0;t\\x07" in text and "s\\x1b[2J" in text and "n\\u200b" in text and "u\\x00" in text
+
+
+def test_an_abort_by_a_step_analysis_names_the_step(load_scenario) -> None:  # type: ignore[no-untyped-def]
+    sc = load_scenario("explain-analysis-failing")
+    rollout = copy.deepcopy(sc.get("Rollout", "app-backend"))
+    rollout["status"].update(abort=True, phase="Degraded", message="RolloutAborted: Rollout aborted update to revision 2")
+    run = copy.deepcopy(sc.of("AnalysisRun")[0])
+    run["status"]["phase"] = "Failed"
+    run["status"]["metricResults"][0].update(phase="Failed", failed=4)
+    cause = _explain(sc, rollout=rollout, runs=[run]).causes[0]
+    assert cause.kind == "aborted"
+    assert cause.evidence[:2] == ("AnalysisRun app-backend-7d9f8c6b5-2-1 (Failed)", "the analysis of step 2/4")
+    assert "4 failed > failureLimit 3: the metric failed" in cause.evidence

@@ -182,6 +182,17 @@ def load_file(filename: str) -> list[dict[str, Any]]:
     return objects
 
 
+def parse_documents(name: str, data: bytes) -> list[Any]:
+    """The parsed documents of one file's bytes (JSON, or multi-document YAML; an empty
+    document is None), under the same limits as load_file: depth, alias expansion, number
+    size. For readers that check documents before they are objects (`lint`, stdin too).
+
+    Raises:
+        InputError: unparsable (with the line), too deep, or too many alias expansions.
+    """
+    return _documents(name, data)
+
+
 def _expand(path: str) -> list[str]:
     """A file stays itself; a directory gives its *.yaml, *.yml, *.json files, sorted byte-wise."""
     if os.path.isdir(path):

@@ -11,10 +11,13 @@ from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.dashboard import dashboard
 from kubectl_rollouts_py.cli.explain import explain
 from kubectl_rollouts_py.cli.get import get, watch_rollout
+from kubectl_rollouts_py.cli.history import history
 from kubectl_rollouts_py.cli.listing import list_
 from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
 from kubectl_rollouts_py.cli.options import AliasGroup, global_options
 from kubectl_rollouts_py.cli.record import record
+from kubectl_rollouts_py.cli.replay import replay
+from kubectl_rollouts_py.cli.report import report
 from kubectl_rollouts_py.cli.sandbox import sandbox
 from kubectl_rollouts_py.cli.status import status
 from kubectl_rollouts_py.cli.templates import set_, set_image_alias, undo
@@ -39,6 +42,6 @@ def root() -> None:
     """
 
 
-for command in (analyze, get, watch_rollout, list_, status, explain, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, dashboard, record, version):
+for command in (analyze, get, watch_rollout, list_, status, explain, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, dashboard, record, history, report, replay, version):
     root.add_command(command)
 root.add_alias("explain", "why")

@@ -62,8 +62,10 @@ LAYERS: dict[str, Layer] = {
     # the use cases: no front end, no text
     # the flight recorder's store (SQLite through the standard library's sqlite3)
     "recording": Layer(project=("errors", "govalues")),
+    # lint rules: pure, over parsed documents (the analysis engine parses conditions)
+    "lint": Layer(project=("errors", "govalues", "analysis")),
     "ops": Layer(project=("errors", "_threads", "environment", "govalues", "kube", "derive", "patches", "analysis",
-                          "recording")),
+                          "recording", "lint")),
     # the live engine
     "watch": Layer(project=("errors", "_threads", "environment", "kube", "derive", "render", "term", "ops"),
                    never=(WRITES,)),

@@ -12,6 +12,7 @@ from kubectl_rollouts_py.cli.dashboard import dashboard
 from kubectl_rollouts_py.cli.explain import explain
 from kubectl_rollouts_py.cli.get import get, watch_rollout
 from kubectl_rollouts_py.cli.history import history
+from kubectl_rollouts_py.cli.lint import lint
 from kubectl_rollouts_py.cli.listing import list_
 from kubectl_rollouts_py.cli.mutate import abort, pause, promote, restart, retry, terminate
 from kubectl_rollouts_py.cli.options import AliasGroup, global_options
@@ -42,6 +43,6 @@ def root() -> None:
     """
 
 
-for command in (analyze, get, watch_rollout, list_, status, explain, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, sandbox, dashboard, record, history, report, replay, version):
+for command in (analyze, get, watch_rollout, list_, status, explain, promote, abort, retry, pause, set_, set_image_alias, undo, restart, terminate, create, lint, sandbox, dashboard, record, history, report, replay, version):
     root.add_command(command)
 root.add_alias("explain", "why")

@@ -183,20 +183,48 @@ def _check_url(url: str | None) -> str | None:
 @click.option("--once", is_flag=True, help="Take one measurement per metric now and assess it, ignoring count, interval and limits.")
 @click.option("--timeout", default=None, metavar="DURATION",
               help="Terminate the run after this long (e.g. 5m), as `terminate analysisrun` does; its phase then decides.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the AnalysisRunView, one compact document per reconcile (one indented document with --once).")
+@click.option("-o", "--output", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True,
+              help="json: the AnalysisRunView, one compact document per reconcile (one indented document with --once); "
+                   "with --backtest, json or yaml: the backtest document.")
 @click.option("--allow-secrets", is_flag=True, help="Read secretKeyRef args from their Secrets (values are never printed).")
+@click.option("--backtest", is_flag=True,
+              help="Replay the template over past data: a run as if started at every --step from --from to --to, "
+                   "each query evaluated at its past instant.")
+@click.option("--from", "from_", default=None, metavar="TIME",
+              help="--backtest: the first window's start (RFC 3339, now, or before now: -14d, -2h, now-90m).")
+@click.option("--to", default=None, metavar="TIME", help="--backtest: the last window's start, at most (default: now).")
+@click.option("--step", default=None, metavar="DURATION", help="--backtest: time between window starts (e.g. 20m, 1h).")
+@click.option("--window", default=None, metavar="DURATION",
+              help="--backtest: how long each run lasts (required when a metric has no count; its run is terminated then).")
+@click.option("--incident", "incidents", multiple=True, metavar="FROM/TO",
+              help="--backtest: a known incident, when windows should fail: scores the template and suggests thresholds. Repeatable.")
+@click.option("--max-queries", default=None, type=int, metavar="N",
+              help="--backtest: allow up to N measurements in all (windows × measurements per window; default 10000).")
+@click.option("--query-mode", type=click.Choice(["auto", "instant"]), default="auto", show_default=True,
+              help="--backtest: auto reads a metric's instants from one range query where that gives the same samples; "
+                   "instant sends one instant query per measurement.")
 @global_options
 def analyze(template: str | None, filename: str | None, cluster_template: bool, cli_args: tuple[str, ...], rollout: str | None,
-            prometheus: str | None, once: bool, timeout: str | None, output: str, allow_secrets: bool) -> None:
+            prometheus: str | None, once: bool, timeout: str | None, output: str, allow_secrets: bool, backtest: bool,
+            from_: str | None, to: str | None, step: str | None, window: str | None, incidents: tuple[str, ...],
+            max_queries: int | None, query_mode: str) -> None:
     """Run an AnalysisTemplate against Prometheus now, with Argo's rules, and exit with its outcome.
 
     By default the metrics are measured on their own schedule (initialDelay, interval,
     count, limits) exactly as the Argo controller does, with a live table; --once takes one
-    measurement of each metric now.
+    measurement of each metric now. --backtest replays it over past data instead: one run
+    per window, a timeline and a summary; the exit code is the worst window's phase.
     """
     if template is None and filename is None:
         raise errors.UsageError("give a TEMPLATE name or -f FILE")
+    backtest_flags = {"--from": from_, "--to": to, "--step": step, "--window": window, "--incident": incidents or None,
+                      "--max-queries": max_queries, "--query-mode": None if query_mode == "auto" else query_mode}
+    if not backtest:
+        given = [name for name, value in backtest_flags.items() if value is not None]
+        if given:
+            raise errors.UsageError(f"{given[0]} is a --backtest flag: add --backtest")
+        if output == "yaml":
+            raise errors.UsageError("-o yaml is for --backtest; a live run prints json or text")
     if cluster_template and filename:
         raise errors.UsageError("--cluster-template names a template in the cluster; it cannot be used with -f")
     if once and timeout is not None:
@@ -210,6 +238,7 @@ def analyze(template: str | None, filename: str | None, cluster_template: bool, 
     from kubectl_rollouts_py.ops import analysis_run
 
     app = App.of(click.get_current_context())
+    request = _backtest_request(app, from_, to, step, window, incidents, max_queries, query_mode, once, timeout) if backtest else None
     inputs = ops_analysis.Inputs(template, filename, cluster_template, cli_args, rollout, allow_secrets)
     with ExitStack() as stack:
         from kubectl_rollouts_py.kube import config as kube_config
@@ -222,6 +251,9 @@ def analyze(template: str | None, filename: str | None, cluster_template: bool, 
             resolve_secret=analysis_run.SecretReader(cluster) if allow_secrets else None,
         )
         measurer.check_secrets()
+        if request is not None:
+            _backtest(app, plan, request, measurer, output)
+            return
         status = _run(app, plan, measurer, output=output, once=once, limit=limit)
     phase = status.phase.value if status.phase is not None else "Error"
     code = _PHASE_EXIT.get(phase, errors.ExitCode.ANALYSIS_ERROR)
@@ -282,3 +314,76 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
         detail = interrupted_summary(plan.name, last[0] if last else None)
         raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), detail) from None
 
+
+
+# ------------------------------------------------------------------------------ --backtest
+
+
+def _backtest_request(app: App, from_: str | None, to: str | None, step: str | None, window: str | None,
+                      incidents: tuple[str, ...], max_queries: int | None, query_mode: str, once: bool,
+                      timeout: str | None) -> Any:
+    from kubectl_rollouts_py.derive import backtest as bt
+    from kubectl_rollouts_py.ops import backtest as ops_backtest
+
+    if once or timeout is not None:
+        raise errors.UsageError(f"{'--once' if once else '--timeout'} cannot be used with --backtest")
+    if from_ is None or step is None:
+        raise errors.UsageError("--backtest needs --from TIME and --step DURATION (and --to TIME, default now)")
+    now = app.now().astimezone(dt.timezone.utc).replace(microsecond=0)
+
+    def moment(flag: str, text: str) -> dt.datetime:
+        try:
+            return bt.parse_time(text, now)
+        except ValueError as exc:
+            raise errors.UsageError(f"invalid {flag}: {exc}") from None
+
+    def duration(flag: str, text: str) -> dt.timedelta:
+        try:
+            return bt.parse_duration(text)
+        except ValueError as exc:
+            raise errors.UsageError(f"invalid {flag} {text!r}: {exc} (use a duration such as 20m, 1h or 1d)") from None
+
+    marked = []
+    for text in incidents:
+        try:
+            marked.append(bt.parse_incident(text, now))
+        except ValueError as exc:
+            raise errors.UsageError(f"invalid --incident {exc}") from None
+    if max_queries is not None and max_queries <= 0:
+        raise errors.UsageError(f"--max-queries must be positive, not {max_queries}")
+    request = ops_backtest.Request(
+        start=moment("--from", from_),
+        end=moment("--to", to) if to is not None else now,
+        step=duration("--step", step),
+        window=duration("--window", window) if window is not None else None,
+        incidents=tuple(marked),
+        max_queries=max_queries if max_queries is not None else ops_backtest.DEFAULT_MAX_QUERIES,
+        mode=query_mode,
+    )
+    ops_backtest.check_bounds(request)  # before any template is read
+    return request
+
+
+def _backtest(app: App, plan: Plan, request: Any, measurer: Measurer, output: str) -> None:
+    from kubectl_rollouts_py.ops import backtest as ops_backtest
+    from kubectl_rollouts_py.render import backtest as render_backtest
+    from kubectl_rollouts_py.render.escape import clean
+    from kubectl_rollouts_py.render.output import serialise
+
+    connection = ops_backtest.Connection(measurer.address_override, measurer.default_address, measurer.resolve_secret)
+    try:
+        outcome = ops_backtest.backtest(plan, request, connection, warn=lambda text: app.warn(clean(f"Warning: {text}")))
+    except KeyboardInterrupt as exc:
+        raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), f'backtest of "{plan.name}" interrupted') from None
+    if output == "text":
+        app.write(render_backtest.render_backtest(outcome.document, app.style()))
+    else:
+        app.write(serialise(outcome.document, output))
+    code = _PHASE_EXIT.get(outcome.phase, errors.ExitCode.ANALYSIS_ERROR)
+    if code != errors.ExitCode.SUCCESS:
+        summary = outcome.document["summary"]
+        counts = ", ".join(f"{summary[key]} {key.capitalize()}" for key in ("failed", "error", "inconclusive", "successful") if summary[key])
+        message = f'backtest of "{plan.name}": {summary["windows"]} windows: {counts}'
+        if outcome.phase == "Error" and outcome.first_error:
+            message += f"; first error: {outcome.first_error}"
+        raise AnalysisOutcome(clean(message), code)

@@ -66,6 +66,7 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
         raise errors.UsageError("--from-file needs --cluster-lookup")
     from kubectl_rollouts_py.lint.templates import PROMETHEUS_ADDRESS_ENV
     from kubectl_rollouts_py.ops import lint as linting
+    from kubectl_rollouts_py.render.escape import clean
 
     app = App.of(ctx)
     options = linting.LintOptions(require_references=require_references,
@@ -77,7 +78,8 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
     else:
         report = linting.lint(filenames, read_stdin=stdin.read, options=options)
     if report.problems:
-        app.write("".join(problem.line() + "\n" for problem in report.problems))
+        # Values come from the files: control characters are shown, never sent to the terminal.
+        app.write("".join(clean(problem.line()) + "\n" for problem in report.problems))
     message = report.error()
     if message is not None:
         raise errors.RolloutsError(message)

@@ -142,14 +142,17 @@ def check(
         looked_in: words for where references were looked for, for the message.
         prometheus_default: the controller's default Prometheus address, if known.
     """
+    undecodable: dict[int, Problem] = {}  # our kinds that do not decode: one problem each, not checked further
     try:
         objects = _objects(documents)
         kinds = [(_group(obj.get("apiVersion")), str(obj.get("kind"))) for obj in objects]
-        for obj, group_kind in zip(objects, kinds):
+        for n, (obj, group_kind) in enumerate(zip(objects, kinds)):
             if group_kind in _ARGO_LINTED:
-                _decode(obj, _ARGO_LINTED[group_kind], "")
+                _decode(obj, _ARGO_LINTED[group_kind])
             elif group_kind in _OURS:
-                _decode(obj, _OURS[group_kind], subject_of(obj) + ": ")
+                problem = _decode_ours(obj, _OURS[group_kind])
+                if problem is not None:
+                    undecodable[n] = problem
     except _Stop as stop:
         return Report(failure=stop.message)
     rollouts = [obj for obj, gk in zip(objects, kinds) if gk == (ARGO, "Rollout")]
@@ -167,7 +170,10 @@ def check(
         problems.extend(Problem(err) for err in found)
     for obj in rollouts:
         problems.extend(Problem(err, subject_of(obj)) for err in experiments.validate_rollout_steps(obj))
-    for obj, gk in zip(objects, kinds):
+    for n, (obj, gk) in enumerate(zip(objects, kinds)):
+        if n in undecodable:
+            problems.append(undecodable[n])
+            continue
         if gk in ((ARGO, "AnalysisTemplate"), (ARGO, "ClusterAnalysisTemplate")):
             found = templates.validate(obj, prometheus_default=prometheus_default)
         elif gk == (ARGO, "Experiment"):
@@ -180,13 +186,25 @@ def check(
     return Report(problems=tuple(problems))
 
 
-def _decode(obj: Mapping[str, Any], spec: str, prefix: str) -> None:
+def _decode(obj: Mapping[str, Any], spec: str) -> None:
+    """The kinds the Argo plugin decodes: the first problem stops the lint, in its words."""
     try:
         schema.decode(obj, spec)
     except schema.DecodeError as exc:
-        raise _Stop(prefix + str(exc)) from None
-    except RecursionError:
-        raise _Stop(prefix + schema.PREFIX + "nested too deeply") from None
+        raise _Stop(str(exc)) from None
+
+
+def _decode_ours(obj: Mapping[str, Any], spec: str) -> Problem | None:
+    """Our kinds: a decoding problem is a field error of that object (with its full path)."""
+    try:
+        schema.decode(obj, spec)
+    except schema.DecodeError as exc:
+        if exc.unknown:
+            error = FieldError(f.UNKNOWN_FIELD, exc.path)
+        else:
+            error = f.invalid(exc.path, exc.value, exc.detail)
+        return Problem(error, subject_of(obj))
+    return None
 
 
 def _references(objects: Sequence[Mapping[str, Any]], kinds: Sequence[tuple[str, str]], lookup: Lookup | None,

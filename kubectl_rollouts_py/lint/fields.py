@@ -25,9 +25,10 @@ NOT_SUPPORTED = "Unsupported value"
 FORBIDDEN = "Forbidden"
 INTERNAL = "Internal error"
 TOO_LONG = "Too long"
+UNKNOWN_FIELD = "Unknown field"  # strict decoding's refusal, said as a field error
 
 # These types print no value, only their name (and the detail).
-_WITHOUT_VALUE = (REQUIRED, FORBIDDEN, TOO_LONG, INTERNAL)
+_WITHOUT_VALUE = (REQUIRED, FORBIDDEN, TOO_LONG, INTERNAL, UNKNOWN_FIELD)
 
 
 class GoText(str):

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kubectl_rollouts_py.lint import names
-from kubectl_rollouts_py.lint.fields import go_quote
+from kubectl_rollouts_py.lint.fields import GoText, go_quote
 
 PREFIX = "error unmarshaling JSON: while decoding JSON: "
 
@@ -247,13 +247,25 @@ _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
 class DecodeError(Exception):
-    """A document that its Go type refuses; `str()` is the whole message, prefix included."""
+    """A document that its Go type refuses.
+
+    `str()` is the whole message as the Argo Rollouts kubectl plugin shows it (prefix
+    included); `path`, `value` and `detail` say the same for a field error: where (with
+    list indices and map keys, which Go's message leaves out), the value, and why.
+    """
+
+    def __init__(self, message: str, path: str, value: Any, detail: str, unknown: bool = False) -> None:
+        super().__init__(PREFIX + message)
+        self.path = path
+        self.value = value
+        self.detail = detail
+        self.unknown = unknown
 
 
 class _Abort(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, problem: DecodeError) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 def go_type(spec: str) -> str:
@@ -288,13 +300,26 @@ def _number_text(value: int | float) -> str:
 
 class _Decoder:
     def __init__(self) -> None:
-        self.saved: str | None = None
-        self.stack: list[str] = []
+        self.saved: DecodeError | None = None
+        self.stack: list[str] = []  # Go's field stack: JSON names of struct fields only
         self.struct: str | None = None
+        self.where: list[str] = []  # the full path: fields, [index], [key]
 
-    def save(self, message: str) -> None:
+    def path(self, extra: str = "") -> str:
+        text = "".join(self.where) + extra
+        return text[1:] if text.startswith(".") else text
+
+    def problem(self, message: str, value: Any, detail: str, *, unknown: bool = False, extra: str = "") -> DecodeError:
+        return DecodeError(message, self.path(extra), value, detail, unknown)
+
+    def save(self, problem: DecodeError) -> None:
         if self.saved is None:
-            self.saved = message
+            self.saved = problem
+
+    def mismatch(self, value: Any, spec: str, what: str | None = None) -> DecodeError:
+        kind = go_json_kind(value)
+        shown = value if isinstance(value, (str, int, float, bool)) else GoText(kind)
+        return self.problem(self.type_error(what or kind, spec), shown, f"expected {go_type(spec)}, got {kind}")
 
     def type_error(self, what: str, spec: str) -> str:
         if self.struct is not None:
@@ -310,74 +335,84 @@ class _Decoder:
             self._quantity(value)
         elif spec == "string":
             if not isinstance(value, str):
-                self.save(self.type_error(go_json_kind(value), spec))
+                self.save(self.mismatch(value, spec))
         elif spec == "bool":
             if not isinstance(value, bool):
-                self.save(self.type_error(go_json_kind(value), spec))
+                self.save(self.mismatch(value, spec))
         elif spec in _INT_RANGES:
             self._integer(value, spec)
         elif spec == "float64":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                self.save(self.type_error(go_json_kind(value), spec))
+                self.save(self.mismatch(value, spec))
         elif spec.startswith("[]"):
             if not isinstance(value, list):
-                self.save(self.type_error(go_json_kind(value), spec))
+                self.save(self.mismatch(value, spec))
                 return
-            for item in value:
-                self.value(item, spec[2:])
+            for i, item in enumerate(value):
+                self.where.append(f"[{i}]")
+                try:
+                    self.value(item, spec[2:])
+                finally:
+                    self.where.pop()
         elif spec.startswith("map[string]"):
             if not isinstance(value, Mapping):
-                self.save(self.type_error(go_json_kind(value), spec))
+                self.save(self.mismatch(value, spec))
                 return
             for name in sorted(value, key=str):
-                self.value(value[name], spec[len("map[string]"):])
+                self.where.append(f"[{name}]")
+                try:
+                    self.value(value[name], spec[len("map[string]"):])
+                finally:
+                    self.where.pop()
         else:
             self._struct(value, spec)
 
     def _integer(self, value: Any, spec: str) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.save(self.type_error(go_json_kind(value), spec))
+            self.save(self.mismatch(value, spec))
             return
         low, high = _INT_RANGES[spec]
         if (isinstance(value, float) and not value.is_integer()) or not low <= value <= high:
-            self.save(self.type_error("number " + _number_text(value), spec))
+            self.save(self.mismatch(value, spec, "number " + _number_text(value)))
 
     def _int_or_string(self, value: Any) -> None:
         if isinstance(value, str):
             return
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Abort(self.type_error(go_json_kind(value), "int32"))
+            raise _Abort(self.mismatch(value, "int32"))
         low, high = _INT_RANGES["int32"]
         if (isinstance(value, float) and not value.is_integer()) or not low <= value <= high:
-            raise _Abort(self.type_error("number " + _number_text(value), "int32"))
+            raise _Abort(self.mismatch(value, "int32", "number " + _number_text(value)))
 
     def _quantity(self, value: Any) -> None:
         if isinstance(value, bool) or isinstance(value, (list, Mapping)):
-            raise _Abort(names.QUANTITY_FORMAT_ERROR)
+            raise _Abort(self.problem(names.QUANTITY_FORMAT_ERROR, GoText(go_json_kind(value)), names.QUANTITY_FORMAT_ERROR))
         text = _number_text(value) if isinstance(value, (int, float)) else str(value).strip()
         try:
             names.parse_quantity(text)
         except ValueError as exc:
-            raise _Abort(str(exc)) from None
+            raise _Abort(self.problem(str(exc), value, str(exc))) from None
 
     def _struct(self, value: Any, spec: str) -> None:
         go_name, known = STRUCTS[spec]
         if not isinstance(value, Mapping):
-            self.save(self.type_error(go_json_kind(value), spec))
+            self.save(self.mismatch(value, spec))
             return
         folded = {name.lower(): name for name in known}
         for key in sorted(value, key=str):
             name = key if key in known else folded.get(str(key).lower())
             if name is None:
-                self.save(f"json: unknown field {go_quote(str(key))}")
+                self.save(self.problem(f"json: unknown field {go_quote(str(key))}", None, "", unknown=True, extra=f".{key}"))
                 continue
             outer = self.struct
             self.stack.append(name)
+            self.where.append(f".{key}")
             self.struct = go_name.split(".")[-1]
             try:
                 self.value(value[key], known[name])
             finally:
                 self.stack.pop()
+                self.where.pop()
                 self.struct = outer
 
 
@@ -391,6 +426,6 @@ def decode(obj: Mapping[str, Any], spec: str) -> None:
     try:
         decoder.value(obj, spec)
     except _Abort as exc:
-        raise DecodeError(PREFIX + exc.message) from None
+        raise exc.problem from None
     if decoder.saved is not None:
-        raise DecodeError(PREFIX + decoder.saved)
+        raise decoder.saved

@@ -146,8 +146,11 @@ def _metric(metric: Mapping[str, Any], path: str, declared: set[str], seen: set[
                 errs.append(f.invalid(f.child(path, part), value, "must be an integer"))
                 checked.pop(part)
     for part in _DURATIONS:
-        if has_placeholder(metric.get(part)):
-            checked.pop(part)
+        value = metric.get(part)
+        if isinstance(value, str) and value:
+            checked.pop(part)  # checked here, where the message can name the field
+            if not has_placeholder(value):
+                errs.extend(duration(value, f.child(path, part)))
     try:
         analysis_args.validate_metric(checked)
     except evaluate.AnalysisSpecInvalid as exc:

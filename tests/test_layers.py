@@ -53,7 +53,8 @@ LAYERS: dict[str, Layer] = {
     "term": Layer(project=("errors", "_threads", "environment")),
     "kube": Layer(project=("errors", "_threads", "environment", "govalues"),
                   libraries=("kubernetes", "urllib3", "yaml")),
-    "derive": Layer(project=("errors", "govalues")),
+    # derive.trend reads a condition's thresholds with the expr parser (pure, standard library only)
+    "derive": Layer(project=("errors", "govalues", "analysis.expr")),
     # render/ lays out finished view models; the builders (derive.rollout, derive.listing)
     # are not its business
     "render": Layer(project=("errors", "derive.views"), libraries=("tabulate", "yaml")),

@@ -444,6 +444,7 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
     spec = replace(plan.spec, retention={m.name: UNLIMITED_RETENTION for m in plan.spec.metrics})
     counter = Counter()
     sampler = Sampler(connection, counter)
+    began = time.monotonic()
     if request.mode == "instant":
         for m in metrics:
             sampler.modes[m.name] = "instant"
@@ -488,7 +489,6 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
     def work(index: int) -> None:
         statuses[index] = run_window(spec, starts[index], make_measurer, request.window)
 
-    began = time.monotonic()
     _pool(work, len(starts), request.workers)
     elapsed = time.monotonic() - began
     done = [s for s in statuses if s is not None]

@@ -148,7 +148,9 @@ def _metric(metric: Mapping[str, Any], path: str, declared: set[str], seen: set[
     for part in _DURATIONS:
         value = metric.get(part)
         if isinstance(value, str) and value:
-            checked.pop(part)  # checked here, where the message can name the field
+            # Checked here, where the message can name the field; a valid stand-in goes on,
+            # so that "interval must be specified" still means what it says.
+            checked[part] = "1s"
             if not has_placeholder(value):
                 errs.extend(duration(value, f.child(path, part)))
     try:

@@ -18,22 +18,19 @@ urllib3's PoolManager is thread-safe, so one transport serves several threads at
 
 from __future__ import annotations
 
+import os
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import urllib3
+from urllib3 import HTTPHeaderDict
 
 from kubectl_rollouts_py._threads import signals_for_children
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import transport as kube_transport
-
-try:
-    from urllib3 import HTTPHeaderDict
-except ImportError:  # urllib3 1.x keeps it private
-    from urllib3._collections import HTTPHeaderDict  # type: ignore[no-redef]
 
 
 class LibraryTransport:
@@ -41,11 +38,14 @@ class LibraryTransport:
 
     name = "kubernetes"
 
-    def __init__(self, cluster_config: kube_config.ClusterConfig) -> None:
-        """Load the credentials. Raises ConfigError if they cannot be loaded."""
+    def __init__(self, cluster_config: kube_config.ClusterConfig, *, environ: Mapping[str, str] | None = None) -> None:
+        """Load the credentials. Raises ConfigError if they cannot be loaded.
+
+        `environ` (default: the process environment) is read for proxy variables only."""
         self._configuration = kube_config.new_configuration(cluster_config)
-        self._pool = pool_from_configuration(self._configuration)
-        self.redactor = kube_transport.Redactor(_configured_credentials(self._configuration))
+        proxy = proxy_for(self._configuration, os.environ if environ is None else environ)
+        self._pool = pool_from_configuration(self._configuration, proxy)
+        self.redactor = kube_transport.Redactor(_configured_credentials(self._configuration, proxy))
         # Credential refresh hooks (exec plugins, in-cluster token rotation) are not
         # written for concurrent callers; one refresh at a time.
         self._auth_lock = threading.Lock()
@@ -111,13 +111,25 @@ class LibraryTransport:
             self._pool.clear()
 
 
-def pool_from_configuration(configuration: Any) -> urllib3.PoolManager:
-    """The urllib3 pool a `kubernetes.client.Configuration` describes, as the library's REST
-    client builds it: TLS roots, client certificate, server name, pool size, retries and the
-    proxy (unless `no_proxy` covers the server). Only public Configuration attributes are
-    read; those that older releases lack are taken as unset."""
-    from kubectl_rollouts_py.kube.stdhttp import bypasses_proxy
+def proxy_for(configuration: Any, environ: Mapping[str, str]) -> str | None:
+    """The proxy for the Configuration's server: the kubeconfig's proxy-url (or the one the
+    library took from the environment), else the environment's, unless no_proxy covers it."""
+    from kubectl_rollouts_py.kube import stdhttp
 
+    server = configuration.host
+    proxy = configuration.proxy
+    if not proxy:
+        return stdhttp.environment_proxy(server, environ)
+    if stdhttp.bypasses_proxy(server, getattr(configuration, "no_proxy", None) or ""):
+        return None
+    return str(proxy)
+
+
+def pool_from_configuration(configuration: Any, proxy: str | None) -> urllib3.PoolManager:
+    """The urllib3 pool a `kubernetes.client.Configuration` describes, as the library's REST
+    client builds it: TLS roots, client certificate, server name, pool size, retries, and
+    `proxy` (see proxy_for). Only public Configuration attributes are read; those that older
+    releases lack are taken as unset."""
     pool_args: dict[str, Any] = {
         "cert_reqs": ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE,
         "ca_certs": configuration.ssl_ca_cert,
@@ -141,8 +153,7 @@ def pool_from_configuration(configuration: Any) -> urllib3.PoolManager:
     if configuration.connection_pool_maxsize is not None:
         pool_args["maxsize"] = configuration.connection_pool_maxsize
 
-    proxy = configuration.proxy
-    if not proxy or bypasses_proxy(configuration.host, getattr(configuration, "no_proxy", None) or ""):
+    if not proxy:
         return urllib3.PoolManager(**pool_args)
     headers = getattr(configuration, "proxy_headers", None)
     if proxy.partition("://")[0].lower() in _SOCKS_SCHEMES:
@@ -217,13 +228,12 @@ class _Response:
         self._response.close()
 
 
-def _configured_credentials(configuration: Any) -> list[str | None]:
-    """The secrets the loaders put in the Configuration, known before the first request:
-    basic-auth password and the proxy URL's password (sent to the proxy, not the server)."""
+def _configured_credentials(configuration: Any, proxy: str | None) -> list[str | None]:
+    """The secrets known before the first request: the basic-auth password the loaders put
+    in the Configuration and the proxy URL's password (sent to the proxy, not the server)."""
     from urllib.parse import urlsplit
 
     values: list[str | None] = [getattr(configuration, "password", None)]
-    proxy = getattr(configuration, "proxy", None)
     if proxy:
         try:
             values.append(urlsplit(proxy).password)
@@ -235,8 +245,7 @@ def _configured_credentials(configuration: Any) -> list[str | None]:
 def _transport_error(exc: BaseException) -> kube_transport.TransportError:
     """Classify a urllib3 failure (the caller chains `exc` as the cause)."""
     u3 = urllib3.exceptions
-    name_resolution = getattr(u3, "NameResolutionError", ())  # urllib3 >= 2
-    if name_resolution and isinstance(exc, name_resolution):
+    if isinstance(exc, u3.NameResolutionError):
         return kube_transport.CannotResolve()
     if isinstance(exc, u3.NewConnectionError):
         # NewConnectionError subclasses ConnectTimeoutError, so it is tested first.

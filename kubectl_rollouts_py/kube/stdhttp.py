@@ -517,19 +517,26 @@ def _file_or_data(entry: Mapping[str, Any], key: str) -> tuple[str | None, bytes
 
 
 def _environment_proxy(server: str, environ: Mapping[str, str]) -> bool:
-    """True when the library would send requests to `server` through an environment proxy.
+    """True when requests to `server` would go through a proxy named in the environment."""
+    return environment_proxy(server, environ) is not None
 
-    The library's Configuration (37.0.2, the release we test with) takes
-    `urllib.request.getproxies()` for the server's scheme (else `all_proxy`) unless
-    `no_proxy` matches; older releases ignore the environment. Either way, taking the
-    library path whenever such a proxy applies leaves the decision, and the behaviour, to
-    the installed library.
+
+def environment_proxy(server: str, environ: Mapping[str, str]) -> str | None:
+    """The proxy the environment names for requests to `server`, or None.
+
+    As the kubernetes library's Configuration (37) reads it: `urllib.request.getproxies()`
+    for the server's scheme (else `all_proxy`), unless `no_proxy` covers the server. Older
+    releases of the library ignore the environment, so the library transport applies this
+    rule itself when the kubeconfig names no proxy (libhttp.py): the same proxy is used
+    whichever release is installed.
     """
     if not any(name[-6:].lower() == "_proxy" for name in environ):
-        return False
+        return None
     proxies = _proxies(environ)
     proxy = proxies.get(urlsplit(server).scheme) or proxies.get("all")
-    return bool(proxy) and not bypasses_proxy(server, proxies.get("no") or "")
+    if not proxy or bypasses_proxy(server, proxies.get("no") or ""):
+        return None
+    return proxy
 
 
 def _proxies(environ: Mapping[str, str]) -> dict[str, str]:

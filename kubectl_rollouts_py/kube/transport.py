@@ -204,16 +204,16 @@ class Transport(Protocol):
 def open_transport(cluster_config: kube_config.ClusterConfig, *, environ: Mapping[str, str] | None = None) -> Transport:
     """The stdlib transport when it can serve these credentials, else the library's.
 
-    `environ` is only read for proxy variables; it defaults to the process environment,
-    which is what the kubernetes library reads too.
+    `environ` is only read for proxy variables; it defaults to the process environment.
 
     Raises:
         ConfigError: the credentials cannot be loaded (missing file, failing exec plugin, ...).
     """
     from kubectl_rollouts_py.kube import stdhttp
 
-    if stdhttp.needs_library(cluster_config, os.environ if environ is None else environ) is None:
+    environ = os.environ if environ is None else environ
+    if stdhttp.needs_library(cluster_config, environ) is None:
         return stdhttp.StdlibTransport(cluster_config)
     from kubectl_rollouts_py.kube import libhttp
 
-    return libhttp.LibraryTransport(cluster_config)
+    return libhttp.LibraryTransport(cluster_config, environ=environ)

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import urllib.parse
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from kubectl_rollouts_py.recording.store import (
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 10.0  # seconds a reader or writer waits for the other's lock
 SIZE_STEP = 0.1  # the share of the recorded time span dropped per round when over --max-size
+BASES_CACHED = 1024  # plain bodies of bases kept in memory (a base is an object's first recorded version)
 
 
 def _timestamp(moment: dt.datetime) -> float:
@@ -87,6 +89,7 @@ class SQLiteRecording:
         self.path = path
         self.readonly = readonly
         self._session: int | None = None
+        self._bases: OrderedDict[bytes, bytes] = OrderedDict()
 
     # -- opening
 
@@ -217,20 +220,52 @@ class SQLiteRecording:
                     new += self._seen(change, when)
         return new
 
-    def _latest(self, kind: str, namespace: str, name: str, uid: str) -> tuple[str, bytes | None, int] | None:
+    def _latest(self, kind: str, namespace: str, name: str, uid: str) -> tuple[str, bytes | None, int, bytes | None] | None:
         row = self._conn.execute(
-            "SELECT resource_version, hash, deleted FROM latest WHERE kind = ? AND namespace = ? AND name = ? AND uid = ?",
+            "SELECT resource_version, hash, deleted, base FROM latest WHERE kind = ? AND namespace = ? AND name = ? AND uid = ?",
             (kind, namespace, name, uid)).fetchone()
-        return None if row is None else (row[0], row[1], row[2])
+        return None if row is None else (row[0], row[1], row[2], row[3])
 
-    def _put(self, kind: str, key: tuple[str, str, str, str], digest: bytes | None, when: float, deleted: bool) -> None:
+    def _put(self, kind: str, key: tuple[str, str, str, str], digest: bytes | None, when: float, deleted: bool,
+             base: bytes | None) -> None:
         namespace, name, uid, version = key
         self._conn.execute(
             "INSERT INTO versions (kind, namespace, name, uid, resource_version, hash, seen, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (kind, namespace, name, uid, version, digest, when, int(deleted)))
         self._conn.execute(
-            "INSERT OR REPLACE INTO latest (kind, namespace, name, uid, resource_version, hash, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, namespace, name, uid, version, digest, int(deleted)))
+            "INSERT OR REPLACE INTO latest (kind, namespace, name, uid, resource_version, hash, deleted, base) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (kind, namespace, name, uid, version, digest, int(deleted), base))
+
+    def _plain(self, digest: bytes) -> bytes:
+        """A stored body, decompressed (bases are cached: every later version needs theirs)."""
+        cached = self._bases.get(digest)
+        if cached is not None:
+            self._bases.move_to_end(digest)
+            return cached
+        row = self._conn.execute("SELECT body, base FROM bodies WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise errors.InputError(f"the recording {self.path} is damaged: a stored body is missing")
+        plain = self._decode(row[0], row[1])
+        self._bases[digest] = plain
+        if len(self._bases) > BASES_CACHED:
+            self._bases.popitem(last=False)
+        return plain
+
+    def _decode(self, blob: bytes, base: bytes | None) -> bytes:
+        if base is None:
+            return zlib.decompress(blob)
+        inflate = zlib.decompressobj(zdict=self._plain(base))
+        return inflate.decompress(blob) + inflate.flush()
+
+    def _store_body(self, digest: bytes, body: bytes, base: bytes | None) -> None:
+        if self._conn.execute("SELECT 1 FROM bodies WHERE hash = ?", (digest,)).fetchone():
+            return
+        if base is None or base == digest:
+            self._conn.execute("INSERT INTO bodies (hash, body, base) VALUES (?, ?, NULL)", (digest, zlib.compress(body, 6)))
+            return
+        deflate = zlib.compressobj(6, zdict=self._plain(base))
+        self._conn.execute("INSERT INTO bodies (hash, body, base) VALUES (?, ?, ?)",
+                           (digest, deflate.compress(body) + deflate.flush(), base))
 
     def _seen(self, change: Seen, when: float) -> int:
         if change.kind in NEVER_RECORDED:
@@ -247,8 +282,9 @@ class SQLiteRecording:
                 return 0
         elif last is not None and not last[2] and ((version and last[0] == version) or last[1] == digest):
             return 0
-        self._conn.execute("INSERT OR IGNORE INTO bodies (hash, body) VALUES (?, ?)", (digest, zlib.compress(body, 6)))
-        self._put(change.kind, key, digest, when, change.deleted)
+        base = last[3] if last is not None else None
+        self._store_body(digest, body, base)
+        self._put(change.kind, key, digest, when, change.deleted, base if base is not None else digest)
         return 1
 
     def _listed(self, change: Listed, when: float) -> int:
@@ -260,22 +296,21 @@ class SQLiteRecording:
             namespace, name, uid, _ = _identity(item)
             present.add((namespace, name, uid))
             new += self._seen(Seen(change.kind, item), when)
-        query = "SELECT namespace, name, uid, resource_version FROM latest WHERE kind = ? AND deleted = 0"
+        query = "SELECT namespace, name, uid, resource_version, base FROM latest WHERE kind = ? AND deleted = 0"
         params: tuple[str, ...] = (change.kind,)
         if change.namespace is not None:
             query += " AND namespace = ?"
             params += (change.namespace,)
-        for namespace, name, uid, version in self._conn.execute(query, params).fetchall():
+        for namespace, name, uid, version, base in self._conn.execute(query, params).fetchall():
             if (namespace, name, uid) not in present:  # deleted while nobody watched
-                self._put(change.kind, (namespace, name, uid, version), None, when, True)
+                self._put(change.kind, (namespace, name, uid, version), None, when, True, base)
                 new += 1
         return new
 
     # -- reading
 
-    @staticmethod
-    def _load(blob: bytes) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(zlib.decompress(blob))
+    def _load(self, blob: bytes, base: bytes | None) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self._decode(blob, base))
         return loaded
 
     def rollouts(self, namespace: str | None) -> list[RolloutEntry]:
@@ -292,13 +327,13 @@ class SQLiteRecording:
 
     def objects_at(self, namespace: str, at: dt.datetime) -> dict[str, list[dict[str, Any]]]:
         rows = self._conn.execute(
-            "SELECT v.kind, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "SELECT v.kind, b.body, b.base FROM versions v JOIN bodies b ON b.hash = v.hash "
             "WHERE v.id IN (SELECT MAX(id) FROM versions WHERE namespace = ? AND seen <= ? GROUP BY kind, name, uid) "
             "AND v.deleted = 0 ORDER BY v.kind, v.name",
             (namespace, _timestamp(at)))
         found: dict[str, list[dict[str, Any]]] = {}
-        for kind, blob in rows:
-            found.setdefault(kind, []).append(self._load(blob))
+        for kind, blob, base in rows.fetchall():
+            found.setdefault(kind, []).append(self._load(blob, base))
         return found
 
     def _last_versions(self, namespace: str, kind: str) -> tuple[Recorded, ...]:
@@ -306,24 +341,24 @@ class SQLiteRecording:
             "SELECT name, uid, MIN(seen) FROM versions WHERE namespace = ? AND kind = ? AND deleted = 1 GROUP BY name, uid",
             (namespace, kind))}
         rows = self._conn.execute(
-            "SELECT v.name, v.uid, v.seen, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "SELECT v.name, v.uid, v.seen, b.body, b.base FROM versions v JOIN bodies b ON b.hash = v.hash "
             "WHERE v.id IN (SELECT MAX(id) FROM versions WHERE namespace = ? AND kind = ? AND deleted = 0 GROUP BY name, uid) "
             "ORDER BY v.id", (namespace, kind))
         found = []
-        for name, uid, when, blob in rows:
+        for name, uid, when, blob, base in rows.fetchall():
             deleted = gone.get((name, uid))
-            found.append(Recorded(self._load(blob), _moment(when), _moment(deleted) if deleted is not None else None))
+            found.append(Recorded(self._load(blob, base), _moment(when), _moment(deleted) if deleted is not None else None))
         return tuple(found)
 
     def rollout_record(self, namespace: str, name: str) -> RolloutRecord | None:
         rows = self._conn.execute(
-            "SELECT v.uid, v.seen, b.body FROM versions v JOIN bodies b ON b.hash = v.hash "
+            "SELECT v.uid, v.seen, b.body, b.base FROM versions v JOIN bodies b ON b.hash = v.hash "
             "WHERE v.namespace = ? AND v.kind = 'Rollout' AND v.name = ? AND v.deleted = 0 ORDER BY v.id",
             (namespace, name)).fetchall()
         if not rows:
             return None
         uid = rows[-1][0]  # a rollout deleted and created again: the last one
-        versions = tuple((_moment(seen), self._load(blob)) for row_uid, seen, blob in rows if row_uid == uid)
+        versions = tuple((_moment(seen), self._load(blob, base)) for row_uid, seen, blob, base in rows if row_uid == uid)
         return RolloutRecord(
             versions=versions,
             replica_sets=self._last_versions(namespace, "ReplicaSet"),
@@ -355,7 +390,11 @@ class SQLiteRecording:
             removed += self._conn.execute(
                 "DELETE FROM versions WHERE seen < :c AND deleted = 1", {"c": cutoff}).rowcount
             if removed:
-                self._conn.execute("DELETE FROM bodies WHERE hash NOT IN (SELECT hash FROM versions WHERE hash IS NOT NULL)")
+                # Bodies no version points at go, but for the bases of those that stay (twice: a
+                # base whose last dependant went in the first pass goes in the second).
+                for _ in range(2):
+                    self._conn.execute("DELETE FROM bodies WHERE hash NOT IN (SELECT hash FROM versions WHERE hash IS NOT NULL) "
+                                       "AND hash NOT IN (SELECT base FROM bodies WHERE base IS NOT NULL)")
             self._conn.execute("DELETE FROM sessions WHERE stopped IS NOT NULL AND stopped < ?", (cutoff,))
         return int(removed)
 

@@ -63,6 +63,19 @@ def test_a_relist_records_what_went_while_nobody_watched(tmp_path: Path) -> None
         assert [t for t in store.change_times("ithome")] == [at(0), at(1)]
 
 
+def test_later_versions_are_compressed_against_the_first_and_read_back(tmp_path: Path) -> None:
+    big = {"containers": [{"name": f"c{i}", "image": f"registry.example/team/app-{i}:1.0", "env": [{"name": "MODE", "value": "x" * 40}]}
+                          for i in range(20)]}
+    with open_recording(tmp_path / "r.db") as store:
+        for i in range(5):
+            store.record([Seen("Rollout", obj("Rollout", "app", str(i), spec=big, status={"step": i}))], at(i))
+        sizes = [len(b) for (b,) in store._conn.execute("SELECT b.body FROM versions v JOIN bodies b ON b.hash = v.hash ORDER BY v.id")]
+        assert max(sizes[1:]) * 3 < sizes[0]
+    with open_recording(tmp_path / "r.db", readonly=True) as reader:
+        versions = reader.rollout_record("ithome", "app").versions
+        assert [v["status"]["step"] for _, v in versions] == [0, 1, 2, 3, 4] and versions[-1][1]["spec"] == big
+
+
 def test_the_same_body_is_stored_once(tmp_path: Path) -> None:
     with open_recording(tmp_path / "r.db") as store:
         pod = {"kind": "Pod", "metadata": {"name": "p", "namespace": "ithome", "uid": "u"}, "status": {"phase": "Running"}}
@@ -150,7 +163,7 @@ def test_retention_keeps_what_rebuilds_the_state_at_the_cutoff(tmp_path: Path) -
         assert removed == 4 + 2  # rollout versions 0..3, the run and its deletion
         assert store.objects_at("ithome", at(450))["Rollout"][0]["spec"] == {"i": 4}
         assert [v["spec"]["i"] for _, v in store.rollout_record("ithome", "app").versions] == [4, 5, 6, 7, 8, 9]
-        assert count(store, "bodies") == 6
+        assert count(store, "bodies") == 7  # the six kept, and the first version: their compression base
 
 
 def test_the_size_cap_drops_the_oldest_history(tmp_path: Path) -> None:

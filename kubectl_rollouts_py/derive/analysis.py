@@ -10,6 +10,7 @@ from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age
+from kubectl_rollouts_py.derive.trend import trend_scale
 from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView, RolloutView
 from kubectl_rollouts_py.govalues import int_or_string
 
@@ -82,6 +83,7 @@ def _metric(spec: dict[str, Any], result: dict[str, Any], now: dt.datetime) -> M
         dry_run=f.flag(result.get("dryRun")),
         measurements=tuple(_measurement(m, now) for m in reversed(measurements)),
         values=tuple(values),
+        trend=trend_scale(values, f.text(spec.get("successCondition")), f.text(spec.get("failureCondition"))),
     )
 
 

@@ -315,6 +315,19 @@ class MeasurementView:
 
 
 @dataclass(frozen=True)
+class TrendScale:
+    """The values a metric's trend spans, bottom to top (derive.trend chooses it from the
+    metric's conditions and values, so that a steady metric draws flat)."""
+
+    low: float
+    high: float
+    thresholds: tuple[float, ...] = ()  # the constants the conditions compare the value with
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"low": self.low, "high": self.high, "thresholds": list(self.thresholds)}
+
+
+@dataclass(frozen=True)
 class MetricView:
     """One metric of an AnalysisRun: its spec's conditions and limits, and its results."""
 
@@ -337,6 +350,7 @@ class MetricView:
     dry_run: bool
     measurements: tuple[MeasurementView, ...]  # newest first
     values: tuple[float, ...]  # numeric measurement values, oldest first (for a sparkline)
+    trend: TrendScale | None = None  # the sparkline's scale (None: from 0 to the values' extremes)
 
     @property
     def latest_value(self) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView, RolloutView
+from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView, RolloutView, TrendScale
 from kubectl_rollouts_py.render import style as st
 from kubectl_rollouts_py.render.escape import clean
 from kubectl_rollouts_py.render.tabwriter import align
@@ -13,18 +14,31 @@ _BARS = "▁▂▃▄▅▆▇█"
 SPARK_WIDTH = 20
 
 
-def sparkline(values: Sequence[float], width: int = SPARK_WIDTH) -> str:
-    """The last `width` values as bars scaled between their minimum and maximum."""
+def sparkline(values: Sequence[float], scale: TrendScale | None = None, width: int = SPARK_WIDTH) -> str:
+    """The last `width` values as bars on `scale` (derive.trend's: from the metric's
+    thresholds, 0..1 for a ratio), each bar an eighth of it; without a scale, from 0 (or
+    the lowest value, if negative) to the highest value."""
     values = list(values)[-width:]
     if not values:
         return ""
-    low, high = min(values), max(values)
-    if high == low:
-        return _BARS[len(_BARS) // 2] * len(values)
+    if scale is None:
+        finite = [v for v in values if math.isfinite(v)]
+        low, high = min([0.0, *finite]), max([0.0, *finite])
+    else:
+        low, high = scale.low, scale.high
+    if not high > low:
+        high = low + 1.0
     # Halved before subtracting: the span of -1e308 and 1e308 overflows to inf, and
-    # inf / inf is NaN, which round() refuses (a crash on a measurement of 1e308).
+    # inf / inf is NaN, which floor() refuses (a crash on a measurement of 1e308).
     span = high / 2 - low / 2
-    return "".join(_BARS[round((v / 2 - low / 2) / span * (len(_BARS) - 1))] for v in values)
+    return "".join(_bar(v, low, span) for v in values)
+
+
+def _bar(value: float, low: float, span: float) -> str:
+    share = (value / 2 - low / 2) / span if span > 0 else 0.5
+    if math.isnan(share):
+        return _BARS[0]
+    return _BARS[min(math.floor(min(max(share, 0.0), 1.0) * len(_BARS)), len(_BARS) - 1)]
 
 
 def _phase(phase: str, style: st.Style) -> str:
@@ -49,7 +63,7 @@ def _metric_cells(metric: MetricView, style: st.Style) -> list[str]:
         _limit(metric.failed, metric.failure_limit),
         _limit(metric.inconclusive, metric.inconclusive_limit),
         _errors(metric),
-        sparkline(metric.values),
+        sparkline(metric.values, metric.trend),
     ]
 
 

@@ -69,9 +69,9 @@ def test_numeric_values():
     assert numeric_values("[NaN]") == [] and numeric_values("") == [] and numeric_values("[+Inf]") == []
 
 
-def test_sparkline_scales_between_min_and_max():
+def test_sparkline_without_a_scale_spans_from_zero_to_the_highest_value():
     assert sparkline([]) == ""
-    assert sparkline([1, 1, 1]) == "▅▅▅"
+    assert sparkline([1, 1, 1]) == "███"
     assert sparkline([0, 0.5, 1]) == "▁▅█"
     assert len(sparkline(range(50))) == 20
 
@@ -83,7 +83,7 @@ def test_detail_rendering_shows_limits_conditions_and_measurements():
     assert lines[3:5] == ["Args:            canary-hash=6d8f9c7b5", "                 api-token=<secret prom/token>"]
     table = [line.split() for line in lines[6:9]]
     assert table[0] == ["METRIC", "STATUS", "VALUE", "SUCCESSFUL", "FAILED/LIMIT", "INCONCLUSIVE/LIMIT", "ERRORS", "TREND"]
-    assert table[1] == ["success-rate", "◌", "Running", "[NaN]", "2", "1/3", "0/0", "1", "(1/2", "in", "a", "row)", "█▁"]
+    assert table[1] == ["success-rate", "◌", "Running", "[NaN]", "2", "1/3", "0/0", "1", "(1/2", "in", "a", "row)", "█▅"]  # 0.99 then 0.5 on 0..1
     assert table[2] == ["latency", "◷", "Pending", "-", "0", "0", "0/0", "0"]  # failureLimit -1: no limit to show
     assert "  success: isNaN(result[0]) || result[0] >= 0.95" in lines
     assert '  query: sum(x{h="6d8f9c7b5"})' in lines

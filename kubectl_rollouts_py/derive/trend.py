@@ -1,0 +1,137 @@
+"""The scale of a metric's trend: the sparkline of `get rollout` and `get analysisrun`, and
+the dashboard's chart.
+
+The scale comes from the metric, not from the spread of its latest values, so that a steady
+metric draws flat and a failing one sits visibly below its threshold:
+
+* the thresholds are the constants the successCondition and failureCondition compare the
+  measured value with (`result[0] >= 0.95`, `isNaN(result[0]) || result[0] >= 0.95` and
+  `0.95 <= result[0]` all give 0.95), read from the conditions' syntax tree;
+* a ratio (every value and every threshold within 0..1, with at least one threshold) is
+  drawn on 0..1;
+* anything else on a range holding the thresholds and the values, anchored at 0 when they
+  all have the same sign (`result < 500` with values near 480 draws near the top, not as
+  a jagged line), with a margin of a tenth of the span on each side not anchored at 0.
+  Without a threshold that is a range from 0 for non-negative values.
+
+Pure: text and numbers in, a TrendScale out.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from collections.abc import Iterable
+
+from kubectl_rollouts_py.derive.views import TrendScale
+
+MARGIN = 0.1  # of the span, on each side that is not anchored at 0
+RATIO = TrendScale(0.0, 1.0)
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+_CONVERSIONS = ("asFloat", "asInt", "float", "int", "abs")
+
+
+def trend_scale(values: Iterable[float], success_condition: str = "", failure_condition: str = "") -> TrendScale:
+    """The scale to draw `values` on, from the metric's conditions and the values."""
+    thresholds = sorted({*condition_thresholds(success_condition), *condition_thresholds(failure_condition)})
+    return scale_for(values, thresholds)
+
+
+def scale_for(values: Iterable[float], thresholds: Iterable[float] = ()) -> TrendScale:
+    """0..1 for a ratio; else the thresholds and values, anchored at 0, with a margin."""
+    limits = tuple(t for t in thresholds if math.isfinite(t))
+    marks = [v for v in values if math.isfinite(v)] + list(limits)
+    if not marks:
+        return TrendScale(RATIO.low, RATIO.high, limits)
+    if limits and all(0.0 <= m <= 1.0 for m in marks):
+        return TrendScale(RATIO.low, RATIO.high, limits)
+    low, high = min(marks), max(marks)
+    anchored_low, anchored_high = low >= 0.0, high <= 0.0
+    if anchored_low:
+        low = 0.0
+    if anchored_high:
+        high = 0.0
+    if low == high:  # every mark is 0
+        return TrendScale(RATIO.low, RATIO.high, limits)
+    # Halved before subtracting: the span of -1e308 and 1e308 overflows to inf.
+    margin = (high / 2 - low / 2) * 2 * MARGIN
+    if not anchored_low:
+        low = max(low - margin, -sys.float_info.max)
+    if not anchored_high:
+        high = min(high + margin, sys.float_info.max)
+    return TrendScale(low, high, limits)
+
+
+def condition_thresholds(condition: str) -> tuple[float, ...]:
+    """The constants a condition compares the measured value with, smallest first.
+
+    A comparison counts when one side is the value (`result`, `result[0]`, `result.p99`,
+    `#` inside a closure, or any of these through asFloat/asInt/float/int/abs) and the other
+    a number. A condition that does not parse has none.
+    """
+    return _thresholds(condition.strip()) if condition.strip() else ()
+
+
+@functools.lru_cache(maxsize=256)
+def _thresholds(condition: str) -> tuple[float, ...]:
+    # Imported here: the parser is needed only once a metric has a condition and values,
+    # not to start `get rollout`.
+    from kubectl_rollouts_py.analysis.expr import parser
+    from kubectl_rollouts_py.analysis.expr.base import DEFAULT_LIMITS, ConditionError
+
+    try:
+        tree = parser.parse(condition, DEFAULT_LIMITS)
+    except (ConditionError, RecursionError):
+        return ()
+    found: set[float] = set()
+    stack: list[parser.Node] = [tree]
+    while stack:
+        node = stack.pop()
+        stack.extend(parser.children(node))
+        if not isinstance(node, parser.Binary) or node.op not in _COMPARISONS:
+            continue
+        for subject, other in ((node.left, node.right), (node.right, node.left)):
+            constant = _constant(other)
+            if constant is not None and _is_value(subject):
+                found.add(constant)
+    return tuple(sorted(found))
+
+
+def _is_value(node: object) -> bool:
+    from kubectl_rollouts_py.analysis.expr import parser
+
+    while True:
+        if isinstance(node, parser.Ident):
+            return node.name == "result"
+        if isinstance(node, parser.Pointer):
+            return node.name == ""
+        if isinstance(node, parser.Member) and isinstance(node.prop, (parser.Int, parser.Str)):
+            node = node.node
+        elif (
+            isinstance(node, parser.Call)
+            and isinstance(node.callee, parser.Ident)
+            and node.callee.name in _CONVERSIONS
+            and len(node.args) == 1
+        ):
+            node = node.args[0]
+        elif isinstance(node, parser.Builtin) and node.name in _CONVERSIONS and len(node.args) == 1:
+            node = node.args[0]
+        else:
+            return False
+
+
+def _constant(node: object) -> float | None:
+    from kubectl_rollouts_py.analysis.expr import parser
+
+    sign = 1.0
+    while isinstance(node, parser.Unary) and node.op in ("-", "+"):
+        sign = -sign if node.op == "-" else sign
+        node = node.node
+    if not isinstance(node, (parser.Int, parser.Float)) or isinstance(node.value, bool):
+        return None
+    try:
+        number = sign * float(node.value)
+    except OverflowError:  # an integer literal beyond float64
+        return None
+    return number if math.isfinite(number) else None

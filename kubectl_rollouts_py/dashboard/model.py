@@ -3,7 +3,7 @@
 Pure: objects and `now` in, plain dicts out. The rollout documents are the CLI's own view
 models (`derive.rollout.build_rollout_view(...).to_dict()`, `derive.analysis`) with what
 the pages add: the canary steps, the containers of the pod template, and per metric the
-points and threshold of its chart.
+points, thresholds and scale of its chart.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from kubectl_rollouts_py.derive import analysis as derive_analysis
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive import rollout as derive_rollout
+from kubectl_rollouts_py.derive import trend as derive_trend
 
 # `result[0] >= 0.95`, `result < 100`, `0.95 <= result[0]`: the comparisons a chart can draw.
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -84,10 +85,13 @@ def _chart(metric: dict[str, Any]) -> dict[str, Any]:
         when = m.get("finishedAt") or m.get("startedAt")
         if numbers and when:
             points.append({"time": when, "value": numbers[0], "phase": m.get("phase") or ""})
+    success, failure = str(metric.get("successCondition") or ""), str(metric.get("failureCondition") or "")
     return {
         "points": points,
-        "success": threshold(str(metric.get("successCondition") or "")),
-        "failure": threshold(str(metric.get("failureCondition") or "")),
+        "success": threshold(success),
+        "failure": threshold(failure),
+        # the y axis: the same scale as the CLI's TREND sparkline (0..1 for a ratio)
+        "scale": derive_trend.trend_scale([p["value"] for p in points], success, failure).to_dict(),
     }
 
 

@@ -18,7 +18,7 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.environment import Environment
 
-KEYS = {
+KEYS: dict[bytes, int | str] = {
     b"\x1b[D": -1, b"\x1bOD": -1, b"h": -1, b"\x1b[C": 1, b"\x1bOC": 1, b"l": 1,
     b"\x1b[H": "first", b"\x1b[1~": "first", b"\x1bOH": "first", b"g": "first",
     b"\x1b[F": "last", b"\x1b[4~": "last", b"\x1bOF": "last", b"G": "last",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -71,12 +72,11 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
     app = App.of(ctx)
     options = linting.LintOptions(require_references=require_references,
                                   prometheus_default=os.environ.get(PROMETHEUS_ADDRESS_ENV) or None)
-    stdin = click.get_binary_stream("stdin")
     if cluster_lookup:
         with app.source(from_files) as source:
-            report = linting.lint(filenames, read_stdin=stdin.read, options=options, source=source)
+            report = linting.lint(filenames, read_stdin=sys.stdin.buffer.read, options=options, source=source)
     else:
-        report = linting.lint(filenames, read_stdin=stdin.read, options=options)
+        report = linting.lint(filenames, read_stdin=sys.stdin.buffer.read, options=options)
     if report.problems:
         # Values come from the files: control characters are shown, never sent to the terminal.
         app.write("".join(clean(problem.line()) + "\n" for problem in report.problems))

@@ -371,15 +371,15 @@ function chart(metric) {
     node.append(svg("text", { x: L, y: H / 2 }, "no numeric measurements yet"));
     return node;
   }
-  const values = points.map((p) => p.value);
-  for (const t of [success, failure]) if (t) values.push(t.value);
-  let lo = Math.min(...values), hi = Math.max(...values);
-  if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
-  const pad = (hi - lo) * 0.1; lo -= pad; hi += pad;
+  // The y axis is the metric's scale (derive/trend.py, as the CLI's TREND sparkline): 0..1
+  // for a ratio, else its thresholds and values from 0. It is not stretched to the points'
+  // own spread, so a steady metric draws flat and a failing one sits below its threshold.
+  const { low, high } = metric.chart.scale;
+  const lo = low, hi = high > low ? high : low + 1;
   const times = points.map((p) => Date.parse(p.time));
   const t0 = Math.min(...times), t1 = Math.max(...times);
   const x = (t) => L + (t1 === t0 ? (W - L - R) / 2 : ((t - t0) / (t1 - t0)) * (W - L - R));
-  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+  const y = (v) => T + (1 - Math.min(1, Math.max(0, (v / 2 - lo / 2) / (hi / 2 - lo / 2) || 0))) * (H - T - B);
   node.append(svg("line", { class: "axis", x1: L, y1: T, x2: L, y2: H - B }), svg("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }));
   node.append(svg("text", { x: 2, y: T + 8 }, hi.toPrecision(3)), svg("text", { x: 2, y: H - B }, lo.toPrecision(3)));
   node.append(svg("text", { x: L, y: H - 6 }, new Date(t0).toISOString().slice(11, 19)), svg("text", { x: W - R - 48, y: H - 6 }, new Date(t1).toISOString().slice(11, 19)));

@@ -10,11 +10,12 @@ returning a `Report`:
   these problems have no subject, and print as the plugin prints them;
 * beyond it, with the object named as the subject (`analysistemplate/success-rate`):
   AnalysisTemplates and ClusterAnalysisTemplates (lint/templates.py), Experiments and the
-  experiment and analysis steps of Rollouts (lint/experiments.py), and, when asked,
-  references that must exist (`--require-references`).
+  experiment and analysis steps of Rollouts (lint/experiments.py), a Rollout's analyses
+  against the templates in the same files (lint/analyses.py), and, when asked, references
+  that must exist (`--require-references`).
 
 Modules: fields (field errors), names (Kubernetes value rules), schema (strict decoding),
-pods (pod templates), rollout (ValidateRollout), references, templates, experiments.
+pods (pod templates), rollout (ValidateRollout), references, templates, experiments, analyses.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_rollouts_py.lint import experiments, references, rollout, schema, templates
+from kubectl_rollouts_py.lint import analyses, experiments, references, rollout, schema, templates
 from kubectl_rollouts_py.lint import fields as f
 from kubectl_rollouts_py.lint.fields import FieldError
 from kubectl_rollouts_py.lint.references import Reference
@@ -168,8 +169,11 @@ def check(
     for r, obj in enumerate(rollouts):
         found = rollout.validate(obj) + by_service.get(r, []) + by_ingress.get(r, []) + by_vsvc.get(r, [])
         problems.extend(Problem(err) for err in found)
+    in_files = {(gk[1], references.name_of(obj)): obj for obj, gk in zip(objects, kinds)
+                if gk in ((ARGO, "AnalysisTemplate"), (ARGO, "ClusterAnalysisTemplate"))}
     for obj in rollouts:
-        problems.extend(Problem(err, subject_of(obj)) for err in experiments.validate_rollout_steps(obj))
+        found = experiments.validate_rollout_steps(obj) + analyses.validate(obj, in_files)
+        problems.extend(Problem(err, subject_of(obj)) for err in found)
     for n, (obj, gk) in enumerate(zip(objects, kinds)):
         if n in undecodable:
             problems.append(undecodable[n])

@@ -53,8 +53,13 @@ spec: {{selector: {{app: app-backend}}}}
     assert result.returncode == 1
     assert result.stdout == ('rollout/app-backend: spec.strategy.canary.analysis.templates[0].templateName: Not found: '
                              f'"success-rate": no AnalysisTemplate "success-rate" in the files or files: {saved}\n')
+    # Argo's documented success-rate template wants a service-name argument app-backend does not pass.
+    documented = CASES / "documented" / "prometheus-success-rate.yaml"
+    result = lint("-f", str(EXAMPLE), "-f", str(documented), "--require-references", "--cluster-lookup", "--from-file", str(saved))
+    assert (result.returncode, result.stdout) == (1, 'rollout/app-backend: spec.strategy.canary.analysis.templates: '
+                                                     'Invalid value: "templateNames: [success-rate]": args.service-name was not resolved\n')
     template = tmp_path / "success-rate.yaml"
-    template.write_text((CASES / "documented" / "prometheus-success-rate.yaml").read_text())
+    template.write_text(documented.read_text().replace("service-name", "canary-hash"))
     result = lint("-f", str(EXAMPLE), "-f", str(template), "--require-references", "--cluster-lookup", "--from-file", str(saved))
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 

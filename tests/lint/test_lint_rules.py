@@ -351,6 +351,42 @@ def test_require_references_in_files_and_through_a_lookup() -> None:
     assert [(r.kind, r.name, r.namespace) for r in asked] == [("ClusterAnalysisTemplate", "error-rate", "")]
 
 
+def test_a_rollouts_analyses_against_the_templates_in_the_files() -> None:
+    rollout = """
+    apiVersion: argoproj.io/v1alpha1
+    kind: Rollout
+    metadata: {name: app-backend}
+    spec:
+      selector: {matchLabels: {app: app-backend}}
+      template:
+        metadata: {labels: {app: app-backend}}
+        spec: {containers: [{name: app-backend, image: "app-backend:2.0"}]}
+      strategy:
+        canary:
+          analysis:
+            templates: [{templateName: success-rate}]
+            args: [{name: service-name, value: app-backend}]
+          steps:
+          - setWeight: 10
+          - analysis: {templates: [{templateName: success-rate}]}
+    ---
+    """
+    template = SUCCESS_RATE.replace("    count: 5\n", "").replace("\n", "\n    ")
+    # The step's analysis passes no service-name (the background one does).
+    assert messages(rollout + template) == [
+        'rollout/app-backend: spec.strategy.canary.steps[1].analysis.templates: Invalid value: "templateNames: [success-rate]": '
+        "args.service-name was not resolved"
+    ]
+    # Given the argument, its metric (an interval, no count) would keep the step waiting forever.
+    step_args = "analysis: {templates: [{templateName: success-rate}], args: [{name: service-name, value: x}]}"
+    assert messages(rollout.replace("analysis: {templates: [{templateName: success-rate}]}", step_args) + template) == [
+        'rollout/app-backend: spec.strategy.canary.steps[1].analysis.templates: Invalid value: "success-rate": '
+        "AnalysisTemplate success-rate has metric success-rate which runs indefinitely. Invalid value for count: <nil>"
+    ]
+    assert check(rollout.replace("analysis: {templates: [{templateName: success-rate}]}", step_args)
+                 + SUCCESS_RATE.replace("\n", "\n    ")).ok
+
+
 @pytest.mark.parametrize(("text", "value"), [("128Mi", 128 * 2**20), ("500m", 0.5), ("1e3", 1000), ("0.5Gi", 2**29), ("+2k", 2000)])
 def test_quantities(text: str, value: float) -> None:
     assert names.parse_quantity(text) == value

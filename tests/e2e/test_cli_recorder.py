@@ -169,3 +169,24 @@ def test_bad_recordings_are_one_error_line_and_left_alone(recorded: dict, tmp_pa
     assert "no recording at" in line
     line = assert_one_error_line(run_cli("history", "nope", "-n", NS, "--db", str(recorded["db"])))
     assert line == 'Error: rollout "nope" was never recorded in namespace "ithome"'
+
+
+def test_history_from_the_live_cluster_and_from_files(tmp_path: Path) -> None:
+    from .standin import app_backend_objects
+
+    with APIServer() as srv:
+        srv.seed(app_backend_objects())
+        kubeconfig = srv.write_kubeconfig(tmp_path / "kubeconfig", namespace=NS)
+        live = run_cli("history", NAME, kubeconfig=kubeconfig)
+        detail = run_cli("history", NAME, "--revision", "2", "-o", "yaml", kubeconfig=kubeconfig)
+    assert live.code == 0, live.err
+    assert live.out.splitlines()[0] == f"Rollout {NAME} in namespace {NS}, from the cluster (what it still holds)"
+    assert "Revision 2  current" in live.out and "Revision 1  promoted" in live.out
+    assert "Analysis:  app-backend-6d8f9c7b5-2  Running: success-rate=[0.99] (Running)" in live.out
+    assert "outcome: current" in detail.out and "kind: RolloutRevision" in detail.out
+    saved = tmp_path / "saved.json"
+    saved.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": app_backend_objects()}))
+    offline = run_cli("history", NAME, "-n", NS, "--from-file", str(saved))
+    assert offline.code == 0 and "from saved files" in offline.out and "Revision 2  current" in offline.out
+    line = assert_one_error_line(run_cli("history", NAME, "--db", "x.db", "--from-file", str(saved)), code=2)
+    assert line == "Error: --db and --from-file cannot be used together"

@@ -47,6 +47,7 @@ PROMETHEUS_ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 
 EPILOG = """\b
 Exit codes, from the run's phase: 0 Successful; 3 Failed; 4 Inconclusive; 5 Error.
+With --backtest, from the worst window's phase (Failed, then Error, then Inconclusive).
 1: runtime error (template, rollout or secret not found, unreadable file, unresolved
 argument, a template Argo would reject); 2: usage error; 130: interrupted (Ctrl-C).
 143: SIGTERM; 129: SIGHUP (both stop it as Ctrl-C does).

@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from kubectl_rollouts_py import govalues
@@ -304,8 +304,13 @@ class Range:
         return True
 
     def text(self) -> str:
-        low = "(-inf" if self.low is None else ("[" if self.low.inclusive else "(") + format_number(self.low.value)
-        high = "+inf)" if self.high is None else format_number(self.high.value) + ("]" if self.high.inclusive else ")")
+        """`(0.6, 0.99]`; bounds that 6 significant digits would show alike are shown in full."""
+        shown: Callable[[float], str] = format_number
+        if self.low is not None and self.high is not None and self.low.value != self.high.value:
+            if format_number(self.low.value) == format_number(self.high.value):
+                shown = repr
+        low = "(-inf" if self.low is None else ("[" if self.low.inclusive else "(") + shown(self.low.value)
+        high = "+inf)" if self.high is None else shown(self.high.value) + ("]" if self.high.inclusive else ")")
         return f"{low}, {high}"
 
 

@@ -31,6 +31,15 @@ def _number_text(value: Any) -> str:
     return str(value)
 
 
+def _short(value: str) -> str:
+    """A worst value in a table cell: 4 significant digits (`0.9883`, `[0.6,0.5]` kept as it is)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return clean(value) or "-"
+    return f"{number:.4g}"
+
+
 def _level(value: float, scale: Mapping[str, Any], levels: int = len(BARS)) -> int:
     """The same rule as derive.backtest.Scale.level, on the document's scale."""
     low, high, threshold = float(scale["low"]), float(scale["high"]), scale.get("threshold")
@@ -103,7 +112,10 @@ def render_backtest(document: Mapping[str, Any], style: Style = PLAIN) -> str:
         )
     lines.append("")
     marked = bool(summary.get("incidents"))
-    header = ["START", "PHASE", *[clean(str(m["name"])).upper() for m in metrics]] + (["INCIDENT"] if marked else [""])
+    header = ["START", "PHASE"]
+    for m in metrics:
+        header += [clean(str(m["name"])).upper(), ""]
+    header.append("INCIDENT" if marked else "")
     rows = [header]
     scales = {str(m["name"]): m["scale"] for m in metrics}
     for w in windows:
@@ -114,10 +126,9 @@ def render_backtest(document: Mapping[str, Any], style: Style = PLAIN) -> str:
         for metric in metrics:
             entry = by_name.get(str(metric["name"]))
             if entry is None or not entry.get("measurements"):
-                cells.append("-")
+                cells += ["-", ""]
                 continue
-            worst = clean(str(entry.get("worst") or "")) or "-"
-            cells.append(f"{worst:<8} {sparkline(entry['measurements'], scales[str(metric['name'])], style)}")
+            cells += [_short(str(entry.get("worst") or "")), sparkline(entry["measurements"], scales[str(metric["name"])], style)]
         cells.append("yes" if w.get("incidents") else "")
         rows.append(cells)
     lines.extend(line.rstrip() for line in align(rows))

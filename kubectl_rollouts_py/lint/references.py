@@ -33,6 +33,10 @@ def _dict(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def name_of(obj: Mapping[str, Any]) -> str:
     return str(_dict(obj.get("metadata")).get("name") or "")
 
@@ -95,8 +99,8 @@ def validate_services(rollouts: Sequence[Mapping[str, Any]], services: Sequence[
 def ingress_services(ingress: Mapping[str, Any]) -> list[str]:
     """The backend services of an Ingress's rules (networking.k8s.io/v1 or the v1beta1 form)."""
     found = []
-    for rule in _dict(ingress.get("spec")).get("rules") or []:
-        for path in _dict(_dict(rule).get("http")).get("paths") or []:
+    for rule in _list(_dict(ingress.get("spec")).get("rules")):
+        for path in _list(_dict(_dict(rule).get("http")).get("paths")):
             backend = _dict(_dict(path).get("backend"))
             name = _dict(backend.get("service")).get("name") or backend.get("serviceName")
             if name:
@@ -133,7 +137,7 @@ def validate_ingresses(rollouts: Sequence[Mapping[str, Any]], ingresses: Sequenc
         stable = str(canary.get("stableService") or "")
         if routing.get("nginx") is not None:
             nginx = _dict(routing["nginx"])
-            listed = nginx.get("stableIngresses") or []
+            listed = _list(nginx.get("stableIngresses"))
             if name_of(ingress) in listed:
                 path, configured = "spec.strategy.canary.trafficRouting.nginx.stableIngresses", name_of(ingress)
             else:
@@ -141,7 +145,7 @@ def validate_ingresses(rollouts: Sequence[Mapping[str, Any]], ingresses: Sequenc
             service = stable
         elif routing.get("alb") is not None:
             alb = _dict(routing["alb"])
-            if name_of(ingress) in (alb.get("ingresses") or []):
+            if name_of(ingress) in _list(alb.get("ingresses")):
                 path, configured = "spec.strategy.canary.trafficRouting.alb.ingresses", name_of(ingress)
             else:
                 path, configured = "spec.strategy.canary.trafficRouting.alb.ingress", str(alb.get("ingress") or "")
@@ -200,7 +204,7 @@ def _destinations(route: Any, canary: Mapping[str, Any], istio: Mapping[str, Any
     stable_svc, canary_svc = str(canary.get("stableService") or ""), str(canary.get("canaryService") or "")
     rule = istio.get("destinationRule")
     has = {"stable": False, "canary": False, "stable_subset": False, "canary_subset": False}
-    for destination in _dict(route).get("route") or []:
+    for destination in _list(_dict(route).get("route")):
         host = _host(destination)
         has["stable"] |= bool(stable_svc) and host == stable_svc
         has["canary"] |= bool(canary_svc) and host == canary_svc
@@ -223,7 +227,7 @@ def _destinations(route: Any, canary: Mapping[str, Any], istio: Mapping[str, Any
 
 
 def _http_problem(entry: Mapping[str, Any], routes: list[Any], canary: Mapping[str, Any], istio: Mapping[str, Any]) -> str | None:
-    names = [str(n) for n in entry.get("routes") or []]
+    names = [str(n) for n in _list(entry.get("routes"))]
     if names:
         chosen = []
         for name in names:
@@ -237,7 +241,7 @@ def _http_problem(entry: Mapping[str, Any], routes: list[Any], canary: Mapping[s
         problem = _destinations(route, canary, istio)
         if problem:
             return problem
-    managed = {_dict(m).get("name") for m in _dict(canary.get("trafficRouting")).get("managedRoutes") or []}
+    managed = {_dict(m).get("name") for m in _list(_dict(canary.get("trafficRouting")).get("managedRoutes"))}
     unmanaged = [route for route in routes if _dict(route).get("name") not in managed or not _dict(route).get("name")]
     if not names and len(unmanaged) > 1:
         return ("spec.http[] should be set in VirtualService and it must have exactly one route when omitting "
@@ -254,16 +258,15 @@ def _port_routes_problem(kind: str, wanted: list[Any], routes: list[Any], canary
             want_map = _dict(want)
             hits = []
             for route in routes:
-                matches = [_dict(m) for m in _dict(route).get("match") or []]
-                ports = {m.get("port") for m in matches}
+                matches = [_dict(m) for m in _list(_dict(route).get("match"))]
+                ports = {str(m.get("port") or 0) for m in matches}
                 if len(ports) > 1:
                     continue
-                port = next(iter(ports), 0) or 0
-                if port != (want_map.get("port") or 0):
+                if next(iter(ports), "0") != str(want_map.get("port") or 0):
                     continue
                 if kind == "TLS":
-                    sni = sorted({str(h) for m in matches for h in m.get("sniHosts") or []})
-                    if sni != sorted(str(h) for h in want_map.get("sniHosts") or []):
+                    sni = sorted({str(h) for m in matches for h in _list(m.get("sniHosts"))})
+                    if sni != sorted(str(h) for h in _list(want_map.get("sniHosts"))):
                         continue
                 hits.append(route)
             if not hits:
@@ -302,7 +305,7 @@ def _virtual_service(rollout: Mapping[str, Any], vsvc: Mapping[str, Any]) -> lis
                 errs.append(f.invalid(path, name, f"Istio VirtualService has invalid HTTP routes. Error: {problem}"))
         for kind, routes, wanted in (("TLS", tls, entry.get("tlsRoutes")), ("TCP", tcp, entry.get("tcpRoutes"))):
             if isinstance(routes, list):
-                problem = _port_routes_problem(kind, list(wanted or []), routes, canary, istio)
+                problem = _port_routes_problem(kind, _list(wanted), routes, canary, istio)
                 if problem:
                     errs.append(f.invalid(path, name, f"Istio VirtualService has invalid {kind} routes. Error: {problem}"))
         break
@@ -350,7 +353,7 @@ def rollout_references(rollout: Mapping[str, Any]) -> list[Reference]:
             which = "alb" if _dict(routing.get("alb")).get("rootService") else "smi"
             found.append(Reference("Service", str(root), namespace, f"spec.strategy.canary.trafficRouting.{which}.rootService"))
         found += template_refs(_dict(canary.get("analysis")).get("templates"), "spec.strategy.canary.analysis.templates", namespace)
-        for i, step in enumerate(canary.get("steps") or []):
+        for i, step in enumerate(_list(canary.get("steps"))):
             step = _dict(step)
             spath = f.index("spec.strategy.canary.steps", i)
             found += template_refs(_dict(step.get("analysis")).get("templates"), f.child(spath, "analysis", "templates"), namespace)

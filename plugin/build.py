@@ -17,13 +17,20 @@ has mtime 0 and no file name, and the zipapp is built by shiv --reproducible and
 rewritten with sorted entries and fixed modes (shiv lists its own bootstrap files in
 directory order and copies their modes from disk).
 
-Inputs are the package as `pip install .` would install it (the packages under
-kubectl_rollouts_py/ with their .py files and py.typed), README.md, LICENSE and plugin/,
-taken from the working tree, or with --from-git REV from that commit (what a release or a
-clean clone builds, whatever else the working tree holds). Wheels come from PyPI through pip, checked against the
-sha256 pinned in plugin/*-requirements.txt, and are kept in a cache folder
+The package goes in as its own wheel, so the zipapp holds exactly what `pip install .`
+installs: every module, py.typed, the dashboard's static files and any other package data
+setup.cfg names, and the .dist-info. The wheel is built by the pinned setuptools
+(plugin/build-requirements.txt) through its PEP 517 backend, in a scratch copy of the
+sources (pyproject.toml, setup.cfg, README.md, LICENSE and the package folder), so the
+build writes nothing into the checkout. Inputs are those sources and plugin/, taken from
+the working tree, or with --from-git REV from that commit (what a release or a clean clone
+builds, whatever else the working tree holds). Wheels come from PyPI through pip, checked
+against the sha256 pinned in plugin/*-requirements.txt, and are kept in a cache folder
 (--wheel-cache, default ~/.cache/kubectl-rollouts-py/wheels) so later builds need no
 network at all.
+
+The zipapp unpacks itself on its first run into ~/.shiv/kubectl-rollouts_py_<hash>/ (or
+$SHIV_ROOT/...); `kubectl krew uninstall` does not remove that folder.
 
 --update-manifest writes the archive's version, uri and sha256 into krew-manifest.yaml,
 with a digest of the inputs (see inputs_digest) in its first comment line, so a test can
@@ -95,23 +102,18 @@ def archive_name(version: str) -> str:
     return f"{BIN}-{version}.tar.gz"
 
 
-def package_files(src: Path = ROOT) -> list[Path]:
-    """What `pip install .` puts in site-packages: .py files and py.typed of every package.
+# What the package's wheel is built from, besides the package folder (those that exist).
+WHEEL_SOURCES = ("pyproject.toml", "setup.cfg", "setup.py", "MANIFEST.in", "README.md", "LICENSE")
 
-    setup.cfg finds packages with `packages = find:`, i.e. directories holding an
-    __init__.py whose parents are packages too; package_data adds py.typed.
-    """
-    files: list[Path] = []
-    top = src / PACKAGE
-    for directory, subdirs, names in os.walk(top):
-        here = Path(directory)
-        if "__init__.py" not in names:
-            subdirs[:] = []  # not a package: neither it nor anything below is installed
-            continue
-        subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-        files += [here / n for n in names if n.endswith(".py")]
-        if here == top and "py.typed" in names:
-            files.append(here / "py.typed")
+
+def source_files(src: Path = ROOT) -> list[Path]:
+    """The files the package's wheel is built from: the build configuration, README and
+    LICENSE, and every file under kubectl_rollouts_py/ but caches (setup.cfg decides which
+    of them the wheel takes)."""
+    files = [src / name for name in WHEEL_SOURCES if (src / name).is_file()]
+    for path in (src / PACKAGE).rglob("*"):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+            files.append(path)
     return sorted(files, key=lambda p: p.relative_to(src).as_posix())
 
 
@@ -125,7 +127,7 @@ def plugin_files(src: Path = ROOT) -> list[Path]:
 def inputs_digest(src: Path = ROOT) -> str:
     """sha256 over everything the archive is built from (paths and bytes), without building."""
     digest = hashlib.sha256()
-    for path in [*package_files(src), src / "LICENSE", src / "README.md", *plugin_files(src)]:
+    for path in [*source_files(src), *plugin_files(src)]:
         digest.update(path.relative_to(src).as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(f"epoch={SOURCE_DATE_EPOCH} shebang={SHEBANG}".encode())
@@ -273,16 +275,51 @@ def normalize_tree(top: Path) -> None:
 # zipapp and archive
 
 
+def build_package_wheel(src: Path, tools: Path, work: Path, log: Log) -> Path:
+    """The package's wheel, as `pip wheel .` makes it, by the pinned setuptools backend.
+
+    Built in a scratch copy of source_files(), so setuptools' build/ and .egg-info never
+    land in the checkout, and the wheel holds the package data too (dashboard/static).
+    """
+    if not (tools / "setuptools" / "build_meta.py").is_file():
+        raise BuildError(f"{BUILD_REQUIREMENTS} pins no setuptools: it builds the package's wheel")
+    scratch = work / "package-src"
+    for path in source_files(src):
+        dest = scratch / path.relative_to(src)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    out = work / "package-wheel"
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "SETUPTOOLS_", "DIST_EXTRA_CONFIG"))}
+    env["SOURCE_DATE_EPOCH"] = str(SOURCE_DATE_EPOCH)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # -I -S: no site-packages, no environment: the pinned setuptools in `tools` alone.
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import setuptools.build_meta as backend; "
+        "print(backend.build_wheel(sys.argv[2]))"
+    )
+    command = [sys.executable, "-I", "-S", "-c", script, str(tools), str(out)]
+    result = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BuildError(f"building the package's wheel failed ({result.returncode}):\n{result.stderr.strip() or result.stdout.strip()}")
+    wheels = sorted(out.glob("*.whl"))
+    if len(wheels) != 1:
+        raise BuildError(f"building the package's wheel made {[w.name for w in wheels]}, not one wheel")
+    log(f"built {wheels[0].name}")
+    return wheels[0]
+
+
+def wheel_package_files(wheel: Path) -> list[str]:
+    """The package's files in its wheel (what pip installs under site-packages/kubectl_rollouts_py/)."""
+    with zipfile.ZipFile(wheel) as archive:
+        return sorted(n for n in archive.namelist() if n.startswith(f"{PACKAGE}/") and not n.endswith("/"))
+
+
 def stage_site_packages(src: Path, wheels: list[Path], target: Path, log: Log) -> None:
+    """The dependencies' wheels and the package's own wheel, unpacked; the bundle's entry point."""
     for wheel in wheels:
         for name in unpack_wheel(wheel, target):
             log(f"  dropped {name} from {wheel.name}")
-    for path in package_files(src):
-        dest = target / path.relative_to(src)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            raise BuildError(f"{dest.relative_to(target)} is also in a wheel")
-        shutil.copyfile(path, dest)
     shutil.copyfile(src / BUNDLE_ENTRY, target / f"{BUNDLE_ENTRY_MODULE}.py")
     normalize_tree(target)
 
@@ -358,6 +395,7 @@ class Built:
     version: str
     zipapp_size: int
     inputs: str  # inputs_digest() of the source it was built from
+    package: tuple[str, ...] = ()  # the package's files, as its wheel lists them
 
 
 def build(out_dir: Path = DIST, wheel_cache: Path | None = None, log: Log | None = None, src: Path = ROOT) -> Built:
@@ -383,8 +421,10 @@ def _build(out_dir: Path, wheel_cache: Path | None, log: Log, src: Path) -> Buil
         for wheel in tool_wheels:
             unpack_wheel(wheel, tool_dir)
         normalize_tree(tool_dir)
+        package_wheel = build_package_wheel(src, tool_dir, work, log)
+        package = tuple(wheel_package_files(package_wheel))
         site_packages = work / "site-packages"
-        stage_site_packages(src, wheels, site_packages, log)
+        stage_site_packages(src, [*wheels, package_wheel], site_packages, log)
         run_shiv(tool_dir, site_packages, work / "shiv.pyz")
         zipapp_path = work / BIN
         normalize_zipapp(work / "shiv.pyz", zipapp_path)
@@ -400,7 +440,7 @@ def _build(out_dir: Path, wheel_cache: Path | None, log: Log, src: Path) -> Buil
         zipapp_size = zipapp_path.stat().st_size
     digest = sha256_file(target)
     (out_dir / (target.name + ".sha256")).write_text(f"{digest}  {target.name}\n", encoding="utf-8")
-    return Built(target, digest, version, zipapp_size, inputs_digest(src))
+    return Built(target, digest, version, zipapp_size, inputs_digest(src), package)
 
 
 def export_git(rev: str, target: Path) -> None:

@@ -10,7 +10,7 @@ regular files and directories with no `..` or absolute paths, file modes kept, t
 platform chosen by the selector that matches this os/arch, `files` applied (a direct move
 when `from` names a file, else a glob, `to: .` keeping the base name), the install dir
 store/<name>/<version>, and a relative symlink bin/kubectl-<name with _> to `bin`.
-krew itself cannot be installed on these machines (ecosystem notes §2.2).
+krew itself cannot be installed on these machines.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The archive installed the way krew installs it, run by the real kubectl (ecosystem §1, §2.2).
+"""The archive installed the way krew installs it, run by the real kubectl.
 
 PATH holds only krew's bin dir and the directories of kubectl and python3 (/usr/bin here),
 so the plugin runs on a Python that has none of the project's packages: everything it

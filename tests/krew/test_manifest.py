@@ -1,8 +1,7 @@
 """krew-manifest.yaml against krew's rules, and the archive plugin/build.py makes.
 
 krew's validator (internal/index/validation/validate.go, cmd/validate-krew-manifest) and the
-krew-index review rules are in ../shared/docs/ecosystem.md §2.1 and §2.4; krew itself cannot
-be installed here, so they are checked one by one.
+krew-index review rules, checked one by one: krew itself cannot be installed on these machines.
 """
 
 from __future__ import annotations
@@ -168,7 +167,8 @@ def test_manifest_sha256_is_the_build(manifest: dict[str, Any], built: Any, buil
     if recorded != built.inputs:
         pytest.skip(
             f"krew-manifest.yaml is stale: its inputs digest {str(recorded)[:12]} is not this checkout's "
-            f"{built.inputs[:12]} (package, README, LICENSE or plugin/ changed). Before a release run "
+            f"{built.inputs[:12]} (the package, setup.cfg, pyproject.toml, README, LICENSE or plugin/ changed). "
+            "Before a release run "
             "`python plugin/build.py --from-git HEAD --update-manifest` and commit the manifest."
         )
     pytest.fail(f"same inputs as the manifest, but the build's sha256 is {built.sha256}, the manifest's {sha}")
@@ -250,13 +250,35 @@ def test_archive_carries_the_repo_license_readme_and_launcher(built: Any) -> Non
     assert launcher.startswith(b"#!/usr/bin/env python3\n")
 
 
-def test_bundle_has_every_package_module(built: Any, build_module: Any) -> None:
-    """What pip would install of the package is in the zipapp, and nothing else of the checkout."""
+def source_modules() -> set[str]:
+    """The .py files of every package setup.cfg's `packages = find:` finds (folders with an
+    __init__.py whose parents are packages too)."""
+    found: set[str] = set()
+    top = REPO / "kubectl_rollouts_py"
+    for directory, subdirs, names in os.walk(top):
+        if "__init__.py" not in names:
+            subdirs[:] = []
+            continue
+        subdirs[:] = [d for d in subdirs if d != "__pycache__"]
+        found |= {(Path(directory) / n).relative_to(REPO).as_posix() for n in names if n.endswith(".py")}
+    return found
+
+
+def test_bundle_has_the_package_as_its_wheel_installs_it(built: Any) -> None:
+    """The zipapp holds the package's wheel: every module, py.typed and the package data
+    (the dashboard's static files), its .dist-info, and nothing else of the checkout."""
     app = read_member(built.path, "kubectl-rollouts_py")
     with zipfile.ZipFile(io.BytesIO(app)) as zf:
-        ours = {n[len("site-packages/") :] for n in zf.namelist() if n.startswith("site-packages/kubectl_rollouts_py/")}
-    expected = {p.relative_to(REPO).as_posix() for p in build_module.package_files()}
-    assert ours == expected
+        names = zf.namelist()
+    ours = {n[len("site-packages/") :] for n in names if n.startswith("site-packages/kubectl_rollouts_py/")}
+    assert ours == set(built.package)
+    assert source_modules() <= ours
+    static = {f"kubectl_rollouts_py/dashboard/static/{p.name}" for p in (REPO / "kubectl_rollouts_py/dashboard/static").iterdir()}
+    assert static and static <= ours
+    assert "kubectl_rollouts_py/py.typed" in ours
+    assert not {n for n in ours if "__pycache__" in n or n.endswith((".pyc", ".orig", ".rej"))}
+    dist_info = {n.split("/")[2] for n in names if n.startswith(f"site-packages/kubectl_rollouts_py-{__version__}.dist-info/")}
+    assert {"METADATA", "WHEEL", "entry_points.txt"} <= dist_info and "RECORD" not in dist_info, dist_info
 
 
 def test_build_prints_the_archive_path_last(tmp_path: Path, build_module: Any, built: Any) -> None:

@@ -7,6 +7,7 @@ import click
 from kubectl_rollouts_py import __version__
 from kubectl_rollouts_py.cli import analysisrun as _analysisrun  # noqa: F401  (adds `get analysisrun`)
 from kubectl_rollouts_py.cli.analyze import analyze
+from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.create import create
 from kubectl_rollouts_py.cli.dashboard import dashboard
 from kubectl_rollouts_py.cli.explain import explain
@@ -32,8 +33,16 @@ The global flags above are accepted anywhere after the plugin name.
 """
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    App.of(ctx).write(f"kubectl-rollouts_py: v{__version__}\n")
+    ctx.exit()
+
+
 @click.group(cls=AliasGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG)
-@click.version_option(__version__, "--version", message="kubectl-rollouts_py: v%(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Show the version and exit.")
 @global_options(shown=True)
 def root() -> None:
     """kubectl rollouts-py: watch, steer and check Argo Rollouts from the terminal.

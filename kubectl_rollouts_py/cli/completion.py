@@ -15,6 +15,8 @@ from typing import Any
 
 import click
 
+from kubectl_rollouts_py.environment import Environment
+
 # cobra ShellCompDirective values
 DEFAULT = 0
 NO_FILE_COMP = 4
@@ -38,9 +40,10 @@ def complete_names(plural: str) -> Callable[[click.Context, click.Parameter, str
         from kubectl_rollouts_py.kube import source as kube_source
 
         try:
-            options = App.of(ctx).connection()
+            app = App.of(ctx)
+            options = app.connection()
             budget = min(options.request_timeout or LOOKUP_SECONDS, LOOKUP_SECONDS)
-            with kube_source.open_source(dataclasses.replace(options, request_timeout=budget)) as source:
+            with kube_source.open_source(dataclasses.replace(options, request_timeout=budget), environ=app.env.environ) as source:
                 items = source.list(r.BY_PLURAL[plural], source.namespace).items
         except Exception:  # completion must never print an error into the user's prompt
             return []
@@ -50,15 +53,18 @@ def complete_names(plural: str) -> Callable[[click.Context, click.Parameter, str
     return complete
 
 
-def complete(words: list[str]) -> str:
-    """The cobra-protocol answer for `words` (the last one is the partial word)."""
+def complete(words: list[str], env: Environment | None = None) -> str:
+    """The cobra-protocol answer for `words` (the last one is the partial word); name
+    lookups read the kubeconfig through `env` (default: this process's)."""
     from click.shell_completion import ShellComplete
 
     from kubectl_rollouts_py.cli.app import root
+    from kubectl_rollouts_py.cli.context import App
     from kubectl_rollouts_py.render.escape import clean
 
     args, incomplete = (words[:-1], words[-1]) if words else ([], "")
-    completer = ShellComplete(root, {}, "kubectl rollouts-py", "_KUBECTL_ROLLOUTS_PY_COMPLETE")
+    app = App(env=Environment.from_process() if env is None else env)
+    completer = ShellComplete(root, {"obj": app}, "kubectl rollouts-py", "_KUBECTL_ROLLOUTS_PY_COMPLETE")
     lines = []
     directive = NO_FILE_COMP
     for item in completer.get_completions(args, incomplete):
@@ -72,7 +78,8 @@ def complete(words: list[str]) -> str:
 
 
 def main() -> None:
+    env = Environment.from_process()
     try:
-        sys.stdout.write(complete(sys.argv[1:]))
+        env.stdout.write(complete(sys.argv[1:], env))
     except Exception:  # a failing completion must not print into the user's prompt
-        sys.stdout.write(f":{NO_FILE_COMP}\n")
+        env.stdout.write(f":{NO_FILE_COMP}\n")

@@ -1,22 +1,25 @@
-"""The per-invocation world: flags, streams, clock and the object source, built at the edge."""
+"""The per-invocation world: flags, the injected environment (streams, tty facts, variables,
+clock) and the object source, built at the edge (cli/errors.run)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py.cli.options import GLOBALS_KEY
+from kubectl_rollouts_py.cli.options import global_flags
+from kubectl_rollouts_py.environment import Environment
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 from kubectl_rollouts_py.render.style import Style
 from kubectl_rollouts_py.term.colour import use_colour
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.kube.source import Source
 
 
 def parse_request_timeout(value: str | None) -> float | None:
@@ -34,13 +37,22 @@ def parse_request_timeout(value: str | None) -> float | None:
 
 @dataclass
 class App:
-    """What every command needs; commands get it with `App.of(ctx)`."""
+    """What every command needs; commands get it with `App.of(ctx)`.
+
+    `env` is the run's Environment: every write, warning, colour decision and clock reading
+    goes through it, so a command run in-process (tests/inprocess.py) is seen whole.
+    """
 
     flags: dict[str, Any] = field(default_factory=dict)
+    env: Environment = field(default_factory=Environment.from_process)
 
     @classmethod
     def of(cls, ctx: click.Context) -> App:
-        return cls(dict(ctx.find_root().meta.get(GLOBALS_KEY, {})))
+        """The App of this run: the root context's object (set by cli/errors.run), with the
+        global flags given so far; outside run() (shell completion), this process's world."""
+        root = ctx.find_root()
+        env = root.obj.env if isinstance(root.obj, App) else Environment.from_process()
+        return cls(dict(global_flags(ctx)), env)
 
     def connection(self) -> ConnectionOptions:
         flags = self.flags
@@ -60,42 +72,53 @@ class App:
         )
 
     @contextmanager
-    def source(self, from_files: tuple[str, ...] = ()) -> Iterator[Any]:
-        """The cluster, or the saved objects of --from-file; closed on exit."""
+    def source(self, from_files: tuple[str, ...] = ()) -> Iterator[Source]:
+        """The cluster, or the saved objects of --from-file; closed on exit. The kubeconfig
+        is found through the environment's KUBECONFIG and HOME."""
         from kubectl_rollouts_py.kube import source as kube_source
 
-        src = kube_source.open_source(self.connection(), tuple(from_files))
+        src = kube_source.open_source(self.connection(), tuple(from_files), environ=self.env.environ)
         try:
             yield src
         finally:
             src.close()
 
+    @property
+    def debug(self) -> bool:
+        """--debug or KUBECTL_ROLLOUTS_PY_DEBUG=1: an internal error shows its traceback."""
+        return bool(self.flags.get("debug")) or debug_from_environment(self.env.environ)
+
     def style(self) -> Style:
-        stdout = sys.stdout
         return Style(
             colour=use_colour(
                 no_color_flag=bool(self.flags.get("no_color")),
-                environ=os.environ,
-                is_tty=stdout.isatty(),
+                environ=self.env.environ,
+                is_tty=self.env.stdout_isatty,
             )
         )
 
-    @staticmethod
-    def now() -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+    def now(self) -> dt.datetime:
+        return self.env.now()
 
-    @staticmethod
-    def write(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    def write(self, text: str) -> None:
+        stdout = self.env.stdout
+        stdout.write(text)
+        stdout.flush()
 
-    @staticmethod
-    def error(message: str) -> None:
+    def error(self, message: str) -> None:
         from kubectl_rollouts_py.cli.errors import print_error
 
-        print_error(message)
+        print_error(message, self.env.stderr)
 
-    @staticmethod
-    def warn(text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
+    def warn(self, text: str) -> None:
+        stderr = self.env.stderr
+        stderr.write(text + "\n")
+        stderr.flush()
+
+
+DEBUG_ENV = "KUBECTL_ROLLOUTS_PY_DEBUG"
+
+
+def debug_from_environment(environ: Mapping[str, str]) -> bool:
+    """KUBECTL_ROLLOUTS_PY_DEBUG set to a true value (1, t, true, as the boolean flags take)."""
+    return environ.get(DEBUG_ENV, "").strip() in {"1", "t", "T", "TRUE", "true", "True"}

@@ -1,4 +1,8 @@
-"""Turn every outcome into an exit code and at most one `Error: ...` line."""
+"""Turn every outcome into an exit code and at most one `Error: ...` line.
+
+`run` is the edge: it builds the run's Environment (or takes the one a test passes in) and
+hands it to the commands through the root context's object, an App (cli/context.py).
+"""
 
 from __future__ import annotations
 
@@ -6,25 +10,39 @@ import errno
 import os
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.environment import Environment
 from kubectl_rollouts_py.render.escape import clean
 
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.cli.context import App
 
-def print_error(message: str) -> None:
+
+def print_error(message: str, stderr: TextIO | None = None) -> None:
     """The one format of an error line: `Error: <message>`, escaped for the terminal."""
-    sys.stderr.write(f"Error: {clean(message)}\n")
-    sys.stderr.flush()
+    stream = sys.stderr if stderr is None else stderr
+    stream.write(f"Error: {clean(message)}\n")
+    stream.flush()
+
+
+def _print_traceback(exc: BaseException, stderr: TextIO) -> None:
+    """--debug: the internal error's traceback, after its Error line (escaped like it)."""
+    import traceback
+
+    lines = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).splitlines()
+    stderr.write("".join(clean(line) + "\n" for line in lines))
+    stderr.flush()
 
 
 def _silence_broken_pipe(*streams: Any) -> None:
     # `... | head` closed our stdout (or the terminal hung up): point it at /dev/null so
     # the interpreter's final flush does not raise again (Python would exit 120), then
-    # exit quietly.
-    for stream in streams or (sys.stdout,):
+    # exit quietly. Streams without a file descriptor (an injected StringIO) are left alone.
+    for stream in streams:
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, stream.fileno())
@@ -40,7 +58,7 @@ _SIGNALS = {
 }
 
 
-def _interrupted(exc: BaseException | None) -> int:
+def _interrupted(exc: BaseException | None, env: Environment) -> int:
     """The one line for Ctrl-C, SIGTERM or SIGHUP (with what was done, when known)."""
     # click turns KeyboardInterrupt into Abort, chained (having ended the line after the ^C
     # the terminal echoed): find the original.
@@ -52,10 +70,10 @@ def _interrupted(exc: BaseException | None) -> int:
     code, words = _SIGNALS.get(signum, _SIGNALS[signal.SIGINT])
     try:
         if newline:
-            sys.stderr.write("\n")  # after the ^C the terminal echoed
-        print_error(f"{words}: {detail}" if detail else words)
+            env.stderr.write("\n")  # after the ^C the terminal echoed
+        print_error(f"{words}: {detail}" if detail else words, env.stderr)
     except (OSError, ValueError):  # SIGHUP: the terminal is gone, nobody to tell
-        _silence_broken_pipe(sys.stdout, sys.stderr)
+        _silence_broken_pipe(env.stdout, env.stderr)
     return code
 
 
@@ -63,27 +81,35 @@ def _closed_pipe(exc: BaseException | None) -> bool:
     return isinstance(exc, OSError) and exc.errno == errno.EPIPE
 
 
-def run(argv: list[str] | None, *, prog_name: str) -> int:
-    """Run the root command; return the exit code (see errors.ExitCode and the README)."""
+def run(argv: list[str] | None, *, prog_name: str, env: Environment | None = None) -> int:
+    """Run the root command; return the exit code (see errors.ExitCode and the README).
+
+    `env` is the run's world (streams, tty facts, variables, clock); by default this
+    process's, taken now. Tests pass their own to run commands in-process."""
+    from kubectl_rollouts_py.cli.context import App
     from kubectl_rollouts_py.term.signals import stopping_raise_interrupted
 
+    app = App(env=Environment.from_process() if env is None else env)
     try:
         with stopping_raise_interrupted():
-            return _run(argv, prog_name)
+            return _run(argv, prog_name, app)
     except KeyboardInterrupt as exc:  # a signal after the command ended, while unwinding
-        return _interrupted(exc)
+        return _interrupted(exc, app.env)
     except OSError as exc:
         # The error line itself could not be written: stderr is gone too (the terminal hung
         # up, EIO, before SIGHUP came or with SIGHUP ignored). Nobody is left to tell.
-        _silence_broken_pipe(sys.stdout, sys.stderr)
+        _silence_broken_pipe(app.env.stdout, app.env.stderr)
         return errors.ExitCode.HANGUP if exc.errno in (errno.EIO, errno.ENXIO) else errors.ExitCode.ERROR
 
 
-def _run(argv: list[str] | None, prog_name: str) -> int:
+def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
+    env = app.env
     try:
         from kubectl_rollouts_py.cli.app import root
 
-        root.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        # The App is the root context's object: commands find the Environment there, and
+        # the global flags are kept in it (so --debug is known here afterwards).
+        root.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=app)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
@@ -93,21 +119,23 @@ def _run(argv: list[str] | None, prog_name: str) -> int:
         # context); 8.5 raises it afterwards, having wrapped stdout in its
         # (_)PacifyFlushWrapper, which is then the only sign left.
         if _closed_pipe(exc.__context__) or type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
-            _silence_broken_pipe()
+            _silence_broken_pipe(env.stdout)
             return errors.ExitCode.SUCCESS
         raise
     except click.ClickException as exc:
-        exc.show()
+        exc.show(file=env.stderr)
         return exc.exit_code
     except (click.Abort, KeyboardInterrupt) as exc:
-        return _interrupted(exc)
+        return _interrupted(exc, env)
     except errors.RolloutsError as exc:
-        print_error(exc.message)
+        print_error(exc.message, env.stderr)
         return exc.exit_code
     except BrokenPipeError:
-        _silence_broken_pipe()
+        _silence_broken_pipe(env.stdout)
         return errors.ExitCode.SUCCESS
-    except Exception as exc:  # a bug of ours: still one line, never a traceback
-        print_error(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    except Exception as exc:  # a bug of ours: one line; its traceback only when asked for
+        print_error(f"internal error: {type(exc).__name__}: {exc} (please report this)", env.stderr)
+        if app.debug:
+            _print_traceback(exc, env.stderr)
         return errors.ExitCode.ERROR
     return errors.ExitCode.SUCCESS

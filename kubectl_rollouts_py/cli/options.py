@@ -1,5 +1,5 @@
 """Shared flags: kubectl's global flags (accepted anywhere after the plugin name), `-o`,
-`--from-file`, and click classes that behave like the reference's cobra commands."""
+`--from-file`, and click classes that behave like the Argo Rollouts kubectl plugin's cobra commands."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _store_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     source = ctx.get_parameter_source(param.name or "")
     if value is None or (param.multiple and not value) or (source is not None and source.name == "DEFAULT"):
         return value
-    store = ctx.find_root().meta.setdefault(GLOBALS_KEY, {})
+    store = global_flags(ctx)
     if param.multiple:
         store[param.name] = tuple(store.get(param.name, ())) + tuple(value)
     else:
@@ -29,6 +29,16 @@ def _store_global(ctx: click.Context, param: click.Parameter, value: Any) -> Any
     return value
 
 
+def global_flags(ctx: click.Context) -> dict[str, Any]:
+    """The global flags given so far in this run: kept by the root context's object (the
+    App that cli/errors.run made, so that it sees --debug after the command), else in the
+    root context's meta (a command run without run(), as shell completion does)."""
+    root = ctx.find_root()
+    flags = getattr(root.obj, "flags", None)
+    if isinstance(flags, dict):
+        return flags
+    store: dict[str, Any] = root.meta.setdefault(GLOBALS_KEY, {})
+    return store
 
 
 def _global(*decls: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -49,6 +59,9 @@ GLOBAL_OPTIONS = [
     _global("--as", "as_user", metavar="USER", help="Username to impersonate."),
     _global("--as-group", multiple=True, metavar="GROUP", help="Group to impersonate (repeatable)."),
     _global("--no-color", is_flag=True, default=None, help="Never colour the output."),
+    _global("--debug", is_flag=True, default=None,
+            help="On an internal error, print its full traceback after the Error line, for a bug report "
+                 "(also KUBECTL_ROLLOUTS_PY_DEBUG=1)."),
 ]
 
 
@@ -86,7 +99,27 @@ def from_file_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-class CobraCommand(click.Command):
+def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-h/--help, written through the run's App (its Environment's stdout) as click writes it."""
+    if not value or ctx.resilient_parsing:
+        return
+    from kubectl_rollouts_py.cli.context import App
+
+    App.of(ctx).write(ctx.get_help() + "\n")
+    ctx.exit()
+
+
+class _HelpThroughApp:
+    """click's help option, printing through the App instead of to sys.stdout."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+
+class CobraCommand(_HelpThroughApp, click.Command):
     """A command whose boolean flags also take `--flag=true|false`, as cobra's do."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -116,8 +149,8 @@ def _rewrite_bool_flags(command: click.Command, args: list[str]) -> list[str]:
     return result
 
 
-class AliasGroup(click.Group):
-    """A group whose subcommands also answer to the reference's aliases (`ro`, `exp`, ...)."""
+class AliasGroup(_HelpThroughApp, click.Group):
+    """A group whose subcommands also answer to the Argo Rollouts kubectl plugin's aliases (`ro`, `exp`, ...)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,8 @@ _ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "amd64": "amd6
 @global_options
 def version(short: bool) -> None:
     """Print the version of kubectl rollouts-py."""
+    from kubectl_rollouts_py.cli.context import App
+
     lines = [f"kubectl-rollouts_py: v{__version__}"]
     if not short:
         machine = platform.machine().lower()
@@ -25,4 +27,4 @@ def version(short: bool) -> None:
             f"  PythonVersion: {platform.python_version()}",
             f"  Platform: {sys.platform}/{_ARCH.get(machine, machine)}",
         ]
-    click.echo("\n".join(lines))
+    App.of(click.get_current_context()).write("\n".join(lines) + "\n")

@@ -81,7 +81,7 @@ def lint(
     """
     documents = read_documents(paths, read_stdin)
     lookup = None if source is None else _lookup(source)
-    looked_in = "the files" if source is None else f"the files or {source.describe()}"
+    looked_in = "the files" if source is None else f"the files or in {source.describe()}"
     try:
         return rules.check(
             documents,

@@ -52,7 +52,7 @@ spec: {{selector: {{app: app-backend}}}}
     result = lint("-f", str(EXAMPLE), "--require-references", "--cluster-lookup", "--from-file", str(saved), "-n", "ithome")
     assert result.returncode == 1
     assert result.stdout == ('rollout/app-backend: spec.strategy.canary.analysis.templates[0].templateName: Not found: '
-                             f'"success-rate": no AnalysisTemplate "success-rate" in the files or files: {saved}\n')
+                             f'"success-rate": no AnalysisTemplate "success-rate" in the files or in files: {saved}\n')
     # Argo's documented success-rate template wants a service-name argument app-backend does not pass.
     documented = CASES / "documented" / "prometheus-success-rate.yaml"
     result = lint("-f", str(EXAMPLE), "-f", str(documented), "--require-references", "--cluster-lookup", "--from-file", str(saved))

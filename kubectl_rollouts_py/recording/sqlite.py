@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -33,7 +34,6 @@ from kubectl_rollouts_py.recording.store import (
     Seen,
 )
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 10.0  # seconds a reader or writer waits for the other's lock
 SIZE_STEP = 0.1  # the share of the recorded time span dropped per round when over --max-size
 BASES_CACHED = 1024  # plain bodies of bases kept in memory (a base is an object's first recorded version)
@@ -71,14 +71,16 @@ def _not_a_recording(path: Path, why: str) -> errors.InputError:
     return errors.InputError(f"{path} is not a kubectl-rollouts-py recording ({why}); nothing was changed")
 
 
-def _check_header(path: Path) -> None:
+def _lock(path: Path) -> int:
+    """Hold an exclusive flock on the file (not SQLite's own POSIX locks, which it leaves
+    alone): a second recorder on the same file is refused instead of interleaving."""
+    fd = os.open(path, os.O_RDONLY)
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
-        raise errors.InputError(f"cannot read the recording {path}: {exc.strerror or exc}") from exc
-    if head and head != SQLITE_HEADER:
-        raise _not_a_recording(path, "not an SQLite database")
+        os.close(fd)
+        raise errors.InputError(f"another recorder is writing {path}; nothing was changed") from exc
+    return fd
 
 
 class SQLiteRecording:
@@ -90,6 +92,7 @@ class SQLiteRecording:
         self.readonly = readonly
         self._session: int | None = None
         self._bases: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock_fd: int | None = None  # the writer's flock on the file: one recorder per file
 
     # -- opening
 
@@ -108,17 +111,20 @@ class SQLiteRecording:
             paths.create_owner_only(path)
             if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
                 raise errors.InputError(f"cannot write the recording {path}: the file or its directory is read-only")
-        _check_header(path)
+        lock_fd = None if readonly else _lock(path)
         target = f"file:{urllib.parse.quote(str(path.resolve()))}" + ("?mode=ro" if readonly else "?mode=rw")
         try:
             conn = sqlite3.connect(target, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
+            if lock_fd is not None:
+                os.close(lock_fd)
             raise errors.InputError(f"cannot open the recording {path}: {exc}") from exc
         store = cls(conn, path, readonly=readonly)
+        store._lock_fd = lock_fd
         try:
             store._prepare()
         except BaseException:
-            conn.close()
+            store.close()
             raise
         return store
 
@@ -129,7 +135,10 @@ class SQLiteRecording:
             app_id = int(self._conn.execute("PRAGMA application_id").fetchone()[0])
             tables = int(self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
         except sqlite3.DatabaseError as exc:
-            raise _not_a_recording(path, f"unreadable: {exc}") from exc
+            # The file is not read through a descriptor of our own: closing one would drop the
+            # POSIX locks SQLite holds on the file for other connections of this process.
+            why = "not an SQLite database" if "not a database" in str(exc) else f"unreadable: {exc}"
+            raise _not_a_recording(path, why) from exc
         if app_id != schema.APPLICATION_ID and (app_id != 0 or tables or version):
             raise _not_a_recording(path, "another program's SQLite database")
         if version > schema.LATEST:
@@ -185,6 +194,11 @@ class SQLiteRecording:
         conn, self._conn = self._conn, None  # type: ignore[assignment]
         if conn is not None:
             conn.close()
+        # Only after SQLite's connection: closing any descriptor of the file drops the POSIX
+        # locks SQLite holds on it in this process.
+        lock_fd, self._lock_fd = self._lock_fd, None
+        if lock_fd is not None:
+            os.close(lock_fd)
 
     def __enter__(self) -> SQLiteRecording:
         return self

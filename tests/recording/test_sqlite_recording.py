@@ -153,6 +153,18 @@ def test_a_path_that_cannot_be_written_is_one_error(tmp_path: Path) -> None:
         open_recording(tmp_path)
 
 
+def test_one_writer_per_file(tmp_path: Path) -> None:
+    with open_recording(tmp_path / "r.db") as writer:
+        writer.record([Seen("Rollout", obj("Rollout", "app", "1"))], at(0))
+        with pytest.raises(errors.InputError, match="another recorder is writing"):
+            open_recording(tmp_path / "r.db")
+        with open_recording(tmp_path / "r.db", readonly=True) as reader:  # readers are welcome
+            assert reader.rollouts(None)[0].name == "app"
+        writer.record([Seen("Rollout", obj("Rollout", "app", "2"))], at(1))  # its own locks are intact
+    with open_recording(tmp_path / "r.db") as again:
+        assert len(again.rollout_record("ithome", "app").versions) == 2
+
+
 def test_retention_keeps_what_rebuilds_the_state_at_the_cutoff(tmp_path: Path) -> None:
     with open_recording(tmp_path / "r.db") as store:
         for i in range(10):

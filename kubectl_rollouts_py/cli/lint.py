@@ -48,16 +48,16 @@ Exit status: 0 clean; 1 problems found (or a file that cannot be read or parsed)
               help="With --cluster-lookup, read saved objects (a file or a directory) instead of a cluster.")
 @global_options
 def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: bool, from_files: tuple[str, ...]) -> None:
-    """Lint and validate Rollouts, AnalysisTemplates, ClusterAnalysisTemplates and
-    Experiments in files.
+    """Lint and validate Rollouts, AnalysisTemplates and Experiments from files.
 
     The Rollout checks are those of the Argo Rollouts kubectl plugin's lint, with its
     messages: unknown fields and wrongly typed values, the strategy, maxSurge and
     maxUnavailable, the selector and the pod template's labels, the Services, Ingresses and
     Istio VirtualServices named in the same files, traffic routing and experiment steps.
-    Beyond it: AnalysisTemplates (conditions parse, arguments used are declared, durations
-    parse, limits are sane, providers are complete), Experiments, and every pod template
-    (resource quantities, ports, probes, labels) as the API server would check it."""
+    Beyond it: AnalysisTemplates and ClusterAnalysisTemplates (conditions parse, arguments
+    used are declared, durations parse, limits are sane, providers are complete), a
+    Rollout's analyses against the templates in the files, Experiments, and every pod
+    template (resource quantities, ports, probes, labels) as the API server would check it."""
     ctx = click.get_current_context()
     if not filenames:
         raise click.UsageError("required flag -f/--filename not given", ctx)

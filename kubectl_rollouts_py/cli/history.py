@@ -46,7 +46,8 @@ def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ..
         return ops_history.from_source(source, name, source.namespace, kind="files" if from_files else "cluster")
 
 
-@click.command("history", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("history", cls=CobraCommand, epilog=EXAMPLES,
+               short_help="Show rollout NAME's revisions, newest first, and how each ended.")
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("--revision", type=click.IntRange(min=0), default=None, help="Show this revision in detail.")
 @click.option("--db", "db", metavar="PATH", default=None, help="Read a recording (see `record`) instead of the cluster.")

@@ -59,7 +59,8 @@ def _signals_stop(stop: Callable[[int], None]) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-@click.command("record", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("record", cls=CobraCommand, epilog=EXAMPLES,
+               short_help="Record every change of rollouts into a file that outlives the cluster's cleanup.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Record every namespace (default: the namespace of -n or the context).")
 @db_option
 @click.option("--retain", default="30d", show_default=True, metavar="DURATION",

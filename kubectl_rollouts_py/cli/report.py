@@ -24,7 +24,8 @@ Examples:
 """
 
 
-@click.command("report", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("report", cls=CobraCommand, epilog=EXAMPLES,
+               short_help="Report one revision of rollout NAME as Markdown, HTML or JUnit XML.")
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("--revision", type=click.IntRange(min=0), default=None, help="The revision to report (default: the newest).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "html", "junit"]), default="markdown", show_default=True,

@@ -182,13 +182,19 @@ class SQLiteRecording:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
+        """One transaction; SQLite's failures (a full disk, a file gone read-only, a lock held
+        too long) become one line naming the file, with the batch rolled back."""
         try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise errors.InputError(f"cannot write the recording {self.path}: {exc}") from exc
 
     def close(self) -> None:
         conn, self._conn = self._conn, None  # type: ignore[assignment]

@@ -190,3 +190,29 @@ def test_history_from_the_live_cluster_and_from_files(tmp_path: Path) -> None:
     assert offline.code == 0 and "from saved files" in offline.out and "Revision 2  current" in offline.out
     line = assert_one_error_line(run_cli("history", NAME, "--db", "x.db", "--from-file", str(saved)), code=2)
     assert line == "Error: --db and --from-file cannot be used together"
+
+
+@pytest.mark.skipif(__import__("shutil").which("tmux") is None, reason="tmux is not installed")
+def test_replay_on_a_terminal_steps_through_the_changes(recorded: dict, tmp_path: Path) -> None:
+    import os
+
+    from .standin import cli_path
+    from .test_live_terminal import Terminal
+
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TERM": "xterm-256color", "KUBECONFIG": "/nonexistent"}
+    term = Terminal(tmp_path, [cli_path(), "replay", NAME, "-n", NS, "--db", str(recorded["db"])], env)
+    try:
+        term.wait_for(lambda s: "✖ Degraded" in s and " of " in s)
+        last = term.screen().splitlines()[0]
+        total = int(last.split(" of ")[-1].split(",")[0])
+        assert last.startswith(f"Replay of {NAME}: change {total} of {total}, ")
+        term.keys("Left")
+        term.wait_for(lambda s: s.startswith(f"Replay of {NAME}: change {total - 1} of {total}"))
+        term.keys("Home")
+        term.wait_for(lambda s: s.startswith(f"Replay of {NAME}: change 1 of {total}") and "✔ Healthy" in s)
+        term.keys("Right", "Right", "Right")
+        term.wait_for(lambda s: s.startswith(f"Replay of {NAME}: change 4 of {total}"))
+        term.keys("q")
+        term.wait_for(lambda s: "EXIT=0" in s)
+    finally:
+        term.close()

@@ -62,3 +62,12 @@ class Environment:
 
     def now(self) -> dt.datetime:
         return self.clock()
+
+    def read_stdin_bytes(self) -> bytes:
+        """All of stdin as bytes (`-f -`): the binary buffer under a real stream, else the
+        text of a string stream, UTF-8 encoded."""
+        buffer = getattr(self.stdin, "buffer", None)
+        if buffer is not None:
+            data: bytes = buffer.read()
+            return data
+        return self.stdin.read().encode("utf-8")

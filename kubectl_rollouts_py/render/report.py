@@ -214,8 +214,16 @@ def _seconds(metric: Mapping[str, Any]) -> float:
     stamps = [text(m.get(k)) for m in measurements for k in ("startedAt", "finishedAt") if m.get(k)]
     if len(stamps) < 2:
         return 0.0
-    parsed = sorted(datetime.fromisoformat(s.replace("Z", "+00:00")) for s in stamps)
-    return (parsed[-1] - parsed[0]).total_seconds()
+    parsed = []
+    for stamp in stamps:
+        try:
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        except ValueError:
+            continue  # not RFC 3339 as the API writes it: no duration from it
+        if moment.tzinfo is not None:
+            parsed.append(moment)
+    parsed.sort()
+    return (parsed[-1] - parsed[0]).total_seconds() if len(parsed) > 1 else 0.0
 
 
 def render_junit(document: Mapping[str, Any]) -> str:

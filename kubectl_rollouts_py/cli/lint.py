@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import click
 
 from kubectl_rollouts_py import errors
@@ -71,12 +68,12 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
 
     app = App.of(ctx)
     options = linting.LintOptions(require_references=require_references,
-                                  prometheus_default=os.environ.get(PROMETHEUS_ADDRESS_ENV) or None)
+                                  prometheus_default=app.env.environ.get(PROMETHEUS_ADDRESS_ENV) or None)
     if cluster_lookup:
         with app.source(from_files) as source:
-            report = linting.lint(filenames, read_stdin=sys.stdin.buffer.read, options=options, source=source)
+            report = linting.lint(filenames, read_stdin=app.env.read_stdin_bytes, options=options, source=source)
     else:
-        report = linting.lint(filenames, read_stdin=sys.stdin.buffer.read, options=options)
+        report = linting.lint(filenames, read_stdin=app.env.read_stdin_bytes, options=options)
     if report.problems:
         # Values come from the files: control characters are shown, never sent to the terminal.
         app.write("".join(clean(problem.line()) + "\n" for problem in report.problems))

@@ -146,6 +146,17 @@ def test_the_namespace_of_saved_objects_comes_from_the_injected_kubeconfig(tmp_p
     assert result.stdout.startswith(golden("app-backend-canary-step1.txt"))
 
 
+def test_stdin_is_the_environment_s() -> None:
+    bad = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: x}\nspec: {}\n"
+    result = run_cli(["lint", "-f", "-"], stdin=bad, environ=ENVIRON)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: spec.selector: Required value")
+    proc = subprocess.run([cli_path(), "lint", "-f", "-"], input=bad, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **ENVIRON})
+    assert (result.exit_code, result.stdout, result.stderr) == (proc.returncode, proc.stdout, proc.stderr)
+    assert run_cli(["lint", "-f", "-"], stdin=Path(EXAMPLE).read_text(), environ=ENVIRON) == run_cli(["lint", "-f", EXAMPLE])
+
+
 # -- --debug -----------------------------------------------------------------------------------
 
 

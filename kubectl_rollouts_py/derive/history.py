@@ -310,7 +310,9 @@ def _explain(entry: RevisionEntry) -> str:
     if entry.outcome == ABORTED:
         return f"Revision {entry.revision} was aborted{at_step}." + (f"{run_words}." if run_words else "")
     if entry.outcome == PROMOTED:
-        return f"Revision {entry.revision} was promoted to stable" + (f" after {entry.runs and len(entry.runs)} analysis run(s)" if entry.runs else "") + "."
+        passed = [r for r in entry.runs if r.phase == "Successful"]
+        return f"Revision {entry.revision} was promoted to stable" + (
+            f", {len(passed)} of {len(entry.runs)} analysis runs successful" if entry.runs else "") + "."
     if entry.outcome == ROLLED_BACK:
         return f"Revision {entry.revision} was rolled back: the rollout went back to an older pod template."
     if entry.outcome == SUPERSEDED:

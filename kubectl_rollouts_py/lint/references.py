@@ -71,12 +71,14 @@ def service_roles(rollout: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def validate_services(rollouts: Sequence[Mapping[str, Any]], services: Sequence[Mapping[str, Any]]) -> dict[int, list[FieldError]]:
     """Errors per rollout index: each Service's selector must match the pod template's labels."""
-    owner: dict[int, tuple[int, str]] = {}  # service index -> (rollout index, role)
+    owner: dict[int, tuple[int, str]] = {}  # service index -> (rollout index, role); the last pairing wins
+    by_name: dict[str, list[int]] = {}
+    for s, service in enumerate(services):
+        by_name.setdefault(name_of(service), []).append(s)
     for r, rollout in enumerate(rollouts):
-        for s, service in enumerate(services):
-            for role, name in service_roles(rollout):
-                if name == name_of(service):
-                    owner[s] = (r, role)
+        for role, name in service_roles(rollout):
+            for s in by_name.get(name, ()):
+                owner[s] = (r, role)
     found: dict[int, list[FieldError]] = {}
     for s, service in enumerate(services):
         if s not in owner:
@@ -110,25 +112,24 @@ def ingress_services(ingress: Mapping[str, Any]) -> list[str]:
 
 def validate_ingresses(rollouts: Sequence[Mapping[str, Any]], ingresses: Sequence[Mapping[str, Any]]) -> dict[int, list[FieldError]]:
     owner: dict[int, int] = {}
+    backends = [set(ingress_services(ingress)) for ingress in ingresses]
     for r, rollout in enumerate(rollouts):
-        stop = False
-        for i, ingress in enumerate(ingresses):
-            canary = _canary(rollout)
-            routing = _dict(canary.get("trafficRouting")) if canary is not None and canary.get("trafficRouting") is not None else None
-            if canary is None or routing is None:
-                stop = True
-                break
-            service = ""
-            if routing.get("nginx") is not None:
-                service = str(canary.get("stableService") or "")
-            elif routing.get("alb") is not None:
-                service = str(_dict(routing["alb"]).get("rootService") or canary.get("stableService") or "")
-            elif routing.get("smi") is not None:
-                service = str(_dict(routing["smi"]).get("rootService") or "")
-            if service in ingress_services(ingress):
-                owner[i] = r
-        if stop:
+        if not ingresses:
             break
+        canary = _canary(rollout)
+        if canary is None or canary.get("trafficRouting") is None:
+            break  # the plugin's loop returns here, for every later Rollout too
+        routing = _dict(canary["trafficRouting"])
+        service = ""
+        if routing.get("nginx") is not None:
+            service = str(canary.get("stableService") or "")
+        elif routing.get("alb") is not None:
+            service = str(_dict(routing["alb"]).get("rootService") or canary.get("stableService") or "")
+        elif routing.get("smi") is not None:
+            service = str(_dict(routing["smi"]).get("rootService") or "")
+        for i, names in enumerate(backends):
+            if service in names:
+                owner[i] = r
     found: dict[int, list[FieldError]] = {}
     for i, r in owner.items():
         canary = _canary(rollouts[r]) or {}
@@ -181,12 +182,15 @@ def configured_virtual_services(rollout: Mapping[str, Any]) -> tuple[str, list[M
 
 def validate_virtual_services(rollouts: Sequence[Mapping[str, Any]], services: Sequence[Mapping[str, Any]]) -> dict[int, list[FieldError]]:
     owner: dict[int, int] = {}
+    by_name: dict[str, list[int]] = {}
+    for v, vsvc in enumerate(services):
+        by_name.setdefault(name_of(vsvc), []).append(v)
     for r, rollout in enumerate(rollouts):
         if services and _istio(rollout) is None:
-            break
-        for v, vsvc in enumerate(services):
-            _, entries = configured_virtual_services(rollout)
-            if any(str(entry.get("name") or "") == name_of(vsvc) for entry in entries):
+            break  # the plugin's loop returns here, for every later Rollout too
+        _, entries = configured_virtual_services(rollout)
+        for name in dict.fromkeys(str(entry.get("name") or "") for entry in entries):
+            for v in by_name.get(name, ()):
                 owner[v] = r
     found: dict[int, list[FieldError]] = {}
     for v, r in owner.items():

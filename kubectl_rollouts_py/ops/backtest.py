@@ -59,6 +59,9 @@ RANGE_WASTE = 16  # a range query may evaluate this many steps per instant neede
 _EPSILON = dt.timedelta(microseconds=1)  # the engine's clock runs this far past a due instant
 _AT_START_END = re.compile(r"@\s*(?:start|end)\s*\(\s*\)")
 UNLIMITED_RETENTION = 1 << 30
+MAX_TRIES_PER_MEASUREMENT = 5
+"""A window's run is terminated after (this + 1) × its planned measurements (+10): Argo's
+default consecutiveErrorLimit retries an Error 4 times, a higher one could retry for ever."""
 
 
 class BacktestError(errors.UsageError):
@@ -365,11 +368,12 @@ def _fill(cache: dict[int, prometheus.Sample], sample: prometheus.Sample, begin:
 
 def run_window(
     spec: evaluate.RunSpec, start: dt.datetime, make_measurer: Callable[[Callable[[], dt.datetime]], Measurer],
-    window: dt.timedelta | None,
+    window: dt.timedelta | None, *, most: int | None = None,
 ) -> evaluate.RunStatus:
     """The run as if it had started at `start`, reconciled as Argo's controller would on a
     virtual clock: each reconcile at the instant a metric is due. With a window, the run is
-    terminated at its end (as `analyze --timeout` terminates)."""
+    terminated at its end (as `analyze --timeout` terminates). After `most` measurements
+    (errors retried again and again under a high consecutiveErrorLimit) it is terminated too."""
     nominal = [start]
     engine = [start]
     measurer = make_measurer(lambda: nominal[0])
@@ -377,6 +381,8 @@ def run_window(
     status = evaluate.RunStatus()
     while True:
         if deadline is not None and nominal[0] >= deadline and not spec.terminate:
+            spec = replace(spec, terminate=True)
+        if most is not None and not spec.terminate and sum(len(r.measurements) for r in status.metric_results) >= most:
             spec = replace(spec, terminate=True)
         status = advance(spec, status, measurer.measure, clock=lambda: engine[0])
         if status.completed:
@@ -486,8 +492,11 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
 
     statuses: list[evaluate.RunStatus | None] = [None] * len(starts)
 
+    per_window = sum(len(m.offsets) for m in metrics)
+    most = per_window * (MAX_TRIES_PER_MEASUREMENT + 1) + 10
+
     def work(index: int) -> None:
-        statuses[index] = run_window(spec, starts[index], make_measurer, request.window)
+        statuses[index] = run_window(spec, starts[index], make_measurer, request.window, most=most)
 
     _pool(work, len(starts), request.workers)
     elapsed = time.monotonic() - began

@@ -137,7 +137,7 @@ def test_prometheus_down_mid_run(tmp_path: Path, fuse: Fuse) -> None:
     assert "; first error: " in err[0] and "127.0.0.1" in err[0]
     doc = json.loads(result.out)  # type: ignore[attr-defined]
     phases = [w["phase"] for w in doc["windows"]]
-    assert phases[0] == "Successful" and phases[-1] == "Error"
+    assert "Successful" in phases and phases[-1] == "Error"  # (4 windows at a time: which ones came first varies)
     last = doc["windows"][-1]
     assert last["message"].startswith('Metric "success-rate" assessed Error due to consecutiveErrors (5) > consecutiveErrorLimit (4)')
     errors = last["metrics"][0]["measurements"]

@@ -274,3 +274,11 @@ def test_range_answers_fill_only_the_steps_they_settle() -> None:
     assert cache[t0].value == "[0.9]" and cache[t0].warnings == ("w",)
     assert t0 + 60_000 not in cache  # two series at that step: asked with an instant query
     assert cache[t0 + 120_000].value == "[]"  # no series: an empty vector, as the instant query answers
+
+
+def test_a_window_that_errors_for_ever_is_bounded() -> None:
+    metric = {**METRIC, "count": 2, "consecutiveErrorLimit": 100000}
+    make = stub_measurer(lambda at: prometheus.ProviderError("server_error: server error: 503"), metric)
+    status = ops.run_window(make.spec, NOW, make, None, most=30)  # type: ignore[attr-defined]
+    assert status.completed and len(make.asked) == 30  # type: ignore[attr-defined]
+    assert status.message == evaluate.RUN_TERMINATED

@@ -32,7 +32,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from kubectl_rollouts_py.sandbox.quiet_http import QuietThreadingHTTPServer
 
 METRIC = "http_server_requests_seconds"
 URI = "/api/orders"
@@ -96,7 +98,7 @@ class DemoApp:
             if pod.name in self._pods:
                 raise ValueError(f"duplicate pod name {pod.name!r}")
             self._pods[pod.name] = _Counters(pod, now)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
         self.scrapes = 0
@@ -191,8 +193,7 @@ class DemoApp:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass  # quiet: Prometheus scrapes every second
 
-        server = ThreadingHTTPServer((host, port), Handler)
-        server.daemon_threads = True
+        server = QuietThreadingHTTPServer((host, port), Handler)
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="demoapp", daemon=True)
         self._thread.start()

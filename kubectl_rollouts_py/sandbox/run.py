@@ -46,7 +46,9 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from kubectl_rollouts_py.sandbox.quiet_http import QuietThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -238,7 +240,7 @@ class BuiltinPrometheus:
         self._keep = max(10, int(retention / interval))
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: QuietThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
         self.url = ""
 
@@ -349,8 +351,7 @@ class BuiltinPrometheus:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
-        server = ThreadingHTTPServer((host, 0), Handler)
-        server.daemon_threads = True
+        server = QuietThreadingHTTPServer((host, 0), Handler)
         self._server = server
         self.scrape()
         serve = lambda: server.serve_forever(poll_interval=0.05)  # noqa: E731 - a quick shutdown()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import socketserver
 import sys
 import threading
 import time
@@ -13,10 +12,10 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import Message
-from http.server import ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..quiet_http import QuietThreadingHTTPServer
 from .errors import StatusError, bad_request, endpoint_not_found, invalid, method_not_allowed, status_details
 from .faults import DropConnection
 from .jsondata import JSON, encode, parse_bool
@@ -52,10 +51,8 @@ def parse_json(body: bytes) -> Any:
         raise bad_request(f"the request body is not valid JSON: {exc}") from None
 
 
-class StandInHTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that knows its APIServer and can close its live connections."""
-
-    daemon_threads = True
+class StandInHTTPServer(QuietThreadingHTTPServer):
+    """An HTTP server that knows its APIServer and can close its live connections."""
 
     def __init__(self, address: tuple[str, int], api: APIServer) -> None:
         self.api = api
@@ -64,20 +61,6 @@ class StandInHTTPServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls getfqdn(), a reverse DNS lookup that can take seconds.
-        socketserver.TCPServer.server_bind(self)
-        host, port = self.server_address[:2]
-        self.server_name, self.server_port = str(host), int(port)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that goes away mid-request (tests kill CLIs and cut connections on
-        # purpose) is not a server error; socketserver would print a traceback for it into
-        # whatever runs the server. Anything else is a bug and keeps its traceback.
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
 
     def track(self, conn: socket.socket, alive: bool) -> None:
         with self.connections_lock:

@@ -382,7 +382,7 @@ def run_window(
     while True:
         if deadline is not None and nominal[0] >= deadline and not spec.terminate:
             spec = replace(spec, terminate=True)
-        if most is not None and not spec.terminate and sum(len(r.measurements) for r in status.metric_results) >= most:
+        if most is not None and not spec.terminate and sum(r.count + r.error for r in status.metric_results) >= most:
             spec = replace(spec, terminate=True)
         status = advance(spec, status, measurer.measure, clock=lambda: engine[0])
         if status.completed:

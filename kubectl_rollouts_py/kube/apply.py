@@ -24,9 +24,12 @@ for at most READ_BACK_SECONDS (the user asked to stop), else it is called unknow
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubectl_rollouts_py import errors
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.kube.source import Source
 
 
 class PartialFailure(errors.RolloutsError):
@@ -37,7 +40,7 @@ class UnconfirmedWrite(errors.RolloutsError):
     """A write whose answer never came (or was a 5xx), and reading back did not show it."""
 
 
-def send(source: Any, request: Any) -> dict[str, Any]:
+def send(source: Source, request: Any) -> dict[str, Any]:
     """Send one plans.Request through the source, its body byte for byte."""
     from kubectl_rollouts_py.kube.source import RawJSON
 
@@ -56,7 +59,7 @@ def _describe(request: Any) -> str:
     return f"{request.method} {request.path}"
 
 
-def apply_plan(source: Any, plan: Any, notes: list[str] | None = None) -> dict[str, Any] | None:
+def apply_plan(source: Source, plan: Any, notes: list[str] | None = None) -> dict[str, Any] | None:
     """Send the plan's requests in order; return the last object the server returned.
 
     `notes` (when given) receives one line per unconfirmed write that reading back showed
@@ -93,7 +96,7 @@ class _Progress:
         self.applied.append(self.current)
         self.current = None
 
-    def interrupted(self, source: Any) -> str:
+    def interrupted(self, source: Source) -> str:
         """`applied: ...; not applied: ...`, the request in flight read back (bounded)."""
         applied = [_describe(a) for a in self.applied]
         not_applied = [_describe(r) for r in self.rest]
@@ -115,7 +118,7 @@ class _Progress:
 READ_BACK_SECONDS = 3.0
 
 
-def read_back_within(source: Any, request: Any, seconds: float) -> tuple[bool | None, str]:
+def read_back_within(source: Source, request: Any, seconds: float) -> tuple[bool | None, str]:
     """read_back() in a helper thread, waited for at most `seconds` (the user asked to stop:
     a slow or unreachable server must not hold them up), and given up on a second signal."""
     import threading
@@ -140,7 +143,7 @@ def read_back_within(source: Any, request: Any, seconds: float) -> tuple[bool | 
     return outcome[0]
 
 
-def _apply(source: Any, plan: Any, notes: list[str] | None, progress: _Progress) -> dict[str, Any] | None:
+def _apply(source: Source, plan: Any, notes: list[str] | None, progress: _Progress) -> dict[str, Any] | None:
     applied = progress.applied
     result: dict[str, Any] | None = None
     spec = plan.spec
@@ -184,7 +187,7 @@ def _progress(applied: list[Any], not_applied: list[Any]) -> str:
     return f" ({'; '.join(parts)})"
 
 
-def _send_checked(source: Any, request: Any, notes: list[str] | None) -> dict[str, Any]:
+def _send_checked(source: Source, request: Any, notes: list[str] | None) -> dict[str, Any]:
     """send(), reading the object back when the server did not confirm the write."""
     try:
         return send(source, request)
@@ -210,7 +213,7 @@ def _send_checked(source: Any, request: Any, notes: list[str] | None) -> dict[st
 _ABSENT = object()
 
 
-def read_back(source: Any, request: Any) -> tuple[bool | None, dict[str, Any] | None, str]:
+def read_back(source: Source, request: Any) -> tuple[bool | None, dict[str, Any] | None, str]:
     """(applied?, the object, what it shows) for a write whose answer is unknown.
 
     applied is None when the object cannot be read or the request cannot be checked.

@@ -9,7 +9,7 @@ its stop event and deadline.
 One ClusterSource is one transport, safe to call from several threads at once (the CLI
 sends a GET and four LISTs together).
 
-Retry policy (issue 9):
+Retry policy:
 
 * Reads (GET and LIST) are retried when the server answers 429, 500, 502, 503 or 504, and
   when the connection breaks or an answer does not come within --request-timeout. The
@@ -166,14 +166,16 @@ class ClusterSource:
         path = res.path(kube_source.object_namespace(res, namespace, verb="patch"), name, subresource)
         return self._json("PATCH", path, body=body, content_type=content_type, resource=res)
 
-    def create(self, resource: resources.Resource | str, namespace: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    def create(
+        self, resource: resources.Resource | str, namespace: str | None, body: dict[str, Any] | kube_source.RawJSON
+    ) -> dict[str, Any]:
         """POST a new object into the collection and return the server's copy."""
         res = kube_source.as_resource(resource)
         path = res.path(kube_source.object_namespace(res, namespace, verb="create"))
         return self._json("POST", path, body=body, content_type="application/json", resource=res)
 
     def replace(
-        self, resource: resources.Resource | str, name: str, namespace: str | None, body: dict[str, Any]
+        self, resource: resources.Resource | str, name: str, namespace: str | None, body: dict[str, Any] | kube_source.RawJSON
     ) -> dict[str, Any]:
         """PUT an object; a stale metadata.resourceVersion gives errors.Conflict."""
         res = kube_source.as_resource(resource)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.kube import resources as r
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.kube.source import Source
 
 
 @dataclass(frozen=True)
@@ -22,20 +25,20 @@ class NamespaceObjects:
 
 
 def _not_found_singular(resource: r.Resource, name: str) -> errors.NotFound:
-    # The reference looks objects up in an informer cache, so its message names the
+    # The Argo Rollouts kubectl plugin looks objects up in an informer cache, so its message names the
     # resource in the singular (`rollout.argoproj.io "x" not found`); keep that wording.
     return errors.NotFound(f'{resource.qualified_singular} "{name}" not found')
 
 
-def fetch_object(source: Any, resource: r.Resource, name: str, namespace: str) -> dict[str, Any]:
-    """One object, with the reference's not-found wording."""
+def fetch_object(source: Source, resource: r.Resource, name: str, namespace: str) -> dict[str, Any]:
+    """One object, with the Argo Rollouts kubectl plugin's not-found wording."""
     try:
         return source.get(resource, name, namespace)
     except errors.NotFound as exc:
         raise _not_found_singular(resource, name) from exc
 
 
-def fetch_with_namespace(source: Any, resource: r.Resource, name: str, namespace: str) -> tuple[dict[str, Any], NamespaceObjects]:
+def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namespace: str) -> tuple[dict[str, Any], NamespaceObjects]:
     """The named object plus the namespace's RSs, pods, runs and experiments, concurrently.
 
     One GET and four LISTs are sent at once, so the wall time is about one round trip.
@@ -55,8 +58,8 @@ def fetch_with_namespace(source: Any, resource: r.Resource, name: str, namespace
     return obj, NamespaceObjects(*items)
 
 
-def check_workload_ref(source: Any, rollout: dict[str, Any], namespace: str) -> None:
-    # Like the reference, a Rollout whose workloadRef names a missing Deployment is an error.
+def check_workload_ref(source: Source, rollout: dict[str, Any], namespace: str) -> None:
+    # As in the Argo Rollouts kubectl plugin, a Rollout whose workloadRef names a missing Deployment is an error.
     ref = (rollout.get("spec") or {}).get("workloadRef") if isinstance(rollout.get("spec"), dict) else None
     if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
         fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)

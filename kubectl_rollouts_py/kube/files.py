@@ -135,7 +135,7 @@ class FileSource:
         metadata = obj["metadata"]
         known = resources.BY_KIND.get(kind)
         if group is None or (known is not None and (group, kind) in _LEGACY_GROUPS):
-            # Saved objects from old clusters (and the reference's own fixtures) say
+            # Saved objects from old clusters (and the Argo Rollouts kubectl plugin's test fixtures) say
             # extensions/v1beta1 for what API servers now serve as apps/v1.
             group = known.group if known is not None else ""
         if known is not None and not known.namespaced:

@@ -30,7 +30,7 @@ class Resource:
 
     @property
     def qualified_singular(self) -> str:
-        """`rollout.argoproj.io`, as the reference's cache lookups name it."""
+        """`rollout.argoproj.io`, as the Argo Rollouts kubectl plugin's cache lookups name it."""
         return f"{self.singular}.{self.group}" if self.group else self.singular
 
     def path(self, namespace: str | None, name: str | None = None, subresource: str | None = None) -> str:

@@ -29,7 +29,7 @@ READ_ONLY_MESSAGE = "cannot change saved objects: --from-file is read-only"
 
 
 class RawJSON(str):
-    """JSON text to send byte for byte, where exact bytes matter (the reference plugin's
+    """JSON text to send byte for byte, where exact bytes matter (the Argo Rollouts kubectl plugin's
     patch bodies, spacing included). Writes accept it wherever they accept a dict or list."""
 
 
@@ -106,7 +106,7 @@ class Source(Protocol):
         resource: resources.Resource | str,
         name: str,
         namespace: str | None,
-        body: dict[str, Any] | builtins.list[Any],  # `list` here is the method above
+        body: dict[str, Any] | builtins.list[Any] | RawJSON,  # `list` here is the method above
         *,
         patch_type: str = "merge",
         subresource: str | None = None,
@@ -114,12 +114,12 @@ class Source(Protocol):
         """Patch one object (patch_type: merge, json or strategic) and return the result."""
         ...
 
-    def create(self, resource: resources.Resource | str, namespace: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, resource: resources.Resource | str, namespace: str | None, body: dict[str, Any] | RawJSON) -> dict[str, Any]:
         """Create an object and return the server's copy."""
         ...
 
     def replace(
-        self, resource: resources.Resource | str, name: str, namespace: str | None, body: dict[str, Any]
+        self, resource: resources.Resource | str, name: str, namespace: str | None, body: dict[str, Any] | RawJSON
     ) -> dict[str, Any]:
         """Replace (PUT) an object and return the server's copy."""
         ...

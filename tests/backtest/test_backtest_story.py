@@ -101,3 +101,32 @@ def test_yaml_output(story_template: str) -> None:
     result = backtest(story_template, "-o", "yaml")
     doc = yaml.safe_load(result.out)
     assert doc["summary"]["failed"] == 3
+
+
+def test_scalar_and_several_series_answers_match_instant_queries(tmp_path: Any, story_prometheus: Any) -> None:
+    from kubectl_rollouts_py.sandbox import backfill
+
+    from .conftest import write_template
+
+    def metric(name: str, query: str, condition: str) -> dict[str, Any]:
+        return {"name": name, "count": 3, "interval": "2m", "successCondition": condition,
+                "provider": {"prometheus": {"address": story_prometheus.url, "query": query}}}
+
+    canary = f'rollouts_pod_template_hash="{backfill.CANARY_HASH}"'
+    obj = {"apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisTemplate", "metadata": {"name": "shapes"}, "spec": {"metrics": [
+        metric("scalar", f'scalar(sum(rate(http_server_requests_seconds_count{{{canary},status="500"}}[1m])))', "result < 2"),
+        metric("per-pod", 'sum by (pod) (rate(http_server_requests_seconds_count{status="500"}[1m]))', "all(result, {# < 2})"),
+        metric("empty", 'rate(http_server_requests_seconds_count{pod="gone"}[1m])', "len(result) == 0"),
+    ]}}
+    template = write_template(tmp_path, obj)
+    flags = ("--backtest", "--from", rfc(INCIDENT[0] - dt.timedelta(hours=1)), "--to", rfc(INCIDENT[1]), "--step", "30m", "-o", "json")
+    auto = run_cli("analyze", "-f", template, *flags, timeout=120)
+    instant = run_cli("analyze", "-f", template, *flags, "--query-mode", "instant", timeout=120)
+    assert auto.code == instant.code == 3, (auto.err, instant.err)
+    a, b = json.loads(auto.out), json.loads(instant.out)
+    assert a["windows"] == b["windows"]
+    assert [m["queries"] for m in a["metrics"]] == ["range", "instant (the query returns several series)", "range"]
+    # the last window starts as the incident ends: its first measurement's 1m rate still sees it
+    assert [w["phase"] for w in a["windows"]] == ["Successful", "Successful", "Failed", "Failed", "Failed"]
+    scalar, per_pod, empty = (m["measurements"][0]["value"] for m in a["windows"][0]["metrics"])
+    assert not scalar.startswith("[") and per_pod.count(",") == 4 and empty == "[]"

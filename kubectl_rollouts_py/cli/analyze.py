@@ -193,7 +193,8 @@ def _check_url(url: str | None) -> str | None:
                    "each query evaluated at its past instant.")
 @click.option("--from", "from_", default=None, metavar="TIME",
               help="--backtest: the first window's start (RFC 3339, now, or before now: -14d, -2h, now-90m).")
-@click.option("--to", default=None, metavar="TIME", help="--backtest: the last window's start, at most (default: now).")
+@click.option("--to", default=None, metavar="TIME",
+              help="--backtest: the last window's start, at most (default: the last one whose measurements are all before now).")
 @click.option("--step", default=None, metavar="DURATION", help="--backtest: time between window starts (e.g. 20m, 1h).")
 @click.option("--window", default=None, metavar="DURATION",
               help="--backtest: how long each run lasts (required when a metric has no count; its run is terminated then).")
@@ -329,7 +330,7 @@ def _backtest_request(app: App, from_: str | None, to: str | None, step: str | N
     if once or timeout is not None:
         raise errors.UsageError(f"{'--once' if once else '--timeout'} cannot be used with --backtest")
     if from_ is None or step is None:
-        raise errors.UsageError("--backtest needs --from TIME and --step DURATION (and --to TIME, default now)")
+        raise errors.UsageError("--backtest needs --from TIME and --step DURATION (and --to TIME, by default the last window that ends before now)")
     now = app.now().astimezone(dt.timezone.utc).replace(microsecond=0)
 
     def moment(flag: str, text: str) -> dt.datetime:
@@ -354,12 +355,13 @@ def _backtest_request(app: App, from_: str | None, to: str | None, step: str | N
         raise errors.UsageError(f"--max-queries must be positive, not {max_queries}")
     request = ops_backtest.Request(
         start=moment("--from", from_),
-        end=moment("--to", to) if to is not None else now,
+        end=moment("--to", to) if to is not None else None,
         step=duration("--step", step),
         window=duration("--window", window) if window is not None else None,
         incidents=tuple(marked),
         max_queries=max_queries if max_queries is not None else ops_backtest.DEFAULT_MAX_QUERIES,
         mode=query_mode,
+        now=now,
     )
     ops_backtest.check_bounds(request)  # before any template is read
     return request

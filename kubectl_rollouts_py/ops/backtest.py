@@ -70,14 +70,17 @@ class BacktestError(errors.UsageError):
 
 @dataclass(frozen=True)
 class Request:
+    """`end` None: the last start whose measurements all lie before `now`."""
+
     start: dt.datetime
-    end: dt.datetime
+    end: dt.datetime | None
     step: dt.timedelta
     window: dt.timedelta | None = None
     incidents: tuple[bt.Incident, ...] = ()
     max_queries: int = DEFAULT_MAX_QUERIES
     mode: str = "auto"  # auto | instant
     workers: int = WORKERS
+    now: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _duration(text: str) -> dt.timedelta | None:
 
 def check_bounds(request: Request) -> None:
     """Raises BacktestError for --from after --to, or a step or window that is not positive."""
-    if request.end < request.start:
+    if request.end is not None and request.end < request.start:
         raise BacktestError(f"--from {bt.rfc3339(request.start)} is after --to {bt.rfc3339(request.end)}")
     if request.step <= dt.timedelta(0):
         raise BacktestError(f"--step must be positive, not {bt.duration_text(request.step)}")
@@ -133,14 +136,25 @@ def check_bounds(request: Request) -> None:
         raise BacktestError(f"--window must be positive, not {bt.duration_text(request.window)}")
 
 
-def check_request(plan: Plan, request: Request) -> tuple[list[dt.datetime], list[bt.MetricPlan]]:
-    """The window starts and metric plans, within the cap.
+def check_request(plan: Plan, request: Request) -> tuple[Request, list[dt.datetime], list[bt.MetricPlan]]:
+    """The request with its end settled, the window starts and metric plans, within the cap.
 
     Raises:
         BacktestError: --from after --to, a step that is not positive, too many measurements.
     """
     check_bounds(request)
     metrics = metric_plans(plan, request.window)
+    last = max((o for m in metrics for o in m.offsets), default=dt.timedelta(0))
+    if request.end is None:
+        if request.now is None:
+            raise BacktestError("give --to TIME")
+        request = replace(request, end=request.now - last)
+        if request.end is not None and request.end < request.start:
+            raise BacktestError(
+                f"--from {bt.rfc3339(request.start)} leaves no window that ends before now: a run lasts {bt.duration_text(last)} "
+                "(give --from earlier)"
+            )
+    assert request.end is not None
     per_window = sum(len(m.offsets) for m in metrics)
     windows = bt.count_windows(request.start, request.end, request.step)
     total = windows * per_window
@@ -151,7 +165,7 @@ def check_request(plan: Plan, request: Request) -> tuple[list[dt.datetime], list
         )
     if per_window == 0:
         raise BacktestError("no metric measures inside a window: make --window longer than the metrics' initialDelay")
-    return bt.window_starts(request.start, request.end, request.step), metrics
+    return request, bt.window_starts(request.start, request.end, request.step), metrics
 
 
 # ------------------------------------------------------------------------------ conditions
@@ -446,7 +460,12 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
         BacktestError: bounds or cap (before any query).
         RolloutsError: an argument or secret could not be resolved.
     """
-    starts, metrics = check_request(plan, request)
+    request, starts, metrics = check_request(plan, request)
+    last = max((o for m in metrics for o in m.offsets), default=dt.timedelta(0))
+    late = [s for s in starts if request.now is not None and s + last > request.now]
+    notes = []
+    if late:
+        notes.append(f"{len(late)} of {len(starts)} windows measure after now ({bt.rfc3339(late[0])} on): they find no data yet")
     spec = replace(plan.spec, retention={m.name: UNLIMITED_RETENTION for m in plan.spec.metrics})
     counter = Counter()
     sampler = Sampler(connection, counter)
@@ -508,7 +527,7 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
          if m["phase"] == "Error" and m.get("message")),
         "",
     )
-    warnings = [*sampler.notes, *seen]
+    warnings = [*notes, *sampler.notes, *seen]
     if warn is not None:
         for text in warnings:
             warn(text)
@@ -618,7 +637,7 @@ def build_document(
     return {
         "template": plan.name,
         "from": bt.rfc3339(request.start),
-        "to": bt.rfc3339(request.end),
+        "to": bt.rfc3339(request.end) if request.end is not None else None,
         "step": bt.duration_text(request.step),
         "window": bt.duration_text(request.window) if request.window is not None else None,
         "metrics": described,

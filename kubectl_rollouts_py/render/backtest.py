@@ -22,6 +22,7 @@ BARS = "▁▂▃▄▅▆▇█"
 ERROR_MARK = "×"
 NO_NUMBER = "·"
 MAX_BARS = 40
+MAX_VALUE = 24  # characters of a worst value that is no single number
 RED = 31
 
 
@@ -36,7 +37,8 @@ def _short(value: str) -> str:
     try:
         number = float(value)
     except ValueError:
-        return clean(value) or "-"
+        text = clean(value) or "-"
+        return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
     return f"{number:.4g}"
 
 

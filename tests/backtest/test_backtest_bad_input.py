@@ -171,3 +171,8 @@ def test_a_query_returning_a_matrix(tmp_path: Path, story_prometheus: Prometheus
     assert doc["metrics"][0]["queries"] == "instant (the query returns a matrix)"
     value = doc["windows"][0]["metrics"][0]["measurements"][0]["value"]
     assert value.startswith("[") and value.count(",") >= 2  # four points a minute, flattened
+
+
+def test_no_window_ends_before_now(story_template: str) -> None:
+    line = assert_one_error_line(backtest(story_template, "--from", "-5m", "--step", "20m", "--window", "10m"), 2)  # type: ignore[arg-type]
+    assert line.startswith("Error: --from ") and line.endswith("leaves no window that ends before now: a run lasts 9m (give --from earlier)")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Backtest benchmark: 14 days at a 1-hour step for a 3-metric template (a script, not a test).
 
-Writes 14 days of the demo traffic (sandbox.backfill: four stable pods and one canary, a
+Writes 14 days of the demo traffic (sandbox.backfill: one stable pod and one canary, a
 sample a minute, one bad canary hour a day) as OpenMetrics, backfills it with
 `promtool tsdb create-blocks-from openmetrics`, starts a real Prometheus on it, then runs
 the installed `kubectl-rollouts_py analyze --backtest` over the 14 days every hour with a

@@ -39,7 +39,6 @@ def _frame(app: App, run, objs, output: str, *, now, live: Memo | None = None) -
 def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, ...]) -> None:
     """Show AnalysisRun NAME: its status and args, each metric's conditions, counts against
     its limits and a trend, and every retained measurement, newest first."""
-    from kubectl_rollouts_py.environment import Environment
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.watch.views import watch_view
@@ -47,7 +46,7 @@ def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, 
     app = App.of(click.get_current_context())
     with app.source(from_files) as source:
         if watch:
-            watch_view(Environment.from_process(), source, r.ANALYSISRUNS, name, functools.partial(_frame, app), output, related=())
+            watch_view(app.env, source, r.ANALYSISRUNS, name, functools.partial(_frame, app), output, related=())
             return
         run = fetch.fetch_object(source, r.ANALYSISRUNS, name, source.namespace)
         app.write(_frame(app, run, None, output, now=app.now()).text)

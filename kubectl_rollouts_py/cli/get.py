@@ -62,13 +62,12 @@ def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: Mem
 
 
 def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
-    from kubectl_rollouts_py.environment import Environment
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.watch.views import watch_view
 
     with app.source(from_files) as source:
         if watch:
-            watch_view(Environment.from_process(), source, resource, name, functools.partial(frame, app), output,
+            watch_view(app.env, source, resource, name, functools.partial(frame, app), output,
                        timeout=timeout, until_complete=until_complete)
             return
         obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace)

@@ -59,10 +59,9 @@ def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bo
         else:
             app.write(show(rows))
         if watch:
-            from kubectl_rollouts_py.environment import Environment
             from kubectl_rollouts_py.watch.views import watch_rows
 
-            watch_rows(Environment.from_process(), source, listed, namespace, selector, derive_rollout.build_rollout_row, show)
+            watch_rows(app.env, source, listed, namespace, selector, derive_rollout.build_rollout_row, show)
 
 
 @list_.command("experiments", cls=CobraCommand)

@@ -63,10 +63,9 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
         if not watch or state in SETTLED:
             app.write(first)
         else:
-            from kubectl_rollouts_py.environment import Environment
             from kubectl_rollouts_py.watch.views import watch_status
 
-            state, message, unreachable = watch_status(Environment.from_process(), source, rollout, show, timeout=seconds,
+            state, message, unreachable = watch_status(app.env, source, rollout, show, timeout=seconds,
                                                        settled=SETTLED, printed=first)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")

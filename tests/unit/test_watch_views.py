@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, TextIO, cast
 
 import pytest
@@ -19,6 +21,7 @@ from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.source import ObjectList, Source, WatchEvent
 from kubectl_rollouts_py.watch import sinks, views
 from kubectl_rollouts_py.watch.frames import Frame
+from tests.inprocess import run_cli
 
 NOW = dt.datetime(2026, 11, 29, 8, 0, 0, tzinfo=dt.timezone.utc)
 NS = "shop"
@@ -187,3 +190,30 @@ def test_the_sink_follows_the_environments_terminal_facts(tty: bool, term: str, 
     assert "NAME web" in written(env.stdout)
     if kind is sinks.ScreenSink:
         assert "\x1b[?1049h" in written(env.stdout)  # the alternate screen, on the environment's stdout
+
+
+# -- through the CLI, in-process (tests/inprocess.py): the run's Environment reaches the views
+
+EXAMPLE = str(Path(__file__).resolve().parents[2] / "examples" / "app-backend-canary.yaml")
+SAVED = ("-n", "ithome", "--from-file", EXAMPLE)
+ENVIRON = {"HOME": "/nonexistent", "KUBECONFIG": "/nonexistent"}
+SCENARIO_NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def test_watch_on_a_terminal_draws_its_screen_on_the_environments_stdout() -> None:
+    result = run_cli(["get", "rollout", "app-backend", "-w", "--timeout-seconds", "1", *SAVED],
+                     environ={**ENVIRON, "TERM": "xterm"}, tty=True, now=SCENARIO_NOW)
+    assert (result.exit_code, result.stderr) == (0, "")
+    on_screen, _, after = result.stdout.partition("\x1b[?1049l")  # the alternate screen, then the main one
+    assert on_screen.startswith("\x1b[?1049h") and "app-backend" in on_screen
+    assert after.startswith("Name:") and "app-backend" in after  # the last frame stays in the scrollback
+
+
+def test_watch_into_a_pipe_prints_documents_and_status_times_out_on_the_environments_stderr() -> None:
+    watched = run_cli(["get", "rollout", "app-backend", "-w", "--timeout-seconds", "1", "-o", "json", *SAVED],
+                      environ=ENVIRON, now=SCENARIO_NOW)
+    assert (watched.exit_code, watched.stderr) == (0, "")
+    assert [json.loads(line)["name"] for line in watched.stdout.splitlines()] == ["app-backend"]  # one NDJSON line
+    status = run_cli(["status", "app-backend", "--timeout", "1s", *SAVED], environ=ENVIRON)
+    assert (status.exit_code, status.stdout) == (1, "Paused - CanaryPauseStep\n")
+    assert status.stderr == "Error: Rollout status watch exceeded timeout\n"

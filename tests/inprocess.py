@@ -7,8 +7,8 @@ replaced, so tests can run commands quickly, read what they wrote, and set the f
 subprocess would take from the terminal (`tty=True`) or from the clock (`now=`).
 
 The subprocess tests (tests/e2e/standin.py's `run_cli`) stay the proof that the installed
-program behaves; these are for what a test wants to control. Commands that draw a live
-screen (`--watch` on a terminal) still write to the process's terminal.
+program behaves; these are for what a test wants to control. Live views (`--watch`) draw
+their screen, or print their frames, on the Environment's stdout as well.
 """
 
 from __future__ import annotations

@@ -72,22 +72,12 @@ LAYERS: dict[str, Layer] = {
                    never=(WRITES,)),
     # the front ends: thin, over ops/ and watch/; only cli/ knows click
     "dashboard": Layer(project=("errors", "_threads", "environment", "kube", "derive", "render", "ops", "watch"),
-                       never=(WRITES,)),
+                       never=(WRITES, *FOLLOWING)),
     "sandbox": Layer(project=("errors", "environment", "govalues", "kube", "derive", "patches", "analysis", "ops", "watch"),
                      libraries=("yaml",), never=(WRITES,)),
     "cli": Layer(project=("*",), libraries=("click",), never=(WRITES, *FOLLOWING)),
     "__main__": Layer(project=("cli",)),
 }
-
-# Rules the moves of issue 13 are still making true: each is expected to fail today. Once
-# one passes, xfail(strict=True) turns it into a failure, and its entry is to be dropped
-# (the rule then holds as a plain `never` above, or in the table).
-PENDING: dict[tuple[str, str], str] = {
-    # issue 13 item 2: the dashboard hub follows through watch/, as the CLI's live views do
-    ("dashboard", "kube.follow"): "the dashboard hub still opens kube.follow streams itself",
-    ("dashboard", "kube.cache"): "the dashboard hub still keeps its own kube.cache",
-}
-
 
 @dataclass(frozen=True)
 class Import:
@@ -195,18 +185,6 @@ def test_every_package_is_placed() -> None:
 @pytest.mark.parametrize("unit", sorted(LAYERS))
 def test_layer_imports_only_what_it_may(unit: str) -> None:
     assert _violations(unit) == []
-
-
-@pytest.mark.parametrize(
-    ("unit", "banned"),
-    [pytest.param(unit, banned, id=f"{unit}-{banned}", marks=pytest.mark.xfail(strict=True, reason=reason))
-     for (unit, banned), reason in PENDING.items()],
-)
-def test_pending_rule(unit: str, banned: str) -> None:
-    offenders = [f"{_modules()[m].relative_to(PACKAGE.parent)}:{imp.line} imports {imp.module}"
-                 for m in _modules() if _unit(m) == unit for imp in _imports(m)
-                 if imp.module == f"{ROOT}.{banned}" or imp.module.startswith(f"{ROOT}.{banned}.")]
-    assert offenders == []
 
 
 def test_only_cli_imports_click() -> None:

@@ -1,17 +1,38 @@
-"""Fetch everything a view needs in as few round trips as possible."""
+"""Fetch everything a view needs in few round trips, reading what scales with the rollout.
+
+`fetch_with_namespace` reads the named object and, concurrently, the namespace's
+AnalysisRuns and Experiments; then the ReplicaSets and pods that the object's selectors
+select (a rollout's, or its workloadRef Deployment's, and its experiments' own: see
+kube/selectors.py), again concurrently. Which of them belong to the view is still decided by owner uid afterwards
+(derive/), so the view is the one a full namespace listing gives; the label selection only
+keeps other applications' objects off the wire.
+
+AnalysisRuns and Experiments are listed whole: the labels Argo puts on them
+(`rollouts-pod-template-hash`, `rollout-type`) name one revision, not the rollout, so no
+selector picks every run or experiment a rollout's tree shows. They are few (Argo's own
+kinds), unlike pods.
+
+The reads run in daemon threads that block the stopping signals; the main thread waits for
+them in interruptible waits, so Ctrl-C, SIGTERM and SIGHUP end the command at once even
+while a read hangs (nothing waits for a hung worker on the way out).
+"""
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.kube import resources as r
+from kubectl_rollouts_py.kube import selectors
 
 if TYPE_CHECKING:
     from kubectl_rollouts_py.kube.source import Source
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,28 +59,101 @@ def fetch_object(source: Source, resource: r.Resource, name: str, namespace: str
         raise _not_found_singular(resource, name) from exc
 
 
+class _Call(Generic[T]):
+    """One read in a daemon thread; `result()` waits for it in an interruptible wait."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self._fn = fn
+        self._done = threading.Event()
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rollouts-py-read", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._value = self._fn()
+        except BaseException as exc:  # handed to the main thread by result()
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def result(self) -> T:
+        # Event.wait() without a timeout is a lock acquisition, which a signal interrupts
+        # (its handler's exception propagates); the worker is a daemon, so nothing joins it.
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+
+def concurrently(*calls: Callable[[], T]) -> list[T]:
+    """Run the calls at once, each in its own daemon thread, and return their results in
+    order; the first failure in that order is raised as soon as it is known (the later
+    reads are abandoned, not waited for)."""
+    started = [_Call(call) for call in calls]
+    # Started with the stopping signals blocked, the workers leave Ctrl-C/SIGTERM/SIGHUP to
+    # the main thread, which acts on it at once (term/signals.py says why).
+    with threads_without_signals():
+        for call in started:
+            call.start()
+    return [call.result() for call in started]
+
+
+def _listed(source: Source, resource: r.Resource, namespace: str, chosen: Sequence[str] | None) -> list[dict[str, Any]]:
+    """The items of `resource` that any of the label selectors `chosen` selects (None:
+    every item of the namespace), concurrently when there are several."""
+    if chosen is None:
+        return source.list(resource, namespace).items
+    if len(chosen) == 1:
+        return source.list(resource, namespace, label_selector=chosen[0]).items
+    lists = concurrently(*(_bind_list(source, resource, namespace, s) for s in chosen))
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for items in lists:
+        for item in items:
+            meta = item.get("metadata") or {}
+            merged.setdefault((str(meta.get("uid") or ""), str(meta.get("name") or "")), item)
+    return sorted(merged.values(), key=lambda item: str((item.get("metadata") or {}).get("name") or ""))
+
+
+def _bind_list(source: Source, resource: r.Resource, namespace: str, selector: str | None) -> Callable[[], list[dict[str, Any]]]:
+    return lambda: source.list(resource, namespace, label_selector=selector).items
+
+
 def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namespace: str) -> tuple[dict[str, Any], NamespaceObjects]:
-    """The named object plus the namespace's RSs, pods, runs and experiments, concurrently.
+    """The named object (a rollout or an experiment) with the ReplicaSets, pods,
+    AnalysisRuns and Experiments its view is built from.
 
-    One GET and four LISTs are sent at once, so the wall time is about one round trip.
+    First the object, the AnalysisRuns and the Experiments at once (and the workloadRef's
+    Deployment, for a rollout that has one); then the ReplicaSets and pods its selectors
+    select, at once: two round trips (three with a workloadRef).
     """
-    plurals = (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
-    with ThreadPoolExecutor(max_workers=1 + len(plurals)) as pool:
-        # The pool starts its workers in submit(): started with the stopping signals blocked,
-        # they leave Ctrl-C/SIGTERM/SIGHUP to the main thread, which acts on it at once
-        # instead of when the five reads end (term/signals.py says why).
-        with threads_without_signals():
-            target: Future[dict[str, Any]] = pool.submit(fetch_object, source, resource, name, namespace)
-            lists = [pool.submit(source.list, plural, namespace) for plural in plurals]
-        obj = target.result()
-        items = [future.result().items for future in lists]
+    obj, runs, experiments = concurrently(
+        lambda: fetch_object(source, resource, name, namespace),
+        lambda: source.list(r.ANALYSISRUNS, namespace).items,
+        lambda: source.list(r.EXPERIMENTS, namespace).items,
+    )
+    assert isinstance(obj, dict) and isinstance(runs, list) and isinstance(experiments, list)
     if resource is r.ROLLOUTS:
-        check_workload_ref(source, obj, namespace)
-    return obj, NamespaceObjects(*items)
+        deployment = check_workload_ref(source, obj, namespace)
+        chosen = selectors.rollout_view_selectors(obj, deployment, experiments)
+    elif resource is r.EXPERIMENTS:
+        chosen = selectors.experiment_view_selectors(obj)
+    else:
+        chosen = selectors.ViewSelectors(None, None)
+    replica_sets, pods = concurrently(
+        lambda: _listed(source, r.REPLICASETS, namespace, chosen.replica_sets),
+        lambda: _listed(source, r.PODS, namespace, chosen.pods),
+    )
+    return obj, NamespaceObjects(replica_sets, pods, runs, experiments)
 
 
-def check_workload_ref(source: Source, rollout: dict[str, Any], namespace: str) -> None:
-    # As in the Argo Rollouts kubectl plugin, a Rollout whose workloadRef names a missing Deployment is an error.
+def check_workload_ref(source: Source, rollout: dict[str, Any], namespace: str) -> dict[str, Any] | None:
+    """The Deployment a rollout's workloadRef names (None without one). As in the Argo
+    Rollouts kubectl plugin, a workloadRef naming a missing Deployment is an error."""
     ref = (rollout.get("spec") or {}).get("workloadRef") if isinstance(rollout.get("spec"), dict) else None
     if isinstance(ref, dict) and isinstance(ref.get("name"), str) and ref["name"]:
-        fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)
+        return fetch_object(source, r.DEPLOYMENTS, ref["name"], namespace)
+    return None

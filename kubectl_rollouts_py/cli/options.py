@@ -84,7 +84,7 @@ def output_option(func: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice(["text", "json", "yaml"]),
         default="text",
         show_default=True,
-        help="Output format; json and yaml give the documented view schema (README).",
+        help="Output format; json and yaml give the documented view schema (docs/output.md).",
     )(func)
 
 
@@ -167,10 +167,15 @@ class AliasGroup(_HelpThroughApp, click.Group):
         _, command, rest = super().resolve_command(ctx, args)
         return (command.name if command else None), command, rest
 
+    def summary_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command whose short help the group's help and completion show for `name`
+        (cli/app.py's lazy root answers without importing it)."""
+        return self.get_command(ctx, name)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
-            command = self.get_command(ctx, name)
+            command = self.summary_command(ctx, name)
             if command is None or command.hidden:
                 continue
             aliases = sorted(a for a, target in self.aliases.items() if target == name)
@@ -179,3 +184,18 @@ class AliasGroup(_HelpThroughApp, click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+        """Subcommand names with their short help (as click's own, through
+        `summary_command`), then the group's options."""
+        from click.shell_completion import CompletionItem
+
+        results: list[Any] = []
+        for name in self.list_commands(ctx):
+            if not name.startswith(incomplete):
+                continue
+            command = self.summary_command(ctx, name)
+            if command is not None and not command.hidden:
+                results.append(CompletionItem(name, help=command.get_short_help_str()))
+        results.extend(click.Command.shell_complete(self, ctx, incomplete))
+        return results

@@ -81,6 +81,44 @@ def _closed_pipe(exc: BaseException | None) -> bool:
     return isinstance(exc, OSError) and exc.errno == errno.EPIPE
 
 
+class _ClosedOutput:
+    """Standing in for a standard output the process was started without (`>&-`): the
+    first write fails as writing to a closed descriptor does, and is reported as such."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+# What writing an output stream fails with: a full disk or quota, a file too large, a
+# closed descriptor, an I/O error (reading files, sockets and the like fail otherwise, and
+# are reported by the layers that do them).
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EIO})
+
+
+def _output_failure(exc: OSError, stdout: Any) -> str | None:
+    """Why the output could not be written, when `exc` came from writing it; None for any
+    other OSError. A stream that still holds what it could not write fails again when
+    flushed."""
+    if exc.errno in _OUTPUT_ERRNOS:
+        return exc.strerror or str(exc)
+    try:
+        stdout.flush()
+    except OSError as again:
+        return again.strerror or str(again)
+    except (ValueError, AttributeError):  # closed or not a stream: it is not the output
+        return None
+    return None
+
+
 def run(argv: list[str] | None, *, prog_name: str, env: Environment | None = None) -> int:
     """Run the root command; return the exit code (see errors.ExitCode and the README).
 
@@ -90,6 +128,8 @@ def run(argv: list[str] | None, *, prog_name: str, env: Environment | None = Non
     from kubectl_rollouts_py.term.signals import stopping_raise_interrupted
 
     app = App(env=Environment.from_process() if env is None else env)
+    if app.env.stdout is None:  # started with stdout closed: say so at the first write
+        app.env.stdout = _ClosedOutput()  # type: ignore[assignment]
     try:
         with stopping_raise_interrupted():
             return _run(argv, prog_name, app)
@@ -133,9 +173,23 @@ def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
     except BrokenPipeError:
         _silence_broken_pipe(env.stdout)
         return errors.ExitCode.SUCCESS
-    except Exception as exc:  # a bug of ours: one line; its traceback only when asked for
-        print_error(f"internal error: {type(exc).__name__}: {exc} (please report this)", env.stderr)
-        if app.debug:
-            _print_traceback(exc, env.stderr)
+    except OSError as exc:
+        failure = _output_failure(exc, env.stdout)
+        if failure is None:
+            return _internal_error(exc, app)
+        # One line, and nothing left buffered for the interpreter's final flush to fail on.
+        print_error(f"cannot write the output: {failure}", env.stderr)
+        _silence_broken_pipe(env.stdout)
         return errors.ExitCode.ERROR
+    except Exception as exc:
+        return _internal_error(exc, app)
     return errors.ExitCode.SUCCESS
+
+
+def _internal_error(exc: Exception, app: App) -> int:
+    """A bug of ours: one line; its traceback only when asked for."""
+    env = app.env
+    print_error(f"internal error: {type(exc).__name__}: {exc} (please report this)", env.stderr)
+    if app.debug:
+        _print_traceback(exc, env.stderr)
+    return errors.ExitCode.ERROR

@@ -2,7 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
+
+from kubectl_rollouts_py import errors
+
+# Kubernetes' name rules (k8s.io/apimachinery/pkg/util/validation): an RFC 1123 label
+# (namespaces) or an RFC 1123 subdomain (most kinds, these CRDs included).
+_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_LABEL_RE = re.compile(_LABEL)
+_SUBDOMAIN_RE = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+LABEL_MAX = 63
+SUBDOMAIN_MAX = 253
+_LABEL_RULE = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
+               "and must start and end with an alphanumeric character")
+_SUBDOMAIN_RULE = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+                   "and must start and end with an alphanumeric character")
+
+
+def name_problem(name: str, rule: str = "subdomain") -> str | None:
+    """What is wrong with `name` under Kubernetes' `rule` ("subdomain" or "label"); None if nothing."""
+    limit, pattern, words = (LABEL_MAX, _LABEL_RE, _LABEL_RULE) if rule == "label" else (SUBDOMAIN_MAX, _SUBDOMAIN_RE, _SUBDOMAIN_RULE)
+    if len(name) > limit:
+        return f"must be no more than {limit} characters"
+    if pattern.fullmatch(name) is None:
+        return words
+    return None
+
+
+def check_namespace(namespace: str) -> str:
+    """`namespace`, if it is a valid namespace name (an RFC 1123 label); UsageError otherwise."""
+    problem = name_problem(namespace, "label")
+    if problem is not None:
+        raise errors.UsageError(f'invalid namespace "{_shown(namespace)}": {problem}')
+    return namespace
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 @dataclass(frozen=True)
@@ -14,6 +52,7 @@ class Resource:
     plural: str
     kind: str
     namespaced: bool = True
+    name_rule: str = "subdomain"  # the Kubernetes rule its names follow: "subdomain" or "label"
 
     @property
     def singular(self) -> str:
@@ -33,16 +72,28 @@ class Resource:
         """`rollout.argoproj.io`, as the Argo Rollouts kubectl plugin's cache lookups name it."""
         return f"{self.singular}.{self.group}" if self.group else self.singular
 
+    def check_name(self, name: str) -> str:
+        """`name`, if it is a valid name for this kind; UsageError (nothing sent) otherwise.
+
+        Kubernetes would refuse to create such an object, so none exists to be read or
+        changed; a `/`, `?`, `%` or `..` in a name would otherwise change the request's path.
+        """
+        problem = name_problem(name, self.name_rule)
+        if problem is not None:
+            raise errors.UsageError(f'invalid {self.singular} name "{_shown(name)}": {problem}')
+        return name
+
     def path(self, namespace: str | None, name: str | None = None, subresource: str | None = None) -> str:
-        """The URL path of a collection (name None) or of one object."""
+        """The URL path of a collection (name None) or of one object. The namespace and name
+        are checked (UsageError) and every segment is percent-encoded."""
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
-            base += f"/namespaces/{namespace}"
+            base += f"/namespaces/{quote(check_namespace(namespace), safe='')}"
         base += f"/{self.plural}"
         if name is not None:
-            base += f"/{name}"
+            base += f"/{quote(self.check_name(name), safe='')}"
             if subresource:
-                base += f"/{subresource}"
+                base += f"/{quote(subresource, safe='')}"
         return base
 
 

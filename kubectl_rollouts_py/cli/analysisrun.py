@@ -44,6 +44,7 @@ def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, 
     from kubectl_rollouts_py.watch.views import watch_view
 
     app = App.of(click.get_current_context())
+    r.ANALYSISRUNS.check_name(name)  # before any request (or file lookup): a usage error
     with app.source(from_files) as source:
         if watch:
             watch_view(app.env, source, r.ANALYSISRUNS, name, functools.partial(_frame, app), output, related=())

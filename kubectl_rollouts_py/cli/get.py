@@ -65,6 +65,7 @@ def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], out
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.watch.views import watch_view
 
+    resource.check_name(name)  # before any request (or file lookup): a usage error
     with app.source(from_files) as source:
         if watch:
             watch_view(app.env, source, resource, name, functools.partial(frame, app), output,

@@ -47,6 +47,7 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
 
     app = App.of(click.get_current_context())
     seconds = parse_timeout(timeout)
+    r.ROLLOUTS.check_name(name)  # before any request (or file lookup): a usage error
     unreachable = ""  # why a timeout may not be the rollout's doing
     with app.source(from_files) as source:
         namespace = source.namespace

@@ -18,6 +18,7 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
+from kubectl_rollouts_py.kube import resources as r
 
 if TYPE_CHECKING:
     from kubectl_rollouts_py.ops.writes import Executor, Outcome
@@ -57,11 +58,14 @@ def _show_plan(app: App, plan: Any) -> None:
 def report(app: App, outcome: Outcome) -> str:
     """Print a dry run's requests and the notes of unconfirmed writes that reading back
     showed applied; return the outcome's line (no newline)."""
+    from kubectl_rollouts_py.render.escape import clean
+
     if outcome.dry_run and outcome.plan is not None:
         _show_plan(app, outcome.plan)
     for note in outcome.notes:
-        app.warn(f"Warning: {note}")
-    return outcome.message + ("" if outcome.skipped else suffix(outcome.dry_run))
+        app.warn(f"Warning: {clean(note)}")
+    # The line may hold a name the server chose (generateName): escaped like all server text.
+    return clean(outcome.message) + ("" if outcome.skipped else suffix(outcome.dry_run))
 
 
 @contextmanager
@@ -117,9 +121,15 @@ def rollout_names(source: Any, names: tuple[str, ...], selector: str | None) -> 
     if not names and not selector:
         raise errors.UsageError("give at least one rollout NAME, or -l/--selector")
     if names:
-        return list(names)
+        return checked_names(r.ROLLOUTS, names)
     assert selector is not None
     return steer.matching_rollouts(source, source.namespace, selector)
+
+
+def checked_names(resource: r.Resource, names: Iterable[str]) -> list[str]:
+    """The names, each a valid name of `resource`'s kind; UsageError (exit 2, nothing sent)
+    for the first that is not: a `/`, `?` or `..` in a name would change the request's path."""
+    return [resource.check_name(name) for name in names]
 
 
 def suffix(dry_run: bool) -> str:
@@ -222,7 +232,7 @@ def retry_experiment(names: tuple[str, ...], dry_run: bool) -> None:
         def act(name: str) -> str:
             return report(app, steer.retry_experiment(source, source.namespace, name, executor=carrying_out))
 
-        for_each(app, names, act, carrying_out, kind="experiment")
+        for_each(app, checked_names(r.EXPERIMENTS, names), act, carrying_out, kind="experiment")
 
 
 retry.add_command(retry_rollout)
@@ -251,7 +261,7 @@ def _terminate(command_name: str, plural: str, kind: str, label: str) -> click.C
             def act(name: str) -> str:
                 return report(app, steer.terminate(source, source.namespace, name, kind=kind, executor=carrying_out))
 
-            for_each(app, names, act, carrying_out, kind=label)
+            for_each(app, checked_names(r.BY_KIND[kind], names), act, carrying_out, kind=label)
 
     return command
 

@@ -9,6 +9,7 @@ from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.mutate import dry_run_option, executor, report, reporting_interrupts
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, global_options
+from kubectl_rollouts_py.kube import resources as r
 
 
 @click.group("set", cls=AliasGroup)
@@ -27,6 +28,7 @@ def set_image(name: str, assignment: str, dry_run: bool) -> None:
     from kubectl_rollouts_py.ops import templates
 
     change = templates.ImageChange.parse(assignment)
+    r.ROLLOUTS.check_name(name)
     app = App.of(click.get_current_context())
     carrying_out = executor(dry_run)
     with app.source() as source, reporting_interrupts(f"rollout '{name}'", carrying_out):
@@ -46,6 +48,7 @@ def undo(name: str, to_revision: int, dry_run: bool) -> None:
     """Roll rollout NAME back to the pod template of an earlier revision."""
     from kubectl_rollouts_py.ops import templates
 
+    r.ROLLOUTS.check_name(name)
     app = App.of(click.get_current_context())
     carrying_out = executor(dry_run)
     with app.source() as source, reporting_interrupts(f"rollout '{name}'", carrying_out):

@@ -65,8 +65,17 @@ def prepare(objects: Sequence[dict[str, Any]], namespace: str) -> list[Creation]
 def create(source: Source, creation: Creation, *, executor: Executor | None = None) -> Outcome:
     """POST the object; the outcome names it as the server did (`kind.group/name created`)."""
     resource = creation.request.resource
-    return write(source, executor, Plan(spec=creation.request), creation.fallback,
-                 lambda shown: f"{resource.qualified_singular}/{shown} created")
+    metadata = creation.obj.get("metadata") or {}
+    if metadata.get("name"):  # the server must answer for that name
+        return write(source, executor, Plan(spec=creation.request), str(metadata["name"]),
+                     lambda shown: f"{resource.qualified_singular}/{shown} created")
+    # The server names it: its answer must start with the prefix (a dry run shows the fallback).
+    prefix = str(metadata.get("generateName") or "")
+    outcome = write(source, executor, Plan(spec=creation.request), prefix, lambda shown: f"{resource.qualified_singular}/{shown} created",
+                    generated=True)
+    if outcome.dry_run:
+        return Outcome(f"{resource.qualified_singular}/{creation.fallback} created", creation.fallback, outcome.plan, True)
+    return outcome
 
 
 # ------------------------------------------------------------------------------ AnalysisRuns

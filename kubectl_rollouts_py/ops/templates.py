@@ -55,7 +55,7 @@ def set_image(source: Source, namespace: str, name: str, change: ImageChange, *,
         # A workloadRef rollout takes its template from a Deployment: update that.
         resource, target = (r.DEPLOYMENTS, source.get(r.DEPLOYMENTS, workload, namespace)) if workload else (r.ROLLOUTS, rollout)
         updated = images.with_image(target, change.container, change.image)
-        target_name = str(updated["metadata"]["name"])
+        target_name = workload or name  # as asked (or as the rollout names its Deployment), never as answered
         plan = Plan(spec=Request("PUT", resource, namespace, target_name, json.dumps(updated)))
         return write(source, executor, plan, target_name, lambda shown: f'{resource.singular} "{shown}" image updated')
 

@@ -29,8 +29,9 @@ class Outcome:
     """What one write did.
 
     `message` is the confirmation line (`rollout 'web' promoted`), without a newline or a
-    dry-run mark; `name` is the object's name as the server answered it (as asked, in a dry
-    run); `plan` is what was sent (or, in a dry run, what would be), None when there was
+    dry-run mark; `name` is the object's name: as asked, which the server's answer was
+    checked against, or for an object the server names (generateName) as it answered
+    (raw server text: a front end escapes it); `plan` is what was sent (or, in a dry run, what would be), None when there was
     nothing to do (`skipped`, e.g. undo to the template already running); `notes` says
     which unconfirmed writes reading back showed applied.
     """
@@ -70,11 +71,37 @@ def answered_name(obj: dict[str, Any] | None) -> str | None:
     return str(name) if name else None
 
 
-def write(source: Source, executor: Executor | None, plan: Plan, name: str, line: Callable[[str], str]) -> Outcome:
-    """Carry out `plan`; the outcome's message is line(the name the server answered, else `name`)."""
+# How much of a name the server answered a mismatch line quotes.
+SHOWN_NAME = 80
+
+
+class AnswerMismatch(errors.RolloutsError):
+    """The server answered a write with an object other than the one it was sent for."""
+
+
+def _quoted(text: str) -> str:
+    return text if len(text) <= SHOWN_NAME else text[:SHOWN_NAME] + f"... ({len(text)} characters)"
+
+
+def write(source: Source, executor: Executor | None, plan: Plan, name: str, line: Callable[[str], str], *,
+          generated: bool = False) -> Outcome:
+    """Carry out `plan` on the object called `name`; the outcome's message is line(name).
+
+    The confirmation names what was asked for, never what the server said: an answer that
+    names another object raises AnswerMismatch (the change was sent; what it did is not
+    known). With `generated`, the server names the object (`name` is the generateName
+    prefix its answer must start with), and the message is line(the answered name).
+    """
     executor = executor or Executor()
     notes: list[str] = []
-    shown = executor.carry_out(source, plan, notes) or name
+    answered = executor.carry_out(source, plan, notes)
+    if answered is not None and not (answered.startswith(name) if generated else answered == name):
+        wanted = f'a name starting "{name}"' if generated else f'"{name}"'
+        sent = plan.requests()
+        what = f"{sent[-1].method} of the {sent[-1].resource.singular}" if sent else "change"
+        raise AnswerMismatch(f'the server answered the {what} {wanted} with another object, "{_quoted(answered)}": '
+                             "the change was sent, but its answer cannot be trusted; check the object")
+    shown = answered if generated and answered else name
     return Outcome(line(shown), shown, plan, executor.dry_run, notes=tuple(notes))
 
 

@@ -36,10 +36,20 @@ from kubectl_rollouts_py.dashboard import model
 from kubectl_rollouts_py.dashboard.hub import Hub
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.ops import steer, templates
+from kubectl_rollouts_py.render.escape import clean
 
 TOKEN_HEADER = "X-Rollouts-Token"
 KEEPALIVE = 15.0  # seconds between SSE comments on a quiet cluster
 MAX_BODY = 64 * 1024
+# A connection that sends nothing for this long is closed (an open event stream is written
+# to every KEEPALIVE seconds, so it is never idle on the server's side for long).
+IDLE_TIMEOUT = 60.0
+# Connections served at once (each has a thread); more are answered 503 and closed at once.
+MAX_CONNECTIONS = 128
+# Connections the kernel queues before the server accepts them (the standard library's is 5).
+LISTEN_BACKLOG = 128
+# How much of a message an error answer quotes.
+MAX_MESSAGE = 2000
 STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -84,12 +94,62 @@ def run_action(source: Any, namespace: str, name: str, action: str, body: dict[s
     raise errors.NotFound(f'unknown action "{action}"')
 
 
+def _message(text: str) -> str:
+    """A message for a page: escaped like every text from a server or a request, and bounded."""
+    text = clean(text)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + f"... ({len(text) - MAX_MESSAGE} more characters)"
+
+
+def _problem(namespace: str, name: str | None = None) -> str | None:
+    """Why namespace (and name) are not names a rollout can have; None when they are."""
+    problem = r.name_problem(namespace, "label")
+    if problem is not None:
+        return f'invalid namespace "{_message(namespace[:80])}": {problem}'
+    if name is not None:
+        problem = r.name_problem(name, r.ROLLOUTS.name_rule)
+        if problem is not None:
+            return f'invalid rollout name "{_message(name[:80])}": {problem}'
+    return None
+
+
 def _static(name: str) -> bytes:
     return package_files.files("kubectl_rollouts_py.dashboard").joinpath("static").joinpath(name).read_bytes()
 
 
+_BUSY_BODY = b'{"error":"too many connections; try again","code":503}'
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+         b"Content-Length: %d\r\nConnection: close\r\nRetry-After: 1\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """A thread per connection, up to MAX_CONNECTIONS; beyond that, 503 and close."""
+        if not self._connections.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._connections.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            self._connections.release()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet: socketserver prints a traceback on the terminal for an error outside the
@@ -177,6 +237,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "rollouts-py-dashboard"
         sys_version = ""
+        timeout = IDLE_TIMEOUT  # the socket's: an idle (or too slow) client is dropped
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows the URL only
             pass
@@ -197,7 +258,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
             self._send(code, json.dumps(doc, separators=(",", ":")).encode(), "application/json")
 
         def _error(self, code: int, message: str) -> None:
-            self._json(code, {"error": message, "code": code})
+            self._json(code, {"error": _message(message), "code": code})
 
         def _check_origin(self) -> None:
             """Host must be the served address; Origin, when sent, must be this origin."""
@@ -263,8 +324,12 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._events() if self.command == "GET" else self._error(405, "GET the event stream")
             if rest == ["rollouts"]:
                 namespace = (query.get("namespace") or [""])[0] or dash.namespace
+                if namespace and (problem := _problem(namespace)):
+                    return self._error(400, problem)
                 return self._json(200, dash.rollout_list(namespace))
             if len(rest) in (3, 4) and rest[0] == "rollouts":
+                if problem := _problem(rest[1], rest[2]):
+                    return self._error(400, problem)
                 doc = dash.rollout(rest[1], rest[2])
                 if doc is None:
                     return self._error(404, f'rollout "{rest[2]}" not found in namespace "{rest[1]}"')
@@ -316,6 +381,8 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
             if not secrets.compare_digest(self.headers.get(TOKEN_HEADER, "").encode("utf-8", "replace"), dash.token.encode()):
                 return self._error(403, f"missing or wrong {TOKEN_HEADER} header")
             namespace, name, action = parts[3], parts[4], parts[5]
+            if problem := _problem(namespace, name):
+                return self._error(400, problem)
             if dash.namespace and namespace != dash.namespace:
                 return self._error(403, f'namespace "{namespace}" is not served (started with -n {dash.namespace})')
             try:
@@ -329,6 +396,8 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw) if raw else {}
             except ValueError:
                 return self._error(400, "the body is not JSON")
+            except RecursionError:
+                return self._error(400, "the body is nested too deeply")
             if not isinstance(body, dict):
                 return self._error(400, "the body must be a JSON object")
             try:
@@ -340,6 +409,6 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._error(exc.status if 400 <= exc.status < 600 else 502, exc.message)
             except errors.RolloutsError as exc:
                 return self._error(422, exc.message)
-            return self._json(200, {"message": message})
+            return self._json(200, {"message": _message(message)})
 
     return Handler

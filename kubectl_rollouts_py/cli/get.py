@@ -62,15 +62,16 @@ def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: Mem
 
 
 def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
-    from kubectl_rollouts_py.kube import fetch
-    from kubectl_rollouts_py.watch.views import watch_view
-
     resource.check_name(name)  # before any request (or file lookup): a usage error
     with app.source(from_files) as source:
         if watch:
+            from kubectl_rollouts_py.watch.views import watch_view  # the live engine, for watches alone
+
             watch_view(app.env, source, resource, name, functools.partial(frame, app), output,
                        timeout=timeout, until_complete=until_complete)
             return
+        from kubectl_rollouts_py.kube import fetch
+
         obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace)
         app.write(frame(app, obj, objs, output, now=app.now()).text)
 
@@ -82,9 +83,11 @@ def _watch_options(func):  # type: ignore[no-untyped-def]
 
 
 def _watch_seconds(timeout_seconds: int, timeout: str) -> float | None:
+    if timeout_seconds or timeout == "0":  # the defaults: no need to load `status` to parse them
+        return timeout_seconds or None
     from kubectl_rollouts_py.cli.status import parse_timeout
 
-    return timeout_seconds or parse_timeout(timeout)
+    return parse_timeout(timeout)
 
 
 @get.command("rollout", cls=CobraCommand)

@@ -37,7 +37,7 @@ import math
 import re
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,7 @@ MAX_MESSAGE_CHARS = 1000
 """An error message is cut to this many characters: the server's text is echoed in it."""
 
 _DEADLINE = "context deadline exceeded"
+_READ_SIZE = 65536  # at most this much per read; a read returns what has come
 _MAX_REDIRECTS = 10  # Go's http.Client default CheckRedirect
 _TOO_LARGE = (
     f"bad_response: the answer is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB, the most rollouts-py reads "
@@ -695,6 +696,7 @@ def _send(exchange: _Exchange, method: str, url: str, form: Mapping[str, str]) -
     while reading the body is just `context deadline exceeded`, as client_golang reports it.
     """
     import requests
+    import urllib3
 
     deadline = exchange.deadline
     label = f'{method.title()} "{_redact(url)}"'
@@ -724,7 +726,9 @@ def _send(exchange: _Exchange, method: str, url: str, form: Mapping[str, str]) -
         target = urljoin(last.url, last.headers.get("Location") or "") if last is not None else url
         raise ProviderError(f'{method.title()} "{_redact(target)}": stopped after {_MAX_REDIRECTS} redirects') from exc
     except requests.exceptions.RequestException as exc:
-        raise ProviderError(f"{label}: {_reason(exc, url)}") from exc
+        # After a redirect, Go names the URL the failed request was sent to (not the first).
+        failed = str(getattr(exc.request, "url", None) or url)
+        raise ProviderError(f'{method.title()} "{_redact(failed)}": {_reason(exc, failed)}') from exc
     with response:
         if not _body_is_read(response.status_code):
             return response.status_code, b""  # never looked at (a proxy's error page can be megabytes)
@@ -733,8 +737,10 @@ def _send(exchange: _Exchange, method: str, url: str, form: Mapping[str, str]) -
         chunks = []
         size = 0
         try:
-            # requests bounds each read, not the whole body: check the deadline per chunk.
-            for chunk in response.iter_content(65536):
+            # requests bounds each read, not the whole body, and a server sending a byte a
+            # second restarts that bound with every byte: each read waits only for what is
+            # left until the deadline, and returns what has come (not a full block).
+            for chunk in _chunks(response, deadline):
                 chunks.append(chunk)
                 size += len(chunk)
                 if too_large or size > MAX_RESPONSE_BYTES:  # (no Content-Length: chunked, or gzip that inflates)
@@ -743,11 +749,40 @@ def _send(exchange: _Exchange, method: str, url: str, form: Mapping[str, str]) -
                     raise ProviderError(f"bad_response: {syntax}" if syntax else _TOO_LARGE)
                 if time.monotonic() > deadline:
                     raise ProviderError(_DEADLINE)
-        except requests.exceptions.RequestException as exc:
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if time.monotonic() >= deadline - 0.05:
                 raise ProviderError(_DEADLINE) from exc
             raise ProviderError(_reason(exc, url)) from exc
         return response.status_code, b"".join(chunks)
+
+
+def _chunks(response: requests.Response, deadline: float) -> Iterator[bytes]:
+    """The body (decoded) as it arrives, each read bounded by what is left until `deadline`.
+
+    Raises ProviderError(context deadline exceeded) when the deadline passes first."""
+    import socket
+
+    import urllib3
+
+    raw = response.raw
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProviderError(_DEADLINE)
+        if sock is not None:
+            try:
+                sock.settimeout(remaining)
+            except OSError:
+                pass
+        try:
+            chunk = raw.read1(_READ_SIZE, decode_content=True)
+        except (socket.timeout, TimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
+            raise ProviderError(_DEADLINE) from exc
+        if not chunk:
+            return
+        yield chunk
 
 
 def _reason(exc: BaseException, url: str) -> str:

@@ -14,6 +14,12 @@ them, as the library's REST client does; requests go straight to that pool with
   whose body is not a list into a strategic-merge patch.
 
 urllib3's PoolManager is thread-safe, so one transport serves several threads at once.
+
+Deadlines: `read_timeout` bounds the exchange, not each wait for data (see stdhttp.py):
+urllib3 waits at most that long for connecting and for each part of the headers, and once
+they are in, an alarm (_threads.alarms) shuts the connection down at the deadline, so a
+body sent one byte a second ends as a ReadTimeout. For a stream (a watch) the deadline
+covers the response headers only.
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ import os
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import urllib3
 from urllib3 import HTTPHeaderDict
 
-from kubectl_rollouts_py._threads import signals_for_children
+from kubectl_rollouts_py._threads import Alarm, alarms, signals_for_children
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import transport as kube_transport
 
@@ -84,13 +91,16 @@ class LibraryTransport:
         header_dict = HTTPHeaderDict()
         for name, value in headers:
             header_dict.add(name, value)  # repeated, not comma-joined: group names may hold commas
+        deadline = None if read_timeout is None else time.monotonic() + read_timeout
+        if read_timeout is not None:
+            connect_timeout = min(connect_timeout, read_timeout)
         try:
             response = self._pool.request(
                 method,
                 url,
                 body=body,
                 headers=header_dict,
-                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+                timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout, total=read_timeout),
                 retries=False,
                 redirect=False,
                 preload_content=False,
@@ -103,7 +113,13 @@ class LibraryTransport:
             raise kube_transport.TransportError(
                 "a request header is not valid HTTP; check the credentials in the kubeconfig"
             ) from None
-        return _Response(response, self.redactor)
+        answer = _Response(response, self.redactor)
+        if deadline is not None and not stream:
+            if time.monotonic() >= deadline:
+                answer.close()
+                raise kube_transport.ReadTimeout()
+            answer.alarm = alarms().arm(deadline, answer.abort)
+        return answer
 
     def close(self) -> None:
         if not self._closed:
@@ -173,15 +189,26 @@ class _Response:
         self.status = response.status
         self._response = response
         self._redactor = redactor
+        self.alarm: Alarm | None = None  # the exchange's deadline, until the body is read
 
     def read(self) -> bytes:
         try:
             data: bytes = self._response.read()
-            return self._redactor.body(data, self.status)
-        except urllib3.exceptions.HTTPError as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            self._disarm()
+            if self.alarm is not None and self.alarm.fired:
+                raise kube_transport.ReadTimeout() from exc
             raise _transport_error(exc) from exc
         finally:
+            self._disarm()
             self._response.release_conn()
+        if self.alarm is not None and self.alarm.fired:
+            raise kube_transport.ReadTimeout()  # shut down at the deadline: the body may be cut short
+        return self._redactor.body(data, self.status)
+
+    def _disarm(self) -> None:
+        if self.alarm is not None:
+            self.alarm.cancel()
 
     def stream(self) -> Iterator[bytes]:
         response = self._response
@@ -225,6 +252,7 @@ class _Response:
                 pass
 
     def close(self) -> None:
+        self._disarm()
         self._response.close()
 
 

@@ -27,6 +27,13 @@ back once its answer is read in full; so the CLI's five concurrent fetches use f
 threads that come and go (a thread pool per fetch) leave no connections behind, which a
 connection per thread (threading.local) would. A streamed request (a watch) is never given
 back: its connection closes with it. No retries, no redirects, no proxies.
+
+Deadlines: `read_timeout` bounds the whole exchange (connecting, the headers and the body
+together), as kubectl's --request-timeout does, not each wait for data: a socket timeout
+restarts with every byte, so a server sending one byte a second would never meet it. An
+alarm (_threads.alarms) shuts the socket down when the time is up, and the read that it
+ends is reported as a ReadTimeout. For a stream (a watch) the deadline covers the response
+headers only.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from kubectl_rollouts_py._threads import Alarm, alarms
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import transport as kube_transport
 
@@ -136,10 +144,12 @@ class StdlibTransport:
         # Percent-encode what may not stand in a path (a space in a name the user typed),
         # as urllib3 does; escapes already there are kept.
         target = quote(parts.path or "/", safe=_PATH_SAFE) + (f"?{parts.query}" if parts.query else "")
+        deadline = None if read_timeout is None else time.monotonic() + read_timeout
         conn = None if stream else self._idle_connection()
         if conn is None:
-            conn = self._connect(connect_timeout)
+            conn = self._connect(connect_timeout if read_timeout is None else min(connect_timeout, read_timeout))
         sock = conn.sock
+        alarm = None if deadline is None else alarms().arm(deadline, lambda: _shut(sock))
         try:
             sock.settimeout(read_timeout)
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -158,12 +168,21 @@ class StdlibTransport:
             conn.endheaders(body)
             raw = conn.getresponse()
         except kube_transport.TransportError:
+            _cancel(alarm)
             conn.close()
             raise
         except Exception as exc:
+            _cancel(alarm)
             conn.close()
-            raise _read_failure(exc) from exc
-        return _Response(self, conn, sock, raw, reusable=not stream)
+            raise _read_failure(exc, alarm) from exc
+        if stream and alarm is not None:
+            # A watch's events may be minutes apart: the deadline was for its headers.
+            alarm.cancel()
+            if alarm.fired:
+                conn.close()
+                raise kube_transport.ReadTimeout()
+            alarm = None
+        return _Response(self, conn, sock, raw, reusable=not stream, alarm=alarm)
 
     def close(self) -> None:
         with self._idle_lock:
@@ -244,6 +263,7 @@ class _Response:
         raw: http.client.HTTPResponse,
         *,
         reusable: bool,
+        alarm: Alarm | None = None,
     ) -> None:
         self.status = raw.status
         self._transport = transport
@@ -251,6 +271,7 @@ class _Response:
         self._sock = sock  # kept: http.client forgets it once an answer says "close"
         self._raw = raw
         self._reusable = reusable
+        self._alarm = alarm  # the exchange's deadline, until the body is read
         self._settled = False
         self._gzip = (raw.getheader("Content-Encoding") or "").strip().lower() == "gzip"
 
@@ -258,8 +279,14 @@ class _Response:
         try:
             data = self._raw.read()
         except Exception as exc:
+            _cancel(self._alarm)
             self._settle(reuse=False)
-            raise _read_failure(exc) from exc
+            raise _read_failure(exc, self._alarm) from exc
+        _cancel(self._alarm)
+        if self._alarm is not None and self._alarm.fired:
+            # Shut down at the deadline: what was read may be cut short.
+            self._settle(reuse=False)
+            raise kube_transport.ReadTimeout()
         self._settle(reuse=self._reusable and not self._raw.will_close)
         if self._gzip:
             try:
@@ -302,6 +329,7 @@ class _Response:
             pass
 
     def close(self) -> None:
+        _cancel(self._alarm)
         if not self._settled:
             self._raw.close()
             self._settle(reuse=False)
@@ -317,15 +345,32 @@ class _Response:
             self._conn.close()
 
 
-def _read_failure(exc: BaseException) -> kube_transport.TransportError:
-    """The TransportError for a failure while sending or reading, as urllib3 classifies it."""
-    if isinstance(exc, TimeoutError):
+def _read_failure(exc: BaseException, alarm: Alarm | None = None) -> kube_transport.TransportError:
+    """The TransportError for a failure while sending or reading, as urllib3 classifies it;
+    a read that the exchange's deadline ended (`alarm` fired) is a ReadTimeout."""
+    if isinstance(exc, TimeoutError) or (alarm is not None and alarm.fired):
         return kube_transport.ReadTimeout()
     if isinstance(exc, ssl.SSLError):
         return kube_transport.TLSFailure()
     if isinstance(exc, (OSError, http.client.HTTPException, ValueError)):
         return kube_transport.ConnectionBroken()
     return kube_transport.TransportError()
+
+
+def _shut(sock: socket.socket) -> None:
+    """End the reads on `sock` from another thread (the alarm at an exchange's deadline).
+
+    The plain socket's shutdown, not SSLSocket's (which also drops its SSL object under
+    the reading thread): the blocked read just sees the end."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _cancel(alarm: Alarm | None) -> None:
+    if alarm is not None:
+        alarm.cancel()
 
 
 def _dropped(sock: socket.socket) -> bool:

@@ -15,7 +15,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from kubectl_rollouts_py.derive import actions as derive_actions
 from kubectl_rollouts_py.derive import analysis as derive_analysis
+from kubectl_rollouts_py.derive import explain as derive_explain
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive import rollout as derive_rollout
 from kubectl_rollouts_py.derive import trend as derive_trend
@@ -95,10 +97,18 @@ def _chart(metric: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_TEMPLATE = re.compile(r"\{\{\s*args\.")
+
+
 def analysis_document(run_view: Any) -> dict[str, Any]:
+    """A run's view, and per metric its chart and whether its query is resolved (a query
+    still holding `{{args.…}}` has not been measured yet: the page says so instead)."""
     doc = run_view.to_dict()
     for metric in doc["metrics"]:
         metric["chart"] = _chart(metric)
+        metric["queryResolved"] = not _TEMPLATE.search(str(metric.get("query") or ""))
+    for arg in doc["args"]:
+        arg["resolved"] = not _TEMPLATE.search(str(arg.get("value") or "")) and arg.get("value") != "<unresolved>"
     return doc
 
 
@@ -130,16 +140,26 @@ def _step_text(step: dict[str, Any]) -> str:
     return ", ".join(sorted(step)) or "(empty step)"
 
 
+_STEP_KINDS = ("setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute", "setMirrorRoute")
+
+
 def steps(rollout: dict[str, Any]) -> list[dict[str, Any]]:
-    """The canary steps, each with its text and state: done, current or pending."""
+    """The canary steps, each with its kind, text and state: done, current or pending.
+    `index` is status.currentStepIndex's scale: get rollout's "Step 1/4" means step index 1
+    is current and one step is done."""
     raw = [s for s in f.seq(rollout, "spec", "strategy", "canary", "steps") if isinstance(s, dict)]
     index = derive_rollout.current_step_index(rollout)
     current = len(raw) if index is None else index
     shown = []
     for i, step in enumerate(raw):
         state = "done" if i < current else "current" if i == current else "pending"
-        shown.append({"index": i, "text": _step_text(step), "state": state})
+        kind = next((k for k in _STEP_KINDS if k in step), "other")
+        shown.append({"index": i, "kind": kind, "text": _step_text(step), "state": state})
     return shown
+
+
+# The list's order: what needs attention first.
+ATTENTION = {"Degraded": 0, "Error": 0, "InvalidSpec": 0, "Paused": 1, "Progressing": 2, "Unknown": 3, "Healthy": 4}
 
 
 def containers(rollout: dict[str, Any]) -> list[dict[str, str]]:
@@ -164,8 +184,12 @@ def rollout_row(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> 
     """One line of the list page: the view's summary fields."""
     view = derive_rollout.build_rollout_view(rollout, now=now, **objects.of(rollout))
     doc = view.to_dict()
-    return {key: doc[key] for key in ("name", "namespace", "status", "message", "strategy", "step", "setWeight",
-                                      "actualWeight", "images", "replicas", "creationTimestamp")}
+    row = {key: doc[key] for key in ("name", "namespace", "status", "message", "strategy", "step", "setWeight",
+                                     "actualWeight", "images", "replicas", "creationTimestamp")}
+    labels = f.mapping(rollout, "metadata", "labels")
+    row["labels"] = {f.text(k): f.text(v) for k, v in labels.items()}
+    row["attention"] = ATTENTION.get(doc["status"], 3)
+    return row
 
 
 def _version(obj: dict[str, Any]) -> str:
@@ -210,4 +234,14 @@ def rollout_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime
     doc["containers"] = containers(rollout)
     doc["workloadRef"] = f.text(f.mapping(rollout, "spec", "workloadRef").get("name")) or None
     doc["analysis"] = [analysis_document(run) for run in view.analysis]
+    doc["actions"] = [a.to_dict() for a in derive_actions.rollout_actions(rollout)]
+    doc["currentPodHash"] = f.text(f.mapping(rollout, "status").get("currentPodHash"))
+    doc["explain"] = explain_document(rollout, objects, now)
     return doc
+
+
+def explain_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
+    """The CLI's `explain` from the cached objects. The dashboard does not follow
+    AnalysisTemplates or the workloadRef Deployment, so it makes no claim about them."""
+    found = objects.of(rollout)
+    return derive_explain.explain_rollout(rollout, now=now, **found).to_dict()

@@ -8,9 +8,10 @@
 const TOKEN = document.querySelector('meta[name="rollouts-token"]').content;
 const READ_ONLY = document.querySelector('meta[name="rollouts-read-only"]').content === "true";
 const SVG_NS = "http://www.w3.org/2000/svg";
-const ICONS = { Healthy: "✔", Progressing: "◌", Paused: "‖", Degraded: "✖", Unknown: "?" };
+const ICONS = { Healthy: "✔", Progressing: "◌", Paused: "‖", Degraded: "✖", Unknown: "?", Error: "⚠", InvalidSpec: "⚠", ScaledDown: "•",
+  Successful: "✔", Running: "◌", Failed: "✖", Inconclusive: "?", Pending: "○" };
 
-const state = { info: null, doc: null, loading: false, again: false, drafts: new Map(), updates: 0, skew: 0, connected: false };
+const state = { info: null, doc: null, statusFilter: "", labelKeys: null, openPods: new Set(), loading: false, again: false, drafts: new Map(), updates: 0, skew: 0, connected: false };
 const $ = (id) => document.getElementById(id);
 const TICK_MS = 1000;  // ages and countdowns are redrawn this often, without a server event
 
@@ -231,42 +232,94 @@ function notice(text, error) {
 
 // ------------------------------------------------------------------ list page
 
+// The statuses the filters always offer (with their counts, zero included), in Argo's order;
+// any other status a rollout has gets its own filter after these.
+const STATUSES = ["Healthy", "Progressing", "Paused", "Degraded"];
+
+// One search word: `key:value` matches a label (a key some row has), anything else is a
+// substring of the name, namespace, status, strategy or an image (so `app:2.0` still finds
+// an image when no rollout has a label "app").
+function wordMatches(row, word, hay) {
+  const colon = word.indexOf(":");
+  if (colon > 0) {
+    const key = word.slice(0, colon), value = word.slice(colon + 1);
+    const labels = row.labels || {};
+    const found = Object.keys(labels).find((k) => k.toLowerCase() === key);
+    if (found !== undefined) return value === "" || String(labels[found]).toLowerCase() === value;
+    if (state.labelKeys && state.labelKeys.has(key)) return false;
+  }
+  return hay.includes(word);
+}
+
 function matches(row, query) {
   if (!query) return true;
   const hay = [row.name, row.namespace, row.status, row.strategy, ...(row.images || []).map((i) => i.image)].join(" ").toLowerCase();
-  return query.toLowerCase().split(/\s+/).every((word) => hay.includes(word));
+  return query.toLowerCase().split(/\s+/).every((word) => wordMatches(row, word, hay));
+}
+
+function byAttention(a, b) {
+  return (a.attention ?? 3) - (b.attention ?? 3) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
+}
+
+function statusFilters(items, shownStatus) {
+  const counts = new Map(STATUSES.map((s) => [s, 0]));
+  for (const row of items) counts.set(row.status, (counts.get(row.status) || 0) + 1);
+  const chip = (status, label, count) => el("button", {
+    class: `chip${status ? " s-" + status : ""}`, type: "button", "data-filter": status, "aria-pressed": String(shownStatus === status),
+    onclick: () => { state.statusFilter = status; renderList(state.doc); },
+  }, status ? statusIcon(status) : null, ` ${label} `, el("span", { class: "count", "data-count": status || "all" }, String(count)));
+  return el("div", { class: "filters", id: "status-filters", role: "group", "aria-label": "Filter by status" },
+    chip("", "All", items.length), [...counts].map(([status, count]) => chip(status, status, count)));
 }
 
 function renderList(doc) {
   state.doc = doc;
   $("search-field").hidden = false;
   const query = $("search").value.trim();
-  const rows = doc.items.filter((row) => matches(row, query));
-  const head = el("tr", {}, ["", "Name", "Namespace", "Strategy", "Step", "Weight (set / actual)", "Images", "Age", "Ready / Desired"].map((h) => el("th", {}, h)));
+  state.labelKeys = new Set(doc.items.flatMap((row) => Object.keys(row.labels || {}).map((k) => k.toLowerCase())));
+  const filter = state.statusFilter || "";
+  const rows = doc.items.filter((row) => (!filter || row.status === filter) && matches(row, query)).sort(byAttention);
+  const head = el("tr", {}, ["Status", "Name", "Namespace", "Strategy", "Step", "Weight (set / actual)", "Images", "Age", "Ready / Desired"].map((h) => el("th", { scope: "col" }, h)));
   const body = rows.map((row) => {
     const href = `#/rollout/${encodeURIComponent(row.namespace)}/${encodeURIComponent(row.name)}`;
     const weight = row.strategy === "Canary" ? `${show(row.setWeight)} / ${show(row.actualWeight)}` : "-";
-    return el("tr", { class: "row", "data-rollout": row.name, onclick: () => { location.hash = href; } },
-      el("td", {}, statusIcon(row.status)),
-      el("td", {}, el("a", { href }, row.name), el("div", { class: "muted" }, row.message || row.status)),
-      el("td", {}, row.namespace),
-      el("td", {}, row.strategy || "-"),
-      el("td", {}, show(row.step)),
-      el("td", {}, weight),
-      el("td", {}, (row.images || []).map((i) => el("div", {}, i.image, (i.tags || []).map((t) => el("span", { class: `tag ${t}` }, t))))),
-      el("td", { class: "age" }, since(row.creationTimestamp)),
-      el("td", {}, `${row.replicas.ready} / ${row.replicas.desired}`));
+    return el("tr", { class: `row attention-${row.attention}`, "data-rollout": row.name, tabindex: "0", onclick: () => { location.hash = href; },
+      onkeydown: (e) => { if (e.key === "Enter") location.hash = href; } },
+      el("td", { class: "status-cell" }, statusIcon(row.status), " ", el("span", { class: `status-word s-${row.status}` }, row.status)),
+      el("td", {}, el("a", { href, tabindex: "-1" }, row.name), row.message ? el("div", { class: "muted" }, row.message) : null),
+      el("td", { "data-label": "Namespace" }, row.namespace),
+      el("td", { "data-label": "Strategy" }, row.strategy || "-"),
+      el("td", { "data-label": "Step" }, show(row.step)),
+      el("td", { "data-label": "Weight" }, weight),
+      el("td", { "data-label": "Images" }, (row.images || []).map((i) => el("div", { class: "image" }, i.image, (i.tags || []).map((t) => el("span", { class: `tag ${t}` }, t))))),
+      el("td", { class: "age", "data-label": "Age" }, since(row.creationTimestamp)),
+      el("td", { "data-label": "Ready" }, `${row.replicas.ready} / ${row.replicas.desired}`));
   });
   const content = rows.length
-    ? el("table", { id: "rollouts" }, el("thead", {}, head), el("tbody", {}, body))
-    : el("p", { class: "muted" }, doc.items.length ? "No rollout matches the search." : "No rollouts found.");
-  $("view").replaceChildren(el("div", { class: "card" }, el("h2", {}, `Rollouts (${rows.length})`), content));
+    ? el("table", { id: "rollouts", class: "list" }, el("thead", {}, head), el("tbody", {}, body))
+    : el("p", { class: "muted" }, doc.items.length ? "No rollout matches the search and filter." : "No rollouts found.");
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.rollout : null;
+  $("view").replaceChildren(el("div", { class: "card" },
+    el("h2", {}, `Rollouts (${rows.length}${rows.length !== doc.items.length ? ` of ${doc.items.length}` : ""})`),
+    statusFilters(doc.items, filter), content));
+  if (focused) {
+    const again = $("view").querySelector(`tr[data-rollout="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
 }
 
 // ------------------------------------------------------------------ rollout page
 
-async function act(doc, action, label, body) {
-  if (!(await confirmDialog(`${label} rollout "${doc.name}" in namespace "${doc.namespace}"?`))) return;
+const LABELS = { promote: "Promote", "promote-full": "Promote full", abort: "Abort", retry: "Retry", restart: "Restart", pause: "Pause", undo: "Rollback" };
+const CONSEQUENCES = {
+  abort: "The canary's traffic and pods go back to the stable version; the rollout stays aborted until retried.",
+  "promote-full": "Every remaining step, pause and analysis is skipped: the new version takes all traffic now.",
+  undo: "The pod template goes back to that revision's, which starts a new update.",
+};
+
+async function act(doc, action, label, body, destructive) {
+  const question = `${label} rollout "${doc.name}" in namespace "${doc.namespace}"?`;
+  if (!(await confirmDialog(question, destructive ? CONSEQUENCES[action] : null, destructive))) return;
   try {
     const response = await fetch(`/api/v1/rollouts/${encodeURIComponent(doc.namespace)}/${encodeURIComponent(doc.name)}/${action}`, {
       method: "POST",
@@ -281,9 +334,12 @@ async function act(doc, action, label, body) {
   }
 }
 
-function confirmDialog(text) {
+function confirmDialog(text, consequence, destructive) {
   const dialog = $("confirm");
-  $("confirm-text").textContent = text;
+  $("confirm-text").textContent = clean(text);
+  $("confirm-consequence").textContent = consequence ? clean(consequence) : "";
+  $("confirm-consequence").hidden = !consequence;
+  $("confirm-ok").className = destructive ? "danger" : "primary";
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
     dialog.returnValue = "";
@@ -291,30 +347,62 @@ function confirmDialog(text) {
   });
 }
 
-function header(doc) {
+function actionState(doc, action) {
+  return (doc.actions || []).find((a) => a.action === action) || { action, enabled: true, reason: "", destructive: false };
+}
+
+function actionButton(doc, action, label, body, extra) {
+  const a = actionState(doc, action);
+  const button = el("button", { type: "button", "data-action": action, class: a.destructive ? "danger" : null, disabled: !a.enabled,
+    "aria-disabled": String(!a.enabled), title: a.enabled ? null : a.reason, ...(extra || {}),
+    onclick: () => act(doc, action, label, body, a.destructive) }, LABELS[action] || label);
+  // A disabled button gets no pointer events in Chromium: the wrapper carries the reason too.
+  return el("span", { class: "action", title: a.enabled ? null : a.reason }, button);
+}
+
+function summary(doc) {
+  const canary = doc.strategy === "Canary";
   const fields = [
-    ["Name", doc.name], ["Namespace", doc.namespace],
-    ["Status", el("span", {}, statusIcon(doc.status), " ", doc.status, doc.message ? ` — ${doc.message}` : "")],
+    ["Status", el("span", {}, statusIcon(doc.status), " ", el("strong", { class: `s-${doc.status}` }, doc.status), doc.message ? ` — ${doc.message}` : "")],
     ["Strategy", show(doc.strategy)],
   ];
-  if (doc.strategy === "Canary") {
-    fields.push(["Step", show(doc.step)], ["SetWeight", show(doc.setWeight)], ["ActualWeight", show(doc.actualWeight)]);
+  if (canary) {
+    fields.push(["Step", el("span", { title: "steps done / steps, as get rollout shows it" }, show(doc.step))],
+      ["Set weight", doc.setWeight === "" ? "-" : `${doc.setWeight}%`],
+      ["Actual weight", doc.actualWeight === "" ? "-" : `${doc.actualWeight}%`]);
   }
   fields.push(
-    ["Images", el("div", {}, doc.images.map((i) => el("div", {}, i.image, i.tags.map((t) => el("span", { class: `tag ${t}` }, t)))))],
+    ["Images", el("div", {}, doc.images.map((i) => el("div", { class: "image" }, i.image, i.tags.map((t) => el("span", { class: `tag ${t}` }, t)))))],
     ["Replicas", `Desired ${doc.replicas.desired} · Current ${doc.replicas.current} · Updated ${doc.replicas.updated} · Ready ${doc.replicas.ready} · Available ${doc.replicas.available}`],
     ["Age", since(doc.creationTimestamp)],
   );
   if (doc.pauseEndsAt) fields.push(["Pause ends in", until(doc.pauseEndsAt)]);
-  const grid = el("dl", { class: "grid", id: "summary" }, fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  const card = el("div", { class: "card" }, el("h2", {}, statusIcon(doc.status), " ", doc.name), grid);
+  return el("dl", { class: "grid", id: "summary" }, fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+function header(doc) {
+  const card = el("div", { class: "card", id: "header" },
+    el("h2", { class: "title" }, statusIcon(doc.status), " ", doc.name, el("span", { class: `status-word s-${doc.status}` }, doc.status)),
+    summary(doc));
   if (!READ_ONLY) {
-    const buttons = [["promote", "Promote"], ["promote-full", "Promote full"], ["abort", "Abort"], ["retry", "Retry"],
-      ["restart", "Restart"], ["pause", "Pause"]];
-    card.append(el("div", { class: "actions", id: "actions" }, buttons.map(([action, label]) =>
-      el("button", { "data-action": action, class: action === "abort" ? "danger" : null, onclick: () => act(doc, action, label) }, label))));
+    card.append(el("div", { class: "actions", id: "actions", role: "toolbar", "aria-label": "Actions" },
+      ["promote", "promote-full", "abort", "retry", "restart", "pause"].map((action) => actionButton(doc, action, LABELS[action]))));
   }
   return card;
+}
+
+function explainCard(doc) {
+  const x = doc.explain;
+  if (!x) return null;
+  const causes = (x.causes || []).map((c) => el("li", { class: "cause", "data-cause": c.kind },
+    el("div", { class: "summary" }, c.summary),
+    (c.evidence || []).length ? el("ul", { class: "evidence" }, c.evidence.map((e) => el("li", {}, e))) : null,
+    (c.commands || []).length ? el("div", { class: "commands" }, c.commands.map((cmd) => el("code", {}, cmd))) : null));
+  const next = (x.next || []).map((n) => el("li", { "data-next": n.action }, n.summary, n.at ? el("span", { class: "muted" }, " (in ", until(n.at), ")") : null));
+  return el("div", { class: "card", id: "explain" }, el("h2", {}, "Why"),
+    causes.length ? el("ol", { class: "causes" }, causes) : el("p", { class: "muted" }, "Nothing stands in the rollout's way."),
+    next.length ? el("div", {}, el("h3", {}, "Next"), el("ul", { class: "next" }, next)) : null,
+    (x.unreadable || []).length ? el("p", { class: "muted" }, "Could not read: ", x.unreadable.join("; ")) : null);
 }
 
 function containersCard(doc) {
@@ -323,9 +411,9 @@ function containersCard(doc) {
     const input = el("input", { class: "image", "data-container": c.name, "data-key": key, "aria-label": `New image for ${c.name}`,
       oninput: (e) => state.drafts.set(key, e.target.value) });
     input.value = state.drafts.has(key) ? state.drafts.get(key) : c.image;
-    const cells = [el("td", {}, c.name, c.kind !== "container" ? el("span", { class: "tag" }, c.kind) : null), el("td", {}, c.image)];
+    const cells = [el("td", {}, c.name, c.kind !== "container" ? el("span", { class: "tag" }, c.kind) : null), el("td", { class: "image" }, c.image)];
     if (!READ_ONLY) {
-      cells.push(el("td", {}, input), el("td", {}, el("button", { "data-set-image": c.name, onclick: () => {
+      cells.push(el("td", {}, input), el("td", {}, el("button", { type: "button", "data-set-image": c.name, onclick: () => {
         const image = input.value.trim();
         if (image) act(doc, "set-image", `Set image of container "${c.name}" to "${image}" for`, { container: c.name, image }).then(() => state.drafts.delete(key));
       } }, "Set image")));
@@ -338,35 +426,67 @@ function containersCard(doc) {
     rows.length ? el("table", { id: "containers" }, el("tr", {}, heads.map((h) => el("th", {}, h))), rows) : el("p", { class: "muted" }, "No containers in the rollout's template."));
 }
 
+const STEP_ICONS = { done: "✔", current: "▶", pending: "○" };
+const KIND_ICONS = { setWeight: "⚖", pause: "⏸", analysis: "📈", experiment: "🧪", setCanaryScale: "⇅", setHeaderRoute: "⇢", setMirrorRoute: "⇉", other: "•" };
+
 function stepsCard(doc) {
   if (!doc.steps.length) return el("div", { class: "card" }, el("h2", {}, "Steps"), el("p", { class: "muted" }, "No canary steps."));
-  return el("div", { class: "card" }, el("h2", {}, "Steps"),
+  // One convention with get rollout: "Step 1/4" is one step done of four, so the second
+  // step (index 1) is the current one; the timeline numbers steps the same way (done/total).
+  const done = doc.steps.filter((s) => s.state === "done").length;
+  return el("div", { class: "card" }, el("h2", {}, "Steps ", el("span", { class: "muted", id: "steps-done" }, `${done}/${doc.steps.length} done`)),
     el("ol", { class: "steps", id: "steps" }, doc.steps.map((s) =>
-      el("li", { class: s.state, "data-step": s.index, "aria-current": s.state === "current" ? "step" : null },
-        s.state === "current" ? "▶ " : s.state === "done" ? "✔ " : "", `${s.index + 1}. ${s.text}`))));
+      el("li", { class: s.state, "data-step": s.index, "data-kind": s.kind, "aria-current": s.state === "current" ? "step" : null },
+        el("span", { class: "step-state", title: s.state === "pending" ? "to do" : s.state, "aria-label": s.state === "pending" ? "to do" : s.state }, STEP_ICONS[s.state]),
+        el("span", { class: "step-kind", "aria-hidden": "true" }, KIND_ICONS[s.kind] || "•"),
+        el("span", { class: "step-text" }, s.text),
+        s.state === "current" && s.kind === "pause" && doc.pauseEndsAt ? el("span", { class: "countdown" }, " ends in ", until(doc.pauseEndsAt)) : null,
+        s.state === "current" && s.kind === "pause" && !doc.pauseEndsAt && doc.status === "Paused" ? el("span", { class: "countdown" }, " waiting for promote") : null))));
+}
+
+// A pod's square: green when running and ready, amber while starting, red when failing.
+function podClass(p) {
+  const [ready, total] = String(p.ready).split("/").map(Number);
+  if (p.status === "Running") return ready === total ? "pod-ok" : "pod-starting";
+  if (p.status === "Completed" || p.status === "Succeeded") return "pod-done";
+  if (p.status === "Terminating") return "pod-gone";
+  if (/Pending|ContainerCreating|PodInitializing|Init:(?!Error|CrashLoop)/.test(p.status)) return "pod-starting";
+  return "pod-bad";
+}
+
+function replicaSetBlock(doc, rs) {
+  return el("div", { class: "rs", "data-replicaset": rs.name },
+    el("div", { class: "rs-head" }, statusIcon(rs.status), " ", el("span", { class: "rs-name" }, rs.name),
+      rs.tags.map((t) => el("span", { class: `tag ${t}` }, t)),
+      el("span", { class: "muted" }, ` ${rs.available}/${show(rs.replicas)} available · `, since(rs.creationTimestamp))),
+    el("div", { class: "muted image" }, rs.images.join(", ")),
+    el("div", { class: "pods", role: "list", "aria-label": `Pods of ${rs.name}` }, rs.pods.map((p) =>
+      el("span", { class: `pod ${podClass(p)}`, role: "listitem", "data-pod-square": p.name, "data-pod-status": p.status,
+        title: `${p.name}: ${p.status}, ready ${p.ready}${p.restarts ? `, restarts ${p.restarts}` : ""}`,
+        "aria-label": `${p.name}: ${p.status}` })),
+    rs.pods.length ? null : el("span", { class: "muted" }, "no pods")),
+    rs.pods.length ? el("details", { class: "pod-list", open: state.openPods.has(rs.name) ? "" : null,
+      ontoggle: (e) => { if (e.target.open) state.openPods.add(rs.name); else state.openPods.delete(rs.name); } },
+      el("summary", {}, `Pods (${rs.pods.length})`),
+      el("table", {}, rs.pods.map((p) => el("tr", { "data-pod": p.name },
+        el("td", { class: "rs-name" }, p.name), el("td", {}, el("span", { class: `pod ${podClass(p)}` }), " ", p.status),
+        el("td", {}, `ready ${p.ready}`), el("td", {}, `restarts ${p.restarts}`), el("td", {}, since(p.creationTimestamp)))))) : null);
 }
 
 function revisionsCard(doc) {
   const current = doc.revisions.length ? doc.revisions[0].revision : null;
-  return el("div", { class: "card", id: "revisions" }, el("h2", {}, "Revisions"), doc.revisions.map((rev) => el("div", { "data-revision": rev.revision },
-    el("h3", {}, `Revision ${rev.revision}`,
-      !READ_ONLY && rev.revision !== current ? el("button", { style: null, "data-undo": rev.revision, onclick: () => act(doc, "undo", `Roll back to revision ${rev.revision}:`, { revision: rev.revision }) }, "Rollback") : null),
-    el("table", {}, el("tr", {}, ["Kind", "Name", "Status", "Info", "Images / Ready", "Age"].map((h) => el("th", {}, h))),
-      rev.replicaSets.flatMap((rs) => [
-        el("tr", { "data-replicaset": rs.name }, el("td", {}, "ReplicaSet"), el("td", {}, rs.name), el("td", {}, statusIcon(rs.status), rs.status),
-          el("td", {}, rs.tags.map((t) => el("span", { class: `tag ${t}` }, t)), ` ${rs.available}/${show(rs.replicas)} available`),
-          el("td", {}, rs.images.join(", ")), el("td", {}, since(rs.creationTimestamp))),
-        ...rs.pods.map((p) => el("tr", { "data-pod": p.name }, el("td", {}, "  Pod"), el("td", {}, p.name), el("td", {}, p.status),
-          el("td", {}, `restarts ${p.restarts}`), el("td", {}, `ready ${p.ready}`), el("td", {}, since(p.creationTimestamp)))),
-      ]),
-      rev.analysisRuns.map((a) => el("tr", {}, el("td", {}, "AnalysisRun"), el("td", {}, a.name), el("td", {}, statusIcon(a.status), a.status), el("td", {}), el("td", {}),
-        el("td", {}, since(a.creationTimestamp))))))));
+  return el("div", { class: "card", id: "revisions" }, el("h2", {}, "Revisions"), doc.revisions.map((rev) => el("div", { class: "revision", "data-revision": rev.revision },
+    el("h3", {}, `Revision ${rev.revision}`, rev.revision === current ? el("span", { class: "tag" }, "current") : null,
+      !READ_ONLY && rev.revision !== current ? actionButton(doc, "undo", `Roll back to revision ${rev.revision}:`, { revision: rev.revision }, { "data-undo": rev.revision }) : null),
+    rev.replicaSets.map((rs) => replicaSetBlock(doc, rs)),
+    (rev.experiments || []).map((e) => el("div", { class: "rs", "data-experiment": e.name }, statusIcon(e.status), " Experiment ", e.name, el("span", { class: "muted" }, ` ${e.status}`))),
+    rev.analysisRuns.map((a) => el("div", { class: "run-line", "data-run": a.name }, statusIcon(a.status), " AnalysisRun ", a.name, el("span", { class: "muted" }, ` ${a.status} · `, since(a.creationTimestamp)))))));
 }
 
 function chart(metric) {
   const { points, success, failure } = metric.chart;
   const W = 520, H = 160, L = 44, R = 10, T = 10, B = 24;
-  const node = svg("svg", { class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Measurements of ${metric.name}` });
+  const node = svg("svg", { class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Measurements of ${clean(metric.name)}` });
   if (!points.length) {
     node.append(svg("text", { x: L, y: H / 2 }, "no numeric measurements yet"));
     return node;
@@ -385,57 +505,110 @@ function chart(metric) {
   node.append(svg("text", { x: L, y: H - 6 }, new Date(t0).toISOString().slice(11, 19)), svg("text", { x: W - R - 48, y: H - 6 }, new Date(t1).toISOString().slice(11, 19)));
   for (const [t, label] of [[success, "success"], [failure, "failure"]]) {
     if (!t) continue;
-    node.append(svg("line", { class: "threshold", "data-threshold": label, x1: L, x2: W - R, y1: y(t.value), y2: y(t.value) }),
+    node.append(svg("line", { class: `threshold ${label}`, "data-threshold": label, x1: L, x2: W - R, y1: y(t.value), y2: y(t.value) }),
       svg("text", { x: W - R - 110, y: y(t.value) - 3 }, `${label}: ${t.op} ${t.value}`));
   }
   node.append(svg("polyline", { class: "line", points: points.map((p, i) => `${x(times[i])},${y(p.value)}`).join(" ") }));
-  points.forEach((p, i) => node.append(svg("circle", { class: `pt-${p.phase}`, cx: x(times[i]), cy: y(p.value), r: 3.5 },
+  points.forEach((p, i) => node.append(svg("circle", { class: `pt-${clean(p.phase)}`, cx: x(times[i]), cy: y(p.value), r: 3.5 },
     svg("title", {}, `${p.time}: ${p.value} (${p.phase})`))));
   return node;
 }
 
 function limit(n) { return n < 0 ? "∞" : String(n); }
 
-function analysisCard(doc) {
-  const runs = doc.analysis.map((run) => el("div", { class: "run", "data-analysisrun": run.name },
-    el("h3", {}, statusIcon(run.phase), ` ${run.name}`, el("span", { class: "muted" }, ` revision ${run.revision} · ${run.phase}${run.message ? " — " + run.message : ""}`)),
-    run.args.length ? el("div", { class: "muted" }, "Args: ", run.args.map((a) => `${a.name}=${a.value}`).join(", ")) : null,
-    run.metrics.map((m) => el("div", { class: "metric", "data-metric": m.name },
-      el("div", {}, statusIcon(m.phase), el("strong", {}, m.name), ` ${m.phase || "Pending"}`, m.dryRun ? el("span", { class: "tag" }, "dry-run") : null,
-        m.interval ? el("span", { class: "muted" }, ` every ${m.interval}`) : null),
-      el("div", { class: "counts" },
+function when(timestamp) {
+  if (!timestamp) return "-";
+  const t = new Date(timestamp);
+  return Number.isNaN(t.getTime()) ? timestamp : t.toISOString().replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC");
+}
+
+function measurementsTable(m) {
+  if (!m.measurements.length) return el("p", { class: "muted" }, "Not yet measured.");
+  return el("table", { class: "measurements", "data-measurements": m.name },
+    el("thead", {}, el("tr", {}, ["Time", "Value", "Phase", "Message"].map((h) => el("th", { scope: "col" }, h)))),
+    el("tbody", {}, m.measurements.map((x) => el("tr", { class: `phase-${clean(x.phase)}` },
+      el("td", { class: "time" }, when(x.finishedAt || x.startedAt)),
+      el("td", { class: "value" }, x.value === "" ? "-" : x.value),
+      el("td", {}, statusIcon(x.phase), " ", x.phase || "-"),
+      el("td", {}, x.message || "")))));
+}
+
+function metricBlock(m) {
+  return el("div", { class: "metric", "data-metric": m.name },
+    el("div", { class: "metric-head" }, statusIcon(m.phase), el("strong", {}, m.name), ` ${m.phase || "Pending"}`, m.dryRun ? el("span", { class: "tag" }, "dry-run") : null,
+      m.interval ? el("span", { class: "muted" }, ` every ${m.interval}`) : null),
+    el("dl", { class: "grid conditions" },
+      m.successCondition ? [el("dt", {}, "Success when"), el("dd", {}, el("code", {}, m.successCondition))] : null,
+      m.failureCondition ? [el("dt", {}, "Failure when"), el("dd", {}, el("code", {}, m.failureCondition))] : null,
+      el("dt", {}, "Limits"),
+      el("dd", { class: "counts" },
         el("span", {}, `measurements ${m.counts.count}`), el("span", {}, `successful ${m.counts.successful}`),
         el("span", {}, `failed ${m.counts.failed} / limit ${limit(m.limits.failureLimit)}`),
         el("span", {}, `inconclusive ${m.counts.inconclusive} / limit ${limit(m.limits.inconclusiveLimit)}`),
         el("span", {}, `errors ${m.counts.consecutiveError} / limit ${limit(m.limits.consecutiveErrorLimit)}`)),
-      m.successCondition ? el("div", {}, "Success condition: ", el("code", {}, m.successCondition)) : null,
-      m.failureCondition ? el("div", {}, "Failure condition: ", el("code", {}, m.failureCondition)) : null,
-      m.message ? el("div", { class: "muted" }, m.message) : null,
-      chart(m),
-      m.query ? el("div", {}, "Query (resolved):", el("pre", { class: "query" }, m.query)) : null))));
+      m.query ? [el("dt", {}, "Query"), el("dd", {}, m.queryResolved
+        ? el("pre", { class: "query" }, m.query)
+        : el("span", { class: "muted unresolved" }, "not yet measured (the query's args are resolved at the first measurement)"))] : null),
+    m.message ? el("div", { class: "muted" }, m.message) : null,
+    el("div", { class: "metric-body" }, chart(m), measurementsTable(m)));
+}
+
+function analysisCard(doc) {
+  const runs = doc.analysis.map((run) => el("div", { class: "run", "data-analysisrun": run.name },
+    el("h3", {}, statusIcon(run.phase), ` ${run.name}`, el("span", { class: "muted" }, ` revision ${run.revision} · ${run.phase}${run.message ? " — " + run.message : ""}`)),
+    run.args.length ? el("div", { class: "muted args" }, "Args: ", run.args.map((a, i) => [i ? ", " : "", `${a.name}=`,
+      a.resolved === false ? el("em", { class: "unresolved" }, "not yet measured") : a.value])) : null,
+    run.metrics.map(metricBlock)));
   return el("div", { class: "card", id: "analysis" }, el("h2", {}, "Analysis"), runs.length ? runs : el("p", { class: "muted" }, "No AnalysisRuns."));
 }
 
 function renderRollout(doc) {
   state.doc = doc;
   $("search-field").hidden = true;
-  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : null;
+  const active = document.activeElement;
+  const focused = active && active.dataset ? active.dataset.key || (active.dataset.action && `action:${active.dataset.action}`) : null;
   const view = el("div", { "data-view": "rollout" },
-    el("p", {}, el("a", { href: "#/" }, "← All rollouts")),
+    el("p", { class: "back" }, el("a", { href: "#/" }, "← All rollouts")),
     header(doc),
-    containersCard(doc),
-    el("div", { class: "columns" }, el("div", {}, stepsCard(doc)), el("div", {}, revisionsCard(doc))),
-    analysisCard(doc));
+    el("div", { class: "columns" }, el("div", {}, stepsCard(doc), explainCard(doc)), el("div", {}, revisionsCard(doc))),
+    analysisCard(doc),
+    containersCard(doc));
   $("view").replaceChildren(view);
   if (focused) {
-    const again = $("view").querySelector(`input[data-key="${CSS.escape(focused)}"]`);
+    const again = focused.startsWith("action:")
+      ? $("view").querySelector(`button[data-action="${CSS.escape(focused.slice(7))}"]`)
+      : $("view").querySelector(`input[data-key="${CSS.escape(focused)}"]`);
     if (again) again.focus();
   }
+}
+
+// ------------------------------------------------------------------ keyboard
+
+// "/" searches, j/k or the arrows move between rows, Enter opens one, Escape goes back.
+function onKey(e) {
+  const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLTextAreaElement;
+  if ($("confirm").open) return;
+  if (e.key === "/" && !typing) { e.preventDefault(); $("search").focus(); return; }
+  if (e.key === "Escape") {
+    if (typing) { e.target.blur(); return; }
+    if (route().page !== "list") location.hash = "#/";
+    return;
+  }
+  if (typing || route().page !== "list") return;
+  const down = e.key === "j" || e.key === "ArrowDown", up = e.key === "k" || e.key === "ArrowUp";
+  if (!down && !up) return;
+  const rows = [...document.querySelectorAll("#rollouts tr.row")];
+  if (!rows.length) return;
+  const at = rows.indexOf(document.activeElement);
+  const next = at < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, at + (down ? 1 : -1)));
+  e.preventDefault();
+  rows[next].focus();
 }
 
 // ------------------------------------------------------------------ start
 
 window.addEventListener("hashchange", refresh);
+document.addEventListener("keydown", onKey);
 $("search").addEventListener("input", () => { if (state.doc && route().page === "list") renderList(state.doc); });
 $("namespace").addEventListener("change", () => { location.hash = "#/"; refresh(); });
 connect();

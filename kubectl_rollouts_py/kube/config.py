@@ -135,11 +135,13 @@ def kubeconfig_paths(options: kube_options.ConnectionOptions, environ: Mapping[s
     return [_expand_user("~/.kube/config", environ)], "default"
 
 
-def read_kubeconfig(paths: list[str], *, required: bool) -> Kubeconfig | None:
+def read_kubeconfig(paths: list[str], *, required: bool, environ: Mapping[str, str] | None = None) -> Kubeconfig | None:
     """Read and merge the files that exist; None when none does.
 
     With `required`, every path must exist (used for --kubeconfig, where kubectl also
     refuses a missing file). Files listed in $KUBECONFIG may be missing, as in kubectl.
+    With `environ`, parsed files are cached in its user's cache directory
+    (kube/config_cache.py), so an unchanged kubeconfig is read without PyYAML.
 
     Raises:
         ConfigError: a file cannot be read, is not valid YAML or is not shaped like a kubeconfig.
@@ -147,8 +149,16 @@ def read_kubeconfig(paths: list[str], *, required: bool) -> Kubeconfig | None:
     found: list[str] = []
     current = ""
     merged: dict[str, dict[str, _Entry]] = {"contexts": {}, "clusters": {}, "users": {}}
-    for path in paths:
-        document = _load_yaml_file(path, required=required)
+    def load(path: str) -> Any:
+        return _load_yaml_file(path, required=required)
+
+    if environ is None:
+        documents = [load(path) for path in paths]
+    else:
+        from kubectl_rollouts_py.kube import config_cache
+
+        documents = config_cache.load_documents(paths, load, _MISSING, environ)
+    for path, document in zip(paths, documents):
         if document is _MISSING:
             continue
         found.append(path)
@@ -184,7 +194,7 @@ def resolve(
     """
     env = os.environ if environ is None else environ
     paths, named_by = kubeconfig_paths(options, env)
-    kubeconfig = read_kubeconfig(paths, required=named_by == "--kubeconfig")
+    kubeconfig = read_kubeconfig(paths, required=named_by == "--kubeconfig", environ=env)
     if kubeconfig is not None:
         return _from_kubeconfig(kubeconfig, options)
     if env.get("KUBERNETES_SERVICE_HOST") and env.get("KUBERNETES_SERVICE_PORT"):
@@ -212,7 +222,7 @@ def resolve_namespace_leniently(
     env = os.environ if environ is None else environ
     try:
         paths, _ = kubeconfig_paths(options, env)
-        kubeconfig = read_kubeconfig(paths, required=False)
+        kubeconfig = read_kubeconfig(paths, required=False, environ=env)
         if kubeconfig is not None:
             context = kubeconfig.contexts.get(options.context or kubeconfig.current_context)
             if context is not None and context.body.get("namespace"):

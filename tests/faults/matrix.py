@@ -38,6 +38,10 @@ TEMPLATE = "success-rate"
 # command, the place where a global flag used to be ignored (it must be honoured anywhere).
 TIMEOUT_FLAG = "--request-timeout=0.5s"
 LATE = 10.0  # seconds an answer is held back in the "slower than --request-timeout" column
+# The "dripping" column: headers at once, then a byte every DRIP seconds. A socket timeout
+# restarts with every byte, so only a deadline for the whole exchange ends it in time.
+DRIP = 0.25
+DRIP_FLAG = "--request-timeout=1s"
 WORKERS = 4  # cells run at once; the box has 2 cores, and many cells mostly wait
 
 COLLECTIONS = {
@@ -152,6 +156,7 @@ READ_FAULTS = {
     "503-always": ReadFault(Fault.error(503, retry_after=0.01), None, False,
                             "the API server answered 503 Service Unavailable 5 times; giving up after"),
     "late": ReadFault(Fault.delay(LATE), None, False, "did not answer within 0.5s", (TIMEOUT_FLAG,)),
+    "dripping": ReadFault(Fault.drip(DRIP), None, False, "did not answer within 1s", (DRIP_FLAG,)),
     "dropped": ReadFault(Fault.drop(), 1, True),
     "not-json": ReadFault(Fault.malformed(), 1, False, "sent a response that is not JSON (HTTP 200"),
 }
@@ -232,7 +237,7 @@ def run_batch(session: pytest.Session, workers: int = WORKERS) -> Batch:
 
     started = time.monotonic()
     # The slow cells first, so none of them is left running alone at the end.
-    order = sorted(cells, key=lambda key: not any(word in str(key) for word in ("watch", "late", "hammered")))
+    order = sorted(cells, key=lambda key: not any(word in str(key) for word in ("watch", "late", "drip", "hammered")))
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fault-cell") as pool:
             outcomes = dict(zip(order, pool.map(one, order)))
@@ -260,6 +265,50 @@ def _stop_prometheus() -> None:
         if _prometheus is not None:
             _prometheus.stop()
             _prometheus = None
+
+
+class DrippingPrometheus:
+    """A loopback Prometheus that answers every query with [0.99], its headers at once and
+    then its body one byte every `interval` seconds (until stopped or the client goes)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        stopping = self._stopping = threading.Event()
+        body = Prometheus.BODY.encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for index in range(len(body)):
+                        self.wfile.write(body[index:index + 1])
+                        self.wfile.flush()
+                        if stopping.wait(interval):
+                            return
+                except OSError:  # the client gave up: what the test wants
+                    pass
+
+            do_GET = do_POST = _serve  # noqa: N815 - http.server's names
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class Reader:

@@ -92,6 +92,8 @@ WRITE_FAULTS = {
     # Applied, the answer late. 2 s, not 0.5: the read-back must be answered in time, and the
     # stand-ins share one process (and a loaded box) with every other cell.
     "late": WriteFault(Fault.delay(matrix.LATE), "applied", 1, ("--request-timeout=2s",)),
+    # Applied, the answer sent a byte at a time: cut off at the deadline, then read back.
+    "dripping": WriteFault(Fault.drip(matrix.DRIP), "applied", 1, ("--request-timeout=2s",)),
     "dropped-before": WriteFault(Fault.drop(after_processing=False), "not applied"),
     "dropped": WriteFault(Fault.drop(), "applied"),  # applied, answer cut mid-body
     "not-json": WriteFault(Fault.malformed(), "applied"),  # applied, answer not JSON

@@ -21,7 +21,7 @@ class Fault:
     Build one with the class methods rather than the constructor.
     """
 
-    kind: str  # status | delay | drop | malformed | watch_close | watch_drop | watch_expired
+    kind: str  # status | delay | drip | drop | malformed | watch_close | watch_drop | watch_expired
     status: int = 0
     retry_after: str | None = None
     seconds: float = 0.0
@@ -41,6 +41,13 @@ class Fault:
     def delay(cls, seconds: float) -> Fault:
         """Process the request, then hold the answer back this long (a write is applied)."""
         return cls("delay", seconds=seconds)
+
+    @classmethod
+    def drip(cls, interval: float = 1.0) -> Fault:
+        """Process the request, send the headers at once, then the body one byte every
+        `interval` seconds (a write is applied): a slow sender that a per-read timeout,
+        restarted by every byte, never catches."""
+        return cls("drip", seconds=interval)
 
     @classmethod
     def drop(cls, *, after_processing: bool = True) -> Fault:

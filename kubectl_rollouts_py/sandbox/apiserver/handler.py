@@ -198,8 +198,20 @@ class _Handler(WatchStreams):
         if fault is not None and fault.kind == "drop":
             self.wfile.write(body[: len(body) // 2])  # the rest never comes
             return self._hang_up()
+        if fault is not None and fault.kind == "drip" and self.command != "HEAD":
+            return self._drip(body, fault.seconds)
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _drip(self, body: bytes, interval: float) -> None:
+        """Send `body` one byte every `interval` seconds (a Fault.drip); stop() cuts it short."""
+        store = self.server.api._store
+        for index in range(len(body)):
+            self.wfile.write(body[index:index + 1])
+            self.wfile.flush()
+            self._pause(interval)
+            if store.stopping:
+                return self._hang_up()
 
     def _pause(self, seconds: float) -> None:
         """Hold an answer back; stop() cuts the wait short."""

@@ -173,7 +173,7 @@ class APIServer:
         the query) equals `path`, starts with it (`prefix=True`), or fully matches it (a
         compiled regex). Fault.error matches any request, watches included (an HTTP error
         instead of the stream); the watch faults (Fault.watch_close, Fault.watch_expired)
-        only match watch requests, and delay, drop and malformed only non-watch requests,
+        only match watch requests, and delay, drip, drop and malformed only non-watch requests,
         so such a fault on a collection path does not disturb the watch on it.
         `times=None` applies the fault to every matching request until `clear_faults`.
         `watch=False` (True) narrows a rule to non-watch (watch) requests, and `skip=N`
@@ -184,7 +184,7 @@ class APIServer:
         Thread-safe; requests that met a fault are still recorded in `requests`.
 
         Faults: Fault.error(429, retry_after=1), Fault.error(503), Fault.delay(10),
-        Fault.drop(), Fault.drop(after_processing=False), Fault.malformed(),
+        Fault.drip(1.0), Fault.drop(), Fault.drop(after_processing=False), Fault.malformed(),
         Fault.watch_close(events=3), Fault.watch_drop(events=3), Fault.watch_expired().
         """
         self._faults.add(method, path, fault, times=times, prefix=prefix, watch=watch, skip=skip)

@@ -214,6 +214,16 @@ class RunStatus:
 # ------------------------------------------------------------------ one measurement
 
 
+# How much of a condition (or of a cause quoting it) an error message quotes: a message is
+# shown, logged and stored for every measurement, and a condition can be megabytes long.
+QUOTED = 200
+
+
+def bounded(text: str, limit: int = QUOTED) -> str:
+    """`text`, cut to `limit` characters with a note of how many more there were."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text) - limit} more characters)"
+
+
 def assess(
     success: str | None, failure: str | None, result: Any, *, now: dt.datetime | None = None
 ) -> tuple[Phase, str]:
@@ -236,7 +246,7 @@ def assess(
             outcome[which] = conditions.evaluate_condition(text, result, now=now)
         except conditions.ConditionError as exc:
             cause = NO_DATA if conditions.is_nil_or_empty(result) else exc.message
-            return Phase.ERROR, f'could not evaluate {which} "{text}": {cause}'
+            return Phase.ERROR, f'could not evaluate {which} "{bounded(text)}": {bounded(cause)}'
     succeeded = outcome.get("successCondition", False)
     failed = outcome.get("failureCondition", False)
     if not failure:

@@ -16,7 +16,10 @@ import click
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.environment import Environment
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.escape import clean, clean_bounded
+
+# The most of a message an Error line quotes (a server's message or a condition can be megabytes).
+ERROR_LIMIT = 16384
 
 if TYPE_CHECKING:
     from kubectl_rollouts_py.cli.context import App
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 def print_error(message: str, stderr: TextIO | None = None) -> None:
     """The one format of an error line: `Error: <message>`, escaped for the terminal."""
     stream = sys.stderr if stderr is None else stderr
-    stream.write(f"Error: {clean(message)}\n")
+    stream.write(f"Error: {clean_bounded(message, ERROR_LIMIT)}\n")
     stream.flush()
 
 

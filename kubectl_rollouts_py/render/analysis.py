@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MetricView, RolloutView, TrendScale
 from kubectl_rollouts_py.render import style as st
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.escape import clean, clean_bounded
 from kubectl_rollouts_py.render.tabwriter import align
 
 _BARS = "▁▂▃▄▅▆▇█"
@@ -103,7 +103,7 @@ def render_run_detail(view: AnalysisRunDetailView, style: st.Style = st.PLAIN) -
         _header("Status:", _phase(view.phase, style)),
     ]
     if view.message:
-        lines.append(_header("Message:", clean(view.message)))
+        lines.append(_header("Message:", clean_bounded(view.message)))
     for i, (name, value) in enumerate(view.args):
         lines.append(_header("Args:" if i == 0 else "", f"{clean(name)}={clean(value)}"))
     lines.append("")
@@ -114,7 +114,7 @@ def render_run_detail(view: AnalysisRunDetailView, style: st.Style = st.PLAIN) -
         for label, value in (("success", metric.success_condition), ("failure", metric.failure_condition),
                              ("query", metric.query), ("interval", metric.interval), ("message", metric.message)):
             if value:
-                lines.append(f"  {label}: {clean(value)}")
+                lines.append(f"  {label}: {clean_bounded(value)}")
         lines += ["  " + line for line in _measurement_table(metric, style).splitlines()]
     return "\n".join(lines) + "\n"
 
@@ -127,7 +127,7 @@ def _measurement_table(metric: MetricView, style: st.Style) -> str:
     from tabulate import tabulate
 
     rows = [
-        [_phase(m.phase, style), clean(m.value) or "-", m.age or "-", clean(m.message)]
+        [_phase(m.phase, style), clean_bounded(m.value) or "-", m.age or "-", clean_bounded(m.message)]
         for m in metric.measurements
     ]
     return tabulate(rows, headers=["MEASUREMENT", "VALUE", "AGE", "MESSAGE"], tablefmt="plain", disable_numparse=True)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.escape import clean, clean_bounded
 from kubectl_rollouts_py.render.style import ANALYSIS_ICONS, PLAIN, Style
 from kubectl_rollouts_py.render.tabwriter import align
 
@@ -108,7 +108,7 @@ def render_backtest(document: Mapping[str, Any], style: Style = PLAIN) -> str:
     )
     for metric in metrics:
         lines.append(
-            f"  {clean(str(metric['name']))}: {clean(str(metric.get('condition') or '(no condition)'))}, "
+            f"  {clean(str(metric['name']))}: {clean_bounded(str(metric.get('condition') or '(no condition)'))}, "
             f"failureLimit {metric.get('failureLimit')}, {metric.get('measurementsPerWindow')} measurements a window; "
             f"queries: {metric.get('queries')}; bars {_scale_legend(metric)}"
         )
@@ -172,11 +172,11 @@ def _score_text(score: Mapping[str, Any]) -> str:
 def _threshold_lines(item: Mapping[str, Any]) -> list[str]:
     name = clean(str(item["metric"]))
     if not item.get("tunable") or item.get("reason"):
-        why = clean(str(item.get("reason") or ""))
+        why = clean_bounded(str(item.get("reason") or ""))
         if not item.get("tunable"):
             return [f"  {name}: not tuned: {why}"]
         return [f"  {name}: {why}"]
-    lines = [f"  {name} ({clean(str(item['condition']))}, failureLimit {item['failureLimit']}):"]
+    lines = [f"  {name} ({clean_bounded(str(item['condition']))}, failureLimit {item['failureLimit']}):"]
     ranges = item.get("ranges") or []
     if ranges:
         verdict = "tell" if item.get("currentSeparates") else "do not tell"

@@ -31,3 +31,15 @@ def clean(value: str) -> str:
     if value.isascii() and value.isprintable():
         return value  # the common case, decided in C
     return "".join(_escape(c) if unicodedata.category(c) in _UNSAFE_CATEGORIES else c for c in value)
+
+
+# The most of one piece of user or server text (a condition, a query, a message) a view or
+# an error line echoes: enough for any real one, bounded for a hostile or broken one.
+ECHO_LIMIT = 4096
+
+
+def clean_bounded(value: str, limit: int = ECHO_LIMIT) -> str:
+    """`value` cut to `limit` characters (saying how many more there were), then cleaned."""
+    if len(value) <= limit:
+        return clean(value)
+    return f"{clean(value[:limit])}... ({len(value) - limit} more characters)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kubectl_rollouts_py.derive.views import ExperimentRow, RolloutRow
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.escape import clean, clean_bounded
 from kubectl_rollouts_py.render.tabwriter import align
 
 ROLLOUT_HEADER = ("NAME", "STRATEGY", "STATUS", "STEP", "SET-WEIGHT", "READY", "DESIRED", "UP-TO-DATE", "AVAILABLE")
@@ -74,4 +74,4 @@ def status_line(status: str, message: str, *, watching: bool) -> str:
         return clean(status)
     if watching and not message:
         return clean(status)
-    return f"{clean(status)} - {clean(message)}"
+    return f"{clean(status)} - {clean_bounded(message)}"

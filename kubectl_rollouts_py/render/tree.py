@@ -15,7 +15,7 @@ from kubectl_rollouts_py.derive.views import (
     RolloutView,
 )
 from kubectl_rollouts_py.render import style as st
-from kubectl_rollouts_py.render.escape import clean
+from kubectl_rollouts_py.render.escape import clean, clean_bounded
 from kubectl_rollouts_py.render.tabwriter import align
 
 Row = tuple[str, str, str, str, str]
@@ -127,7 +127,7 @@ def render_rollout(view: RolloutView, style: st.Style = st.PLAIN) -> str:
         _header("Status:", _status(st.ROLLOUT_ICONS.get(view.status, " "), view.status, style)),
     ]
     if view.message:
-        lines.append(_header("Message:", clean(view.message)))
+        lines.append(_header("Message:", clean_bounded(view.message)))
     lines.append(_header("Strategy:", view.strategy))
     if view.strategy == "Canary":
         lines += [
@@ -163,7 +163,7 @@ def render_experiment(view: ExperimentView, style: st.Style = st.PLAIN) -> str:
         _header("Status:", status),
     ]
     if view.message:
-        lines.append(_header("Message:", clean(view.message)))
+        lines.append(_header("Message:", clean_bounded(view.message)))
     lines += _images(view.images, style)
     lines.append("")
     name = style.phase_name(view.status, clean(view.name))

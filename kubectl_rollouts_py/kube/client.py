@@ -17,7 +17,9 @@ Retry policy:
   else a jittered exponential backoff (BACKOFF_BASE doubling up to BACKOFF_CAP, times a
   random 0.5-1). With --request-timeout the whole read, retries and waits included, ends
   by that time (and after at most MAX_ATTEMPTS_WITH_TIMEOUT tries); without one, after
-  MAX_READ_ATTEMPTS tries. Giving up is one line that says what happened
+  MAX_READ_ATTEMPTS tries. Each attempt is one exchange with one deadline (what is left of
+  the timeout) for connecting, the headers and the body together: a server that sends a
+  byte a second cannot stretch it (kube/stdhttp.py, kube/libhttp.py). Giving up is one line that says what happened
   (`the API server answered 503 Service Unavailable 4 times; giving up after 6.2s`).
 * Writes (PATCH, PUT, POST) are retried only on 429, which the server sends before it
   processes a request. Any other failure after the request may have reached the server
@@ -130,8 +132,9 @@ class ClusterSource:
 
         The stream ends when the server ends it, at `timeout_seconds` (sent to the server,
         and enforced here WATCH_DEADLINE_GRACE later should the server not), or soon after
-        `stop` is set. --request-timeout bounds connecting and waiting for the response
-        headers, not the stream itself: events may be minutes apart. The request is sent
+        `stop` is set. --request-timeout (else WATCH_HEADER_TIMEOUT) is one deadline for
+        connecting and the response headers together, not for the stream itself: events
+        may be minutes apart. The request is sent
         on the first `next()`.
 
         Raises:
@@ -267,9 +270,8 @@ class ClusterSource:
     ) -> dict[str, Any]:
         """One request whose answer is a JSON object, retried as the module docstring says;
         HTTP errors become our errors."""
-        # The read timeout bounds each wait for data rather than the whole answer; for a
-        # server that answers at all that is the same thing, and a silent one is what
-        # --request-timeout is there to catch.
+        # --request-timeout bounds the whole read: each attempt gets what is left of it, and
+        # the transports end an attempt at its deadline however slowly the answer trickles in.
         timeout = self.config.request_timeout
         read = method == "GET"
         started = time.monotonic()

@@ -115,6 +115,9 @@ class Browser:
     def text(self, css: str) -> str:
         return str(self._on_element(css, "GET", "text"))
 
+    def set_window(self, width: int, height: int) -> None:
+        self._session("POST", "/window/rect", {"width": width, "height": height})
+
     def screenshot(self) -> bytes:
         return base64.b64decode(self._session("GET", "/screenshot"))
 

@@ -11,7 +11,7 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const ICONS = { Healthy: "✔", Progressing: "◌", Paused: "‖", Degraded: "✖", Unknown: "?", Error: "⚠", InvalidSpec: "⚠", ScaledDown: "•",
   Successful: "✔", Running: "◌", Failed: "✖", Inconclusive: "?", Pending: "○" };
 
-const state = { info: null, doc: null, statusFilter: "", labelKeys: null, openPods: new Set(), loading: false, again: false, drafts: new Map(), updates: 0, skew: 0, connected: false };
+const state = { info: null, doc: null, statusFilter: "", labelKeys: null, openPods: new Set(), openEvidence: new Set(), loading: false, again: false, drafts: new Map(), updates: 0, skew: 0, connected: false };
 const $ = (id) => document.getElementById(id);
 const TICK_MS = 1000;  // ages and countdowns are redrawn this often, without a server event
 
@@ -367,7 +367,9 @@ function summary(doc) {
     ["Strategy", show(doc.strategy)],
   ];
   if (canary) {
-    fields.push(["Step", el("span", { title: "steps done / steps, as get rollout shows it" }, show(doc.step))],
+    const current = doc.steps.find((s) => s.state === "current");
+    fields.push(["Step", el("span", { id: "step", title: "steps done / steps, as get rollout shows it" }, show(doc.step),
+      current ? el("span", { class: "muted" }, ` done · now step ${current.index + 1}: ${current.text}`) : null)],
       ["Set weight", doc.setWeight === "" ? "-" : `${doc.setWeight}%`],
       ["Actual weight", doc.actualWeight === "" ? "-" : `${doc.actualWeight}%`]);
   }
@@ -394,11 +396,16 @@ function header(doc) {
 function explainCard(doc) {
   const x = doc.explain;
   if (!x) return null;
-  const causes = (x.causes || []).map((c) => el("li", { class: "cause", "data-cause": c.kind },
-    el("div", { class: "summary" }, c.summary),
-    (c.evidence || []).length ? el("ul", { class: "evidence" }, c.evidence.map((e) => el("li", {}, e))) : null,
-    (c.commands || []).length ? el("div", { class: "commands" }, c.commands.map((cmd) => el("code", {}, cmd))) : null));
-  const next = (x.next || []).map((n) => el("li", { "data-next": n.action }, n.summary, n.at ? el("span", { class: "muted" }, " (in ", until(n.at), ")") : null));
+  const causes = (x.causes || []).map((c, i) => {
+    const key = `${doc.namespace}/${doc.name}/${i}/${c.kind}`;
+    return el("li", { class: "cause", "data-cause": c.kind },
+      el("div", { class: "summary" }, c.summary),
+      (c.commands || []).length ? el("div", { class: "commands" }, c.commands.map((cmd) => el("code", {}, cmd))) : null,
+      (c.evidence || []).length ? el("details", { class: "evidence", open: state.openEvidence.has(key) ? "" : null,
+        ontoggle: (e) => { if (e.target.open) state.openEvidence.add(key); else state.openEvidence.delete(key); } },
+      el("summary", {}, `Evidence (${c.evidence.length})`), el("ul", {}, c.evidence.map((e) => el("li", {}, e)))) : null);
+  });
+  const next = (x.next || []).map((n) => el("li", { "data-next": n.action }, n.summary));
   return el("div", { class: "card", id: "explain" }, el("h2", {}, "Why"),
     causes.length ? el("ol", { class: "causes" }, causes) : el("p", { class: "muted" }, "Nothing stands in the rollout's way."),
     next.length ? el("div", {}, el("h3", {}, "Next"), el("ul", { class: "next" }, next)) : null,
@@ -427,19 +434,19 @@ function containersCard(doc) {
 }
 
 const STEP_ICONS = { done: "✔", current: "▶", pending: "○" };
-const KIND_ICONS = { setWeight: "⚖", pause: "⏸", analysis: "📈", experiment: "🧪", setCanaryScale: "⇅", setHeaderRoute: "⇢", setMirrorRoute: "⇉", other: "•" };
+const KIND_ICONS = { setWeight: "⚖", pause: "‖", analysis: "∿", experiment: "⚗", setCanaryScale: "⇅", setHeaderRoute: "⇢", setMirrorRoute: "⇉", other: "•" };
 
 function stepsCard(doc) {
   if (!doc.steps.length) return el("div", { class: "card" }, el("h2", {}, "Steps"), el("p", { class: "muted" }, "No canary steps."));
-  // One convention with get rollout: "Step 1/4" is one step done of four, so the second
-  // step (index 1) is the current one; the timeline numbers steps the same way (done/total).
+  // One convention with get rollout: "Step 1/4" is one step done of four, so step 2 (index
+  // 1) is the current one, as explain says "at step 2/4". The heading counts the steps done.
   const done = doc.steps.filter((s) => s.state === "done").length;
   return el("div", { class: "card" }, el("h2", {}, "Steps ", el("span", { class: "muted", id: "steps-done" }, `${done}/${doc.steps.length} done`)),
     el("ol", { class: "steps", id: "steps" }, doc.steps.map((s) =>
       el("li", { class: s.state, "data-step": s.index, "data-kind": s.kind, "aria-current": s.state === "current" ? "step" : null },
         el("span", { class: "step-state", title: s.state === "pending" ? "to do" : s.state, "aria-label": s.state === "pending" ? "to do" : s.state }, STEP_ICONS[s.state]),
         el("span", { class: "step-kind", "aria-hidden": "true" }, KIND_ICONS[s.kind] || "•"),
-        el("span", { class: "step-text" }, s.text),
+        el("span", { class: "step-text" }, `${s.index + 1}. ${s.text}`),
         s.state === "current" && s.kind === "pause" && doc.pauseEndsAt ? el("span", { class: "countdown" }, " ends in ", until(doc.pauseEndsAt)) : null,
         s.state === "current" && s.kind === "pause" && !doc.pauseEndsAt && doc.status === "Paused" ? el("span", { class: "countdown" }, " waiting for promote") : null))));
 }
@@ -570,7 +577,8 @@ function renderRollout(doc) {
   const view = el("div", { "data-view": "rollout" },
     el("p", { class: "back" }, el("a", { href: "#/" }, "← All rollouts")),
     header(doc),
-    el("div", { class: "columns" }, el("div", {}, stepsCard(doc), explainCard(doc)), el("div", {}, revisionsCard(doc))),
+    explainCard(doc),
+    el("div", { class: "columns" }, el("div", {}, stepsCard(doc)), el("div", {}, revisionsCard(doc))),
     analysisCard(doc),
     containersCard(doc));
   $("view").replaceChildren(view);

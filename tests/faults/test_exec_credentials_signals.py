@@ -1,5 +1,12 @@
-"""An exec credential plugin run from a watch thread (whose stopping signals are blocked)
-starts with an empty blocked mask, so Ctrl-C and SIGTERM reach it (issue 9 follow-up)."""
+"""Stopping signals with exec-plugin credentials.
+
+An exec credential plugin run from a watch thread (whose stopping signals are blocked)
+starts with an empty blocked mask, so Ctrl-C and SIGTERM reach it; and the signals still
+stop the command when the thread that unblocked them for the plugin takes one itself (it
+may: the kernel lets any thread that has a signal unblocked take it, and on a loaded box
+the main thread is often not the first). That thread then wakes the main thread, which
+runs the handler; before, a watch on a loaded box could sleep through SIGTERM for ever.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,16 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.standin import NS, cli_path
 from tests.faults import matrix
 
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
 
 # The plugin notes its SigBlk (and the thread of its parent that started it is unknown to
 # it, so every start is noted), then hands out a token that expired already: the library
@@ -46,7 +57,8 @@ def _kubeconfig(tmp: Path, server: str, log: Path) -> Path:
     return path
 
 
-def test_exec_plugins_started_from_watch_threads_do_not_inherit_blocked_signals(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", STOPPING, ids=lambda s: signal.Signals(s).name)
+def test_exec_plugins_started_from_watch_threads_do_not_inherit_blocked_signals(tmp_path: Path, signum: int) -> None:
     log = tmp_path / "sigblk.log"
     with matrix.cluster() as srv:
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
@@ -56,8 +68,8 @@ def test_exec_plugins_started_from_watch_threads_do_not_inherit_blocked_signals(
         try:
             out = matrix.Reader(proc.stdout)
             out.wait_for(lambda text: "app-backend" in text, 60, "the first frame")
-            proc.terminate()
-            assert proc.wait(60) == 143
+            proc.send_signal(signum)
+            assert proc.wait(60) == EXIT_CODES[signum]
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -67,3 +79,35 @@ def test_exec_plugins_started_from_watch_threads_do_not_inherit_blocked_signals(
     assert len(masks) >= 6, masks
     for mask in masks:
         assert not any(mask & (1 << (signum - 1)) for signum in STOPPING), f"{mask:016x}"
+
+
+# The race, made certain: the worker thread inside signals_for_children sends the signal to
+# itself, so it is the one that takes it, while the main thread waits with no timeout.
+# Without the wake-up the main thread slept on (until the subprocess timeout).
+STOLEN = """
+import queue, signal, sys, threading, time
+from kubectl_rollouts_py import errors
+from kubectl_rollouts_py._threads import signals_for_children, threads_without_signals
+from kubectl_rollouts_py.term.signals import stopping_raise_interrupted
+
+def worker():
+    time.sleep(0.5)  # the main thread is asleep in its wait by then (else it would notice anyway)
+    with signals_for_children():
+        signal.pthread_kill(threading.get_ident(), {signum})
+
+with stopping_raise_interrupted():
+    try:
+        with threads_without_signals():
+            threading.Thread(target=worker, daemon=True).start()
+        queue.SimpleQueue().get()  # no timeout: only a signal ends it
+    except (errors.Interrupted, KeyboardInterrupt):
+        print("stopped")
+        sys.exit(0)
+"""
+
+
+@pytest.mark.parametrize("signum", STOPPING, ids=lambda s: signal.Signals(s).name)
+def test_a_signal_taken_by_a_thread_starting_a_plugin_still_stops_the_main_thread(signum: int) -> None:
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(STOLEN.format(signum=int(signum)))],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr

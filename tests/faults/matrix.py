@@ -78,7 +78,7 @@ def analysis_template(prometheus: str) -> dict[str, Any]:
 
 
 def new_rollout() -> dict[str, Any]:
-    """A rollout for `create -f`: the brief's canary under another name, without status."""
+    """A rollout for `create -f`: the demo canary (app-backend) under another name, without status."""
     rollout = app_backend_objects()[0]
     rollout["metadata"] = {"name": "app-frontend", "namespace": NS}
     rollout.pop("status")
@@ -105,7 +105,7 @@ class Prometheus:
 
 @contextlib.contextmanager
 def cluster(prometheus_url: str = "http://127.0.0.1:9", transport: str = "http.client") -> Iterator[APIServer]:
-    """A stand-in API server with the brief's canary, an experiment and a template, and a
+    """A stand-in API server with the demo canary (app-backend), an experiment and a template, and a
     kubeconfig for it (`srv.kubeconfig`) whose credentials make the CLI use `transport`
     (http.client; "kubernetes": the library's urllib3 pool, chosen for exec plugins)."""
     with tempfile.TemporaryDirectory(prefix="faults-") as tmp, APIServer() as srv:

@@ -13,7 +13,9 @@ wait that only EINTR would end, sleeps on. An idle live view then outlived its t
 (tmux killed: SIGHUP and SIGCONT come together; the second wakes the main thread's wait
 for nothing while a worker thread takes the first). So every thread the CLI starts is
 started inside `threads_without_signals()`: it blocks them, and only the main thread can
-receive them.
+receive them. The one exception, a thread starting an exec credential plugin (which must
+not inherit a blocked mask), unblocks them for the while and may take one meanwhile; it
+then wakes the main thread, which runs the handler (`_threads.signals_for_children`).
 """
 
 from __future__ import annotations

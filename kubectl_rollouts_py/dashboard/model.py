@@ -244,4 +244,6 @@ def explain_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime
     """The CLI's `explain` from the cached objects. The dashboard does not follow
     AnalysisTemplates or the workloadRef Deployment, so it makes no claim about them."""
     found = objects.of(rollout)
-    return derive_explain.explain_rollout(rollout, now=now, **found).to_dict()
+    return derive_explain.explain_rollout(rollout, replica_sets=found["replica_sets"], pods=found["pods"],
+                                          analysis_runs=found["analysis_runs"], experiments=found["experiments"],
+                                          now=now).to_dict()

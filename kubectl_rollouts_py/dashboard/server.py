@@ -9,6 +9,8 @@ Routes (all JSON but `/`, `/static/*` and the event stream):
     GET  /api/v1/rollouts[?namespace=NS]         {kind: RolloutList, version, items: [row...]}
     GET  /api/v1/rollouts/NS/NAME                the rollout view, steps, containers, analysis
     GET  /api/v1/rollouts/NS/NAME/analysis       {version, items: [AnalysisRun view + charts]}
+    GET  /api/v1/experiments[?namespace=NS]      {kind: ExperimentList, version, items: [row...]}
+    GET  /api/v1/experiments/NS/NAME             the experiment view, templates, analysis
     GET  /api/v1/events                          text/event-stream: `change` with the version
     POST /api/v1/rollouts/NS/NAME/ACTION         promote, promote-full, abort, retry, restart,
                                                  pause, set-image {container, image},
@@ -227,6 +229,19 @@ class Dashboard:
         return None if doc is None else {**doc, "version": version}
 
 
+    def experiment_list(self, namespace: str | None) -> dict[str, Any]:
+        version, doc = self.hub.document(("experiments", namespace), lambda cache, now: model.experiment_list(self._objects(cache), namespace, now))
+        return {**doc, "version": version}
+
+    def experiment(self, namespace: str, name: str) -> dict[str, Any] | None:
+        def build(cache: Any, now: dt.datetime) -> dict[str, Any] | None:
+            obj = cache.get(r.EXPERIMENTS, name, namespace)
+            return None if obj is None else model.experiment_document(obj, self._objects(cache), now)
+
+        version, doc = self.hub.document(("experiment", namespace, name), build)
+        return None if doc is None else {**doc, "version": version}
+
+
 class _Refused(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
@@ -327,6 +342,21 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 if namespace and (problem := _problem(namespace)):
                     return self._error(400, problem)
                 return self._json(200, dash.rollout_list(namespace))
+            if rest == ["experiments"]:
+                namespace = (query.get("namespace") or [""])[0] or dash.namespace
+                if namespace and (problem := _problem(namespace)):
+                    return self._error(400, problem)
+                return self._json(200, dash.experiment_list(namespace))
+            if len(rest) == 3 and rest[0] == "experiments":
+                problem = _problem(rest[1])
+                if problem is None and (bad := r.name_problem(rest[2], r.EXPERIMENTS.name_rule)):
+                    problem = f'invalid experiment name "{_message(rest[2][:80])}": {bad}'
+                if problem:
+                    return self._error(400, problem)
+                doc = dash.experiment(rest[1], rest[2])
+                if doc is None:
+                    return self._error(404, f'experiment "{rest[2]}" not found in namespace "{rest[1]}"')
+                return self._json(200, doc)
             if len(rest) in (3, 4) and rest[0] == "rollouts":
                 if problem := _problem(rest[1], rest[2]):
                     return self._error(400, problem)

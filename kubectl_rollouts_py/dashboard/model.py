@@ -19,6 +19,7 @@ from kubectl_rollouts_py.derive import actions as derive_actions
 from kubectl_rollouts_py.derive import analysis as derive_analysis
 from kubectl_rollouts_py.derive import explain as derive_explain
 from kubectl_rollouts_py.derive import fields as f
+from kubectl_rollouts_py.derive import listing as derive_listing
 from kubectl_rollouts_py.derive import rollout as derive_rollout
 from kubectl_rollouts_py.derive import trend as derive_trend
 
@@ -43,6 +44,7 @@ class Objects:
     def __init__(self, rollouts: Sequence[dict[str, Any]], replica_sets: Sequence[dict[str, Any]], pods: Sequence[dict[str, Any]],
                  analysis_runs: Sequence[dict[str, Any]], experiments: Sequence[dict[str, Any]]) -> None:
         self.rollouts = list(rollouts)
+        self.experiments = list(experiments)
         self.owned: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
         for kind, items in (("replica_sets", replica_sets), ("pods", pods), ("analysis_runs", analysis_runs), ("experiments", experiments)):
             for item in items:
@@ -50,7 +52,7 @@ class Objects:
                     for uid in _owner_uids(item):
                         self.owned[uid][kind].append(item)
 
-    def _of(self, uid: str, kind: str) -> list[dict[str, Any]]:
+    def by_owner(self, uid: str, kind: str) -> list[dict[str, Any]]:
         found = self.owned.get(uid)
         return list(found.get(kind, [])) if found else []
 
@@ -58,11 +60,11 @@ class Objects:
         """The rollout's experiments, its and their ReplicaSets and AnalysisRuns, and the pods
         of those ReplicaSets: everything build_rollout_view reads."""
         uid = f.uid_of(rollout)
-        experiments = self._of(uid, "experiments")
+        experiments = self.by_owner(uid, "experiments")
         owners = [uid, *(f.uid_of(e) for e in experiments)]
-        replica_sets = [rs for owner in owners for rs in self._of(owner, "replica_sets")]
-        runs = [run for owner in owners for run in self._of(owner, "analysis_runs")]
-        pods = [pod for rs in replica_sets for pod in self._of(f.uid_of(rs), "pods")]
+        replica_sets = [rs for owner in owners for rs in self.by_owner(owner, "replica_sets")]
+        runs = [run for owner in owners for run in self.by_owner(owner, "analysis_runs")]
+        pods = [pod for rs in replica_sets for pod in self.by_owner(f.uid_of(rs), "pods")]
         return {"replica_sets": replica_sets, "pods": pods, "analysis_runs": runs, "experiments": experiments}
 
 
@@ -247,3 +249,46 @@ def explain_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime
     return derive_explain.explain_rollout(rollout, replica_sets=found["replica_sets"], pods=found["pods"],
                                           analysis_runs=found["analysis_runs"], experiments=found["experiments"],
                                           now=now).to_dict()
+
+
+# ------------------------------------------------------------------ experiments
+
+
+def _owner_rollout(experiment: dict[str, Any]) -> str | None:
+    refs = f.mapping(experiment, "metadata").get("ownerReferences")
+    for ref in refs if isinstance(refs, list) else []:
+        if isinstance(ref, dict) and ref.get("kind") == "Rollout":
+            return f.text(ref.get("name")) or None
+    return None
+
+
+def experiment_list(objects: Objects, namespace: str | None, now: dt.datetime) -> dict[str, Any]:
+    """The experiments page's rows: `list experiments`' fields, and the rollout that owns each."""
+    rows = []
+    for experiment in objects.experiments:
+        if not isinstance(experiment, dict) or namespace not in (None, "", f.namespace_of(experiment)):
+            continue
+        row = derive_listing.build_experiment_row(experiment, now).to_dict()
+        row["rollout"] = _owner_rollout(experiment)
+        row["attention"] = ATTENTION.get(row["status"], 0 if row["status"] in ("Failed", "Error") else 3)
+        rows.append(row)
+    return {"kind": "ExperimentList", "items": rows}
+
+
+def experiment_document(experiment: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
+    """The experiment page: `get experiment`'s view (ReplicaSets with pods, AnalysisRuns),
+    the templates it runs, and every AnalysisRun in detail with its charts."""
+    uid = f.uid_of(experiment)
+    replica_sets = objects.by_owner(uid, "replica_sets")
+    pods = [pod for rs in replica_sets for pod in objects.by_owner(f.uid_of(rs), "pods")]
+    runs = objects.by_owner(uid, "analysis_runs")
+    view = derive_rollout.build_experiment_view(experiment, replica_sets=replica_sets, pods=pods, analysis_runs=runs, now=now)
+    doc = view.to_dict()
+    row = derive_listing.build_experiment_row(experiment, now).to_dict()
+    doc["duration"], doc["remaining"] = row["duration"], row["remaining"]
+    doc["rollout"] = _owner_rollout(experiment)
+    doc["templates"] = [{"name": f.text(t.get("name")), "replicas": t.get("replicas") if isinstance(t.get("replicas"), int) else 1}
+                        for t in f.seq(experiment, "spec", "templates") if isinstance(t, dict)]
+    runs.sort(key=lambda run: (f.created_of(run), f.name_of(run)))
+    doc["analysis"] = [analysis_document(derive_analysis.build_analysis_run_view(run, now)) for run in runs]
+    return doc

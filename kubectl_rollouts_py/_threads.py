@@ -13,6 +13,7 @@ term/signals.py for the whole story.
 from __future__ import annotations
 
 import heapq
+import os
 import signal
 import threading
 import time
@@ -145,12 +146,15 @@ class Alarms:
         self._heap: list[Alarm] = []
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._pid = os.getpid()
 
     def arm(self, when: float, action: Callable[[], None]) -> Alarm:
         """Run `action` (which must be quick and must not raise) at the `time.monotonic()`
         instant `when`, from the helper thread; `cancel()` the alarm when done in time."""
         alarm = Alarm(when, action)
         with self._cond:
+            if self._pid != os.getpid():  # a forked child: the helper thread stayed behind
+                self._heap, self._thread, self._pid = [], None, os.getpid()
             heapq.heappush(self._heap, alarm)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="deadline-alarms", daemon=True)

@@ -1,6 +1,7 @@
 """A namespace of rollouts in every state the dashboard draws, for the browser tests and the
 screenshots under docs/screenshots: the app-backend canary paused with a failing analysis,
-an aborted canary, a healthy one, and one progressing with a starting pod.
+an aborted canary, a healthy one, one progressing with a starting pod, and an experiment
+of that one.
 
 Each rollout is the stand-in's app-backend canary renamed (names, uids, image), then moved
 to its state.
@@ -131,8 +132,60 @@ def progressing() -> list[dict[str, Any]]:
     return objects
 
 
+def experiment() -> list[dict[str, Any]]:
+    """search-ab: an experiment of the search rollout running a baseline and a canary side by
+    side for 10 minutes, with its analysis comparing them."""
+    search = progressing()[0]
+    uid = "search-ab-uid"
+    owner = [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "search", "uid": search["metadata"]["uid"], "controller": True}]
+    exp = {
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Experiment",
+        "metadata": {"name": "search-ab", "namespace": NS, "uid": uid, "creationTimestamp": T.format(0, 0),
+                     "annotations": {"rollout.argoproj.io/revision": "2"}, "ownerReferences": owner},
+        "spec": {"duration": "10m", "templates": [{"name": "baseline", "replicas": 1}, {"name": "canary", "replicas": 2}],
+                 "analyses": [{"name": "latency", "templateName": "latency-p99"}]},
+        "status": {"phase": "Running", "availableAt": T.format(0, 30)},
+    }
+    objects: list[dict[str, Any]] = [exp]
+    for template, image, replicas in (("baseline", "ghcr.io/example/search:1.0", 1), ("canary", "ghcr.io/example/search:2.0", 2)):
+        rs_name, rs_uid = f"search-ab-{template}-7f6d5c", f"search-ab-{template}-uid"
+        labels = {"app": "search", "rollouts-pod-template-hash": f"7f6d5c{template[0]}"}
+        objects.append({
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": rs_name, "namespace": NS, "uid": rs_uid, "creationTimestamp": T.format(0, 0), "labels": labels,
+                         "annotations": {"experiment.argoproj.io/template-name": template, "rollout.argoproj.io/revision": "2"},
+                         "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Experiment", "name": "search-ab", "uid": uid, "controller": True}]},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "search", "image": image}]}}},
+            "status": {"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas},
+        })
+        for i in range(replicas):
+            objects.append({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": f"{rs_name}-p{i}", "namespace": NS, "uid": f"pod-{rs_name}-{i}", "creationTimestamp": T.format(0, 0),
+                             "labels": labels, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": rs_name, "uid": rs_uid, "controller": True}]},
+                "spec": {"containers": [{"name": "search", "image": image}]},
+                "status": {"phase": "Running", "containerStatuses": [{"name": "search", "ready": True, "restartCount": 0, "state": {"running": {}}}]},
+            })
+    objects.append({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "AnalysisRun",
+        "metadata": {"name": "search-ab-latency", "namespace": NS, "uid": "run-search-ab", "creationTimestamp": T.format(0, 30),
+                     "annotations": {"rollout.argoproj.io/revision": "2"},
+                     "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Experiment", "name": "search-ab", "uid": uid, "controller": True}]},
+        "spec": {"metrics": [{"name": "p99-latency-ms", "interval": "1m", "failureLimit": 2, "successCondition": "result[0] < 250",
+                              "provider": {"prometheus": {"address": "http://prometheus:9090",
+                                                          "query": 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_ms_bucket{app="search",role="canary"}[1m])))'}}}]},
+        "status": {"phase": "Running", "metricResults": [{"name": "p99-latency-ms", "phase": "Running", "count": 4, "successful": 3, "failed": 1,
+                   "measurements": list(reversed([
+                       {"phase": "Failed" if v >= 250 else "Successful", "value": f"[{v}]", "startedAt": T.format(i + 1, 0),
+                        "finishedAt": T.format(i + 1, 2), **({"message": f"{v} ms is not below 250 ms"} if v >= 250 else {})}
+                       for i, v in enumerate([182, 205, 262, 231])]))}]},
+    })
+    return objects
+
+
 def gallery(now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    return [*paused_failing(now), *aborted(), *healthy(), *progressing()]
+    return [*paused_failing(now), *aborted(), *healthy(), *progressing(), *experiment()]
 
 
-__all__ = ["NS", "gallery", "paused_failing", "aborted", "healthy", "progressing"]
+__all__ = ["NS", "gallery", "paused_failing", "aborted", "healthy", "progressing", "experiment"]

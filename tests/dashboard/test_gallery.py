@@ -71,6 +71,7 @@ def actions(browser: Browser) -> dict[str, tuple[bool, str]]:
 def test_the_list_counts_filters_and_orders_by_attention(browser: Browser, dash: object) -> None:
     browser.get(dash.url)  # type: ignore[attr-defined]
     browser.wait('return document.querySelectorAll("#rollouts tr.row").length === 4')
+    assert browser.script('return document.querySelector("#nav a[aria-current=page]").dataset.page') == "list"
     counts = browser.script('''return Object.fromEntries([...document.querySelectorAll("#status-filters [data-count]")].map(
         (n) => [n.dataset.count, n.textContent]))''')
     assert counts == {"all": "4", "Healthy": "1", "Progressing": "1", "Paused": "1", "Degraded": "1"}
@@ -174,6 +175,24 @@ def test_an_analysis_that_never_measured_shows_no_templates(browser: Browser, da
     assert "{{" not in text
     assert "not yet measured" in text
     assert browser.script('return document.querySelectorAll("#revisions [data-pod-square].pod-starting").length') == 1
+
+
+def test_the_experiments_list_and_page(browser: Browser, dash: object) -> None:
+    browser.get(f"{dash.url}#/experiments")  # type: ignore[attr-defined]
+    browser.wait('return document.querySelectorAll("#experiments tr.row").length === 1')
+    row = browser.text('#experiments tr[data-experiment="search-ab"]')
+    assert "Running" in row and "search" in row and "10m" in row
+    browser.click('#experiments tr[data-experiment="search-ab"] td.status-cell')
+    browser.wait('return document.querySelector("#header .title") && document.querySelector("#header .title").textContent.includes("search-ab")')
+    assert browser.script('return document.querySelectorAll("#replicasets [data-replicaset]").length') == 2
+    assert browser.script('return document.querySelectorAll("#replicasets [data-pod-square].pod-ok").length') == 3
+    table = browser.text('#analysis table[data-measurements="p99-latency-ms"]')
+    assert "[262]" in table and "262 ms is not below 250 ms" in table
+    assert "baseline ×1, canary ×2" in browser.text("#summary")
+    shot(browser, "experiment", (1280, 1000))
+    # The rollout's page links to it.
+    open_rollout(browser, dash, "search")
+    assert browser.script('return document.querySelector("#revisions [data-experiment] a").getAttribute("href")') == f"#/experiment/{NS}/search-ab"
 
 
 def test_the_dark_theme_follows_the_system(dash: object) -> None:

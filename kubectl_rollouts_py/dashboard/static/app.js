@@ -131,6 +131,8 @@ function tick() {
 function route() {
   const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "rollout" && parts.length >= 3) return { page: "rollout", namespace: parts[1], name: parts[2] };
+  if (parts[0] === "experiment" && parts.length >= 3) return { page: "experiment", namespace: parts[1], name: parts[2] };
+  if (parts[0] === "experiments") return { page: "experiments" };
   return { page: "list" };
 }
 
@@ -149,15 +151,20 @@ async function refresh() {
       state.again = false;
       const r = route();
       await loadInfo();  // namespaces come and go (-A); a watch may have failed
+      showNav(r.page);
+      const ns = $("namespace").value;
+      const query = ns ? "?namespace=" + encodeURIComponent(ns) : "";
       if (r.page === "list") {
-        const ns = $("namespace").value;
-        const doc = await getJSON("/api/v1/rollouts" + (ns ? "?namespace=" + encodeURIComponent(ns) : ""));
-        renderList(doc);
+        renderList(await getJSON("/api/v1/rollouts" + query));
+      } else if (r.page === "experiments") {
+        renderExperiments(await getJSON("/api/v1/experiments" + query));
       } else {
+        const kind = r.page === "rollout" ? "rollouts" : "experiments";
         try {
-          renderRollout(await getJSON(`/api/v1/rollouts/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`));
+          const doc = await getJSON(`/api/v1/${kind}/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`);
+          if (r.page === "rollout") renderRollout(doc); else renderExperiment(doc);
         } catch (err) {
-          $("view").replaceChildren(el("p", { class: "muted" }, String(err.message)), el("a", { href: "#/" }, "Back to the list"));
+          $("view").replaceChildren(el("p", { class: "muted" }, String(err.message)), el("a", { href: r.page === "rollout" ? "#/" : "#/experiments" }, "Back to the list"));
         }
       }
       state.updates += 1;
@@ -486,7 +493,8 @@ function revisionsCard(doc) {
     el("h3", {}, `Revision ${rev.revision}`, rev.revision === current ? el("span", { class: "tag" }, "current") : null,
       !READ_ONLY && rev.revision !== current ? actionButton(doc, "undo", `Roll back to revision ${rev.revision}:`, { revision: rev.revision }, { "data-undo": rev.revision }) : null),
     rev.replicaSets.map((rs) => replicaSetBlock(doc, rs)),
-    (rev.experiments || []).map((e) => el("div", { class: "rs", "data-experiment": e.name }, statusIcon(e.status), " Experiment ", e.name, el("span", { class: "muted" }, ` ${e.status}`))),
+    (rev.experiments || []).map((e) => el("div", { class: "run-line", "data-experiment": e.name }, statusIcon(e.status), " Experiment ",
+      el("a", { href: `#/experiment/${encodeURIComponent(e.namespace)}/${encodeURIComponent(e.name)}` }, e.name), el("span", { class: "muted" }, ` ${e.status}`))),
     rev.analysisRuns.map((a) => el("div", { class: "run-line", "data-run": a.name }, statusIcon(a.status), " AnalysisRun ", a.name, el("span", { class: "muted" }, ` ${a.status} · `, since(a.creationTimestamp)))))));
 }
 
@@ -590,6 +598,59 @@ function renderRollout(doc) {
   }
 }
 
+// ------------------------------------------------------------------ experiments
+
+function showNav(page) {
+  for (const link of document.querySelectorAll("#nav a")) {
+    const current = link.dataset.page === (page === "rollout" ? "list" : page === "experiment" ? "experiments" : page);
+    if (current) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+}
+
+function experimentHref(x) {
+  return `#/experiment/${encodeURIComponent(x.namespace)}/${encodeURIComponent(x.name)}`;
+}
+
+function renderExperiments(doc) {
+  state.doc = doc;
+  $("search-field").hidden = true;
+  const rows = [...doc.items].sort(byAttention);
+  const head = el("tr", {}, ["Status", "Name", "Namespace", "Rollout", "Duration", "Remaining", "Age"].map((h) => el("th", { scope: "col" }, h)));
+  const body = rows.map((x) => el("tr", { class: "row", "data-experiment": x.name, tabindex: "0", onclick: () => { location.hash = experimentHref(x); },
+    onkeydown: (e) => { if (e.key === "Enter") location.hash = experimentHref(x); } },
+    el("td", { class: "status-cell" }, statusIcon(x.status), " ", el("span", { class: `status-word s-${x.status}` }, x.status || "Pending")),
+    el("td", {}, el("a", { href: experimentHref(x), tabindex: "-1" }, x.name)),
+    el("td", { "data-label": "Namespace" }, x.namespace),
+    el("td", { "data-label": "Rollout" }, x.rollout ? el("a", { href: `#/rollout/${encodeURIComponent(x.namespace)}/${encodeURIComponent(x.rollout)}`, onclick: (e) => e.stopPropagation() }, x.rollout) : "-"),
+    el("td", { "data-label": "Duration" }, show(x.duration)),
+    el("td", { "data-label": "Remaining" }, show(x.remaining)),
+    el("td", { class: "age", "data-label": "Age" }, since(x.creationTimestamp))));
+  $("view").replaceChildren(el("div", { class: "card" }, el("h2", {}, `Experiments (${rows.length})`),
+    rows.length ? el("table", { id: "experiments", class: "list" }, el("thead", {}, head), el("tbody", {}, body)) : el("p", { class: "muted" }, "No experiments found.")));
+}
+
+function renderExperiment(doc) {
+  state.doc = doc;
+  $("search-field").hidden = true;
+  const fields = [
+    ["Status", el("span", {}, statusIcon(doc.status), " ", el("strong", { class: `s-${doc.status}` }, doc.status || "Pending"), doc.message ? ` — ${doc.message}` : "")],
+    ["Rollout", doc.rollout ? el("a", { href: `#/rollout/${encodeURIComponent(doc.namespace)}/${encodeURIComponent(doc.rollout)}` }, doc.rollout) : "-"],
+    ["Duration", show(doc.duration)], ["Remaining", show(doc.remaining)],
+    ["Templates", doc.templates.map((t) => `${t.name} ×${t.replicas}`).join(", ") || "-"],
+    ["Images", el("div", {}, doc.images.map((i) => el("div", { class: "image" }, i.image, i.tags.map((t) => el("span", { class: "tag" }, t)))))],
+    ["Age", since(doc.creationTimestamp)],
+  ];
+  const view = el("div", { "data-view": "experiment" },
+    el("p", { class: "back" }, el("a", { href: "#/experiments" }, "← All experiments")),
+    el("div", { class: "card", id: "header" },
+      el("h2", { class: "title" }, statusIcon(doc.status), " ", doc.name, el("span", { class: `status-word s-${doc.status}` }, doc.status || "Pending")),
+      el("dl", { class: "grid", id: "summary" }, fields.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]))),
+    el("div", { class: "card", id: "replicasets" }, el("h2", {}, "ReplicaSets"),
+      doc.replicaSets.length ? doc.replicaSets.map((rs) => replicaSetBlock(doc, rs)) : el("p", { class: "muted" }, "No ReplicaSets yet.")),
+    analysisCard(doc));
+  $("view").replaceChildren(view);
+}
+
 // ------------------------------------------------------------------ keyboard
 
 // "/" searches, j/k or the arrows move between rows, Enter opens one, Escape goes back.
@@ -599,13 +660,16 @@ function onKey(e) {
   if (e.key === "/" && !typing) { e.preventDefault(); $("search").focus(); return; }
   if (e.key === "Escape") {
     if (typing) { e.target.blur(); return; }
-    if (route().page !== "list") location.hash = "#/";
+    const page = route().page;
+    if (page === "rollout") location.hash = "#/";
+    else if (page === "experiment") location.hash = "#/experiments";
     return;
   }
-  if (typing || route().page !== "list") return;
+  const page = route().page;
+  if (typing || (page !== "list" && page !== "experiments")) return;
   const down = e.key === "j" || e.key === "ArrowDown", up = e.key === "k" || e.key === "ArrowUp";
   if (!down && !up) return;
-  const rows = [...document.querySelectorAll("#rollouts tr.row")];
+  const rows = [...document.querySelectorAll("#rollouts tr.row, #experiments tr.row")];
   if (!rows.length) return;
   const at = rows.indexOf(document.activeElement);
   const next = at < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, at + (down ? 1 : -1)));
@@ -618,7 +682,7 @@ function onKey(e) {
 window.addEventListener("hashchange", refresh);
 document.addEventListener("keydown", onKey);
 $("search").addEventListener("input", () => { if (state.doc && route().page === "list") renderList(state.doc); });
-$("namespace").addEventListener("change", () => { location.hash = "#/"; refresh(); });
+$("namespace").addEventListener("change", () => { location.hash = route().page.startsWith("experiment") ? "#/experiments" : "#/"; refresh(); });
 connect();
 refresh();
 setInterval(tick, TICK_MS);

@@ -122,13 +122,16 @@ def _bind_list(source: Source, resource: r.Resource, namespace: str, selector: s
     return lambda: source.list(resource, namespace, label_selector=selector).items
 
 
-def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namespace: str) -> tuple[dict[str, Any], NamespaceObjects]:
+def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namespace: str, *,
+                         missing_workload_ok: bool = False) -> tuple[dict[str, Any], NamespaceObjects]:
     """The named object (a rollout or an experiment) with the ReplicaSets, pods,
     AnalysisRuns and Experiments its view is built from.
 
     First the object, the AnalysisRuns and the Experiments at once (and the workloadRef's
     Deployment, for a rollout that has one); then the ReplicaSets and pods its selectors
-    select, at once: two round trips (three with a workloadRef).
+    select, at once: two round trips (three with a workloadRef). A workloadRef naming a
+    missing Deployment raises NotFound, unless `missing_workload_ok` (explain reports it as
+    a cause): then the rollout's own selector, or none, chooses what is read.
     """
     obj, runs, experiments = concurrently(
         lambda: fetch_object(source, resource, name, namespace),
@@ -137,7 +140,12 @@ def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namesp
     )
     assert isinstance(obj, dict) and isinstance(runs, list) and isinstance(experiments, list)
     if resource is r.ROLLOUTS:
-        deployment = check_workload_ref(source, obj, namespace)
+        try:
+            deployment = check_workload_ref(source, obj, namespace)
+        except errors.NotFound:
+            if not missing_workload_ok:
+                raise
+            deployment = None
         chosen = selectors.rollout_view_selectors(obj, deployment, experiments)
     elif resource is r.EXPERIMENTS:
         chosen = selectors.experiment_view_selectors(obj)

@@ -1,25 +1,23 @@
 """`explain NAME`: read what the explanation needs through a Source and derive it.
 
-The rollout (a missing one gives the same NotFound error as `get rollout`), the namespace's
-ReplicaSets, pods, AnalysisRuns and Experiments (what `get rollout` reads), and what only a
-read can tell: whether the workloadRef Deployment exists (`get rollout` stops with an error
-when it does not; `explain` says so as a cause) and which AnalysisTemplates exist.
+The rollout (a missing one gives the same NotFound error as `get rollout`) and the objects
+`get rollout` reads for its tree, read the same way (kube/fetch.py: the namespace's
+AnalysisRuns and Experiments, the ReplicaSets and pods the rollout's selectors select, in
+interruptible waits), and what only a read can tell: whether the workloadRef Deployment
+exists (`get rollout` stops with an error when it does not; `explain` says so as a cause)
+and which AnalysisTemplates exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.derive import explain as derive_explain
 from kubectl_rollouts_py.kube import fetch
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.kube.source import Source
-
-PLURALS = (r.REPLICASETS, r.PODS, r.ANALYSISRUNS, r.EXPERIMENTS)
 
 
 def _names(source: Source, resource: r.Resource, namespace: str | None) -> frozenset[str] | None:
@@ -69,14 +67,10 @@ def explain(source: Source, name: str, namespace: str, *, now: dt.datetime) -> d
     Raises the errors `get rollout` raises: NotFound (`rollout.argoproj.io "x" not found`),
     and the source's connection and permission errors.
     """
-    with ThreadPoolExecutor(max_workers=1 + len(PLURALS)) as pool:
-        with threads_without_signals():  # Ctrl-C stays with the main thread (see kube/fetch.py)
-            target: Future[dict[str, Any]] = pool.submit(fetch.fetch_object, source, r.ROLLOUTS, name, namespace)
-            lists = [pool.submit(source.list, plural, namespace) for plural in PLURALS]
-        rollout = target.result()
-        replica_sets, pods, runs, experiments = (future.result().items for future in lists)
+    rollout, objects = fetch.fetch_with_namespace(source, r.ROLLOUTS, name, namespace, missing_workload_ok=True)
     if not isinstance(rollout, dict):
         raise errors.InputError(f'rollout "{name}" is not an object')
     lookups = read_lookups(source, rollout, namespace)
-    return derive_explain.explain_rollout(rollout, replica_sets=replica_sets, pods=pods, analysis_runs=runs,
-                                          experiments=experiments, now=now, lookups=lookups)
+    return derive_explain.explain_rollout(rollout, replica_sets=objects.replica_sets, pods=objects.pods,
+                                          analysis_runs=objects.analysis_runs, experiments=objects.experiments,
+                                          now=now, lookups=lookups)

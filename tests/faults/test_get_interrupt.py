@@ -1,6 +1,6 @@
-"""One Ctrl-C or SIGTERM ends `get rollout` at once while one of its reads hangs (issue 20).
+"""One Ctrl-C or SIGTERM ends `get rollout` or `explain` at once while one of its reads hangs (issue 20).
 
-The stand-in API server holds back the answer to one of the reads `get rollout` sends
+The stand-in API server holds back the answer to one of the reads the command sends
 concurrently (the pods list, or the rollout itself); the signal arrives while the CLI waits
 for it. Nothing may wait for the hung read on the way out: the process ends within a second
 with the documented exit code and one Error line.
@@ -35,11 +35,13 @@ def server(tmp_path) -> Iterator[APIServer]:
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 @pytest.mark.parametrize("hung", [PODS, ROLLOUT], ids=["pods-list", "rollout-get"])
-def test_one_signal_ends_get_rollout_within_a_second_while_a_read_hangs(server: APIServer, sig: int, hung: str) -> None:
+@pytest.mark.parametrize("command", [["get", "rollout"], ["explain"]], ids=["get-rollout", "explain"])
+def test_one_signal_ends_the_command_within_a_second_while_a_read_hangs(
+        server: APIServer, sig: int, hung: str, command: list[str]) -> None:
     server.inject("GET", hung, Fault.delay(60), times=None)
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
     env["KUBECONFIG"] = str(server.kubeconfig)  # type: ignore[attr-defined]
-    proc = subprocess.Popen([cli_path(), "get", "rollout", "app-backend", "--request-timeout", "0"],
+    proc = subprocess.Popen([cli_path(), *command, "app-backend", "--request-timeout", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, stdin=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + 20

@@ -120,20 +120,23 @@ def wake_main_thread() -> None:
 class Alarm:
     """One deadline of `alarms()`: `action` runs at `when` unless cancelled first."""
 
-    __slots__ = ("when", "action", "cancelled", "fired")
+    __slots__ = ("when", "action", "cancelled", "fired", "_lock")
 
-    def __init__(self, when: float, action: Callable[[], None]) -> None:
+    def __init__(self, when: float, action: Callable[[], None], lock: threading.Condition) -> None:
         self.when = when
         self.action = action
         self.cancelled = False
-        self.fired = False
+        self.fired = False  # set (under the lock) before the action runs
+        self._lock = lock
 
     def __lt__(self, other: Alarm) -> bool:
         return self.when < other.when
 
     def cancel(self) -> None:
-        """Do not run the action (if it has not run yet); `fired` says whether it did."""
-        self.cancelled = True
+        """Do not run the action if it has not started; once this returns, `fired` says
+        for good whether it did (so a connection the action may shut is not reused)."""
+        with self._lock:
+            self.cancelled = True
 
 
 class Alarms:
@@ -151,7 +154,7 @@ class Alarms:
     def arm(self, when: float, action: Callable[[], None]) -> Alarm:
         """Run `action` (which must be quick and must not raise) at the `time.monotonic()`
         instant `when`, from the helper thread; `cancel()` the alarm when done in time."""
-        alarm = Alarm(when, action)
+        alarm = Alarm(when, action, self._cond)
         with self._cond:
             if self._pid != os.getpid():  # a forked child: the helper thread stayed behind
                 self._heap, self._thread, self._pid = [], None, os.getpid()

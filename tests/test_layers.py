@@ -47,14 +47,15 @@ LAYERS: dict[str, Layer] = {
     "__init__": LEAF,
     "errors": LEAF,
     "_threads": LEAF,
+    "_frozen": Layer(libraries=("typing_extensions",)),  # dataclass_transform, for the type checker only
     "environment": LEAF,
     "govalues": LEAF,
     # the lower layers
     "term": Layer(project=("errors", "_threads", "environment")),
-    "kube": Layer(project=("errors", "_threads", "environment", "govalues"),
+    "kube": Layer(project=("errors", "_threads", "_frozen", "environment", "govalues"),
                   libraries=("kubernetes", "urllib3", "yaml")),
     # derive.trend reads a condition's thresholds with the expr parser (pure, standard library only)
-    "derive": Layer(project=("errors", "govalues", "analysis.expr")),
+    "derive": Layer(project=("errors", "_frozen", "govalues", "analysis.expr")),
     # render/ lays out finished view models; the builders (derive.rollout, derive.listing)
     # are not its business
     "render": Layer(project=("errors", "derive.views"), libraries=("tabulate", "yaml")),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.derive import rollout as derive_rollout
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdict:
     """Why a live view stopped by itself: exit 0 (`error` None) or 1 with `error`."""
 

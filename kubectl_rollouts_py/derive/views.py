@@ -12,15 +12,16 @@ change with the clock.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.derive.fields import rfc3339
 
 SCHEMA_VERSION = "rollouts-py.argoproj.io/v1"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageView:
     image: str
     tags: tuple[str, ...] = ()
@@ -29,7 +30,7 @@ class ImageView:
         return {"image": self.image, "tags": list(self.tags)}
 
 
-@dataclass(frozen=True)
+@frozen
 class PodView:
     name: str
     status: str
@@ -49,7 +50,7 @@ class PodView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplicaSetView:
     name: str
     revision: int
@@ -89,7 +90,7 @@ class ReplicaSetView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class JobView:
     name: str
     namespace: str
@@ -101,7 +102,7 @@ class JobView:
         return {"name": self.name, "namespace": self.namespace, "status": self.status, "startedAt": rfc3339(self.started)}
 
 
-@dataclass(frozen=True)
+@frozen
 class AnalysisRunView:
     name: str
     revision: int
@@ -130,7 +131,7 @@ class AnalysisRunView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ExperimentView:
     name: str
     namespace: str
@@ -159,7 +160,7 @@ class ExperimentView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RevisionView:
     revision: int
     replica_sets: tuple[ReplicaSetView, ...]
@@ -175,7 +176,7 @@ class RevisionView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Replicas:
     desired: int
     current: int
@@ -193,7 +194,7 @@ class Replicas:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RolloutView:
     name: str
     namespace: str
@@ -242,7 +243,7 @@ class RolloutView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class RolloutRow:
     """One line of `list rollouts`."""
 
@@ -272,7 +273,7 @@ class RolloutRow:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class ExperimentRow:
     """One line of `list experiments`."""
 
@@ -295,7 +296,7 @@ class ExperimentRow:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class MeasurementView:
     phase: str
     value: str
@@ -314,7 +315,7 @@ class MeasurementView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class TrendScale:
     """The values a metric's trend spans, bottom to top (derive.trend chooses it from the
     metric's conditions and values, so that a steady metric draws flat)."""
@@ -327,7 +328,7 @@ class TrendScale:
         return {"low": self.low, "high": self.high, "thresholds": list(self.thresholds)}
 
 
-@dataclass(frozen=True)
+@frozen
 class MetricView:
     """One metric of an AnalysisRun: its spec's conditions and limits, and its results."""
 
@@ -383,7 +384,7 @@ class MetricView:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class AnalysisRunDetailView:
     """What `get analysisrun` shows, and the rollout view's analysis table is made of."""
 

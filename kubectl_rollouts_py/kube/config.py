@@ -27,9 +27,10 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.kube import options as kube_options
 
@@ -52,7 +53,7 @@ _CREDENTIAL_FIELDS = ("token", "tokenFile", "exec", "auth-provider", "username",
 MAX_LOADER_TEXT = 300
 
 
-@dataclass(frozen=True)
+@frozen
 class _Entry:
     """One named kubeconfig entry (context, cluster or user) and the file it came from."""
 
@@ -60,7 +61,7 @@ class _Entry:
     path: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Kubeconfig:
     """The merged kubeconfig files: for every name the first file to define it wins."""
 
@@ -76,7 +77,7 @@ class Kubeconfig:
         return ":".join(self.paths)
 
 
-@dataclass(frozen=True)
+@frozen
 class ClusterConfig:
     """Everything needed to build an API client, resolved from kubeconfig and flags.
 

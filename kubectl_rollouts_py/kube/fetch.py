@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.kube import resources as r
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@frozen
 class NamespaceObjects:
     """The objects of one namespace that rollout and experiment views are built from."""
 

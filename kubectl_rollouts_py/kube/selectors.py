@@ -3,8 +3,9 @@ LabelSelector maps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from kubectl_rollouts_py._frozen import frozen
 
 
 def label_selector(selector: Any) -> str | None:
@@ -73,7 +74,7 @@ def _union(found: list[Any]) -> list[str] | None:
     return list(dict.fromkeys(found))
 
 
-@dataclass(frozen=True)
+@frozen
 class ViewSelectors:
     """Label selectors that together select every ReplicaSet (`replica_sets`) and every pod
     (`pods`) a view can show; None: list them all."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.kube import options as kube_options
 from kubectl_rollouts_py.kube import resources
 
@@ -33,7 +33,7 @@ class RawJSON(str):
     patch bodies, spacing included). Writes accept it wherever they accept a dict or list."""
 
 
-@dataclass(frozen=True)
+@frozen
 class ObjectList:
     """The result of a LIST: the items (plain dicts) and the list's resourceVersion.
 
@@ -45,7 +45,7 @@ class ObjectList:
     resource_version: str
 
 
-@dataclass(frozen=True)
+@frozen
 class WatchEvent:
     """One watch event: type is ADDED, MODIFIED, DELETED or BOOKMARK; object is a dict."""
 

@@ -14,7 +14,7 @@ kubeconfig should be: the directory is 0700 and each file 0600, created atomical
 (written to a private temporary file, then renamed), and an entry whose file or directory
 is not the user's own, or is open to others, is ignored. An entry is replaced when its
 files change and removed when they are gone, so an old credential does not outlive the
-kubeconfig that held it by more than one run; a few entries at most are kept.
+kubeconfig that held it by more than one run; the 32 most recently used entries are kept.
 
 Everything here is best effort: a cache that cannot be read or written is simply not used,
 and nothing it does changes what a command reports.
@@ -33,7 +33,9 @@ from typing import Any
 DIRECTORY = "kubectl-rollouts-py"
 PREFIX = "kubeconfig-"
 FORMAT = 1
-MAX_ENTRIES = 8
+MAX_ENTRIES = 32
+# A hit older than this marks its entry as recently used (for pruning, which keeps the newest).
+TOUCH_SECONDS = 3600.0
 # A file changed this recently may change again within its timestamps' resolution without
 # a visible difference in its key: it is parsed, not cached, until it has settled.
 SETTLE_SECONDS = 2.0
@@ -151,6 +153,14 @@ def _prune(directory: str, *, keep: str) -> None:
             _remove(os.path.join(directory, name))
 
 
+def _touch(entry: str) -> None:
+    try:
+        if os.stat(entry).st_mtime < time.time() - TOUCH_SECONDS:
+            os.utime(entry)
+    except OSError:
+        pass
+
+
 def _exact_json(documents: list[Any]) -> str | None:
     """The documents as JSON if JSON gives them back exactly (no dates, binary, non-string
     keys or NaN, which YAML can hold and JSON cannot); else None."""
@@ -186,6 +196,7 @@ def load_documents(paths: list[str], load: Callable[[str], Any], missing: Any, e
         if isinstance(cached, dict) and cached.get("format") == FORMAT and cached.get("key") == key:
             documents = cached.get("documents")
             if isinstance(documents, list) and len(documents) == len(paths):
+                _touch(entry)
                 # An absent file is loaded again: `load` raises if it is required.
                 return [load(p) if len(k) == 1 else doc for p, k, doc in zip(paths, key, documents)]
     documents = [load(p) for p in paths]

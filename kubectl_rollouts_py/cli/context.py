@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -82,6 +83,21 @@ class App:
             yield src
         finally:
             src.close()
+
+    def namespace_without_cluster(self) -> str:
+        """The namespace for saved objects and recordings: -n, else the kubeconfig context's
+        (found through the environment's KUBECONFIG and HOME), else "default". Never fails and
+        never asks the cluster."""
+        from kubectl_rollouts_py.kube.config import resolve_namespace_leniently
+
+        return resolve_namespace_leniently(self.connection(), environ=self.env.environ)
+
+    def recording_path(self, db: str | None) -> Path:
+        """The recording file: --db, else the default under the environment's XDG_STATE_HOME
+        (or HOME)."""
+        from kubectl_rollouts_py.recording.paths import default_path
+
+        return Path(db) if db else default_path(self.env.environ)
 
     @property
     def debug(self) -> bool:

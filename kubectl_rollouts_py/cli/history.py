@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kubectl_rollouts_py.ops.history import Evidence
 
 EXAMPLES = """\b
 Examples:
@@ -27,7 +32,7 @@ Examples:
 """
 
 
-def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ...]) -> Evidence:
     """The history's evidence: a recording (--db), saved files, or the cluster."""
     from kubectl_rollouts_py import errors
     from kubectl_rollouts_py.ops import history as ops_history
@@ -35,12 +40,10 @@ def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ..
     if db is not None:
         if from_files:
             raise errors.UsageError("--db and --from-file cannot be used together")
-        from kubectl_rollouts_py.cli.record import db_path
-        from kubectl_rollouts_py.kube.config import resolve_namespace_leniently
         from kubectl_rollouts_py.recording.sqlite import open_recording
 
-        namespace = resolve_namespace_leniently(app.connection())
-        with open_recording(db_path(db), readonly=True) as store:
+        namespace = app.namespace_without_cluster()
+        with open_recording(app.recording_path(db), readonly=True) as store:
             return ops_history.from_recording(store, name, namespace)
     with app.source(from_files) as source:
         return ops_history.from_source(source, name, source.namespace, kind="files" if from_files else "cluster")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -34,12 +32,6 @@ Examples:
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db", metavar="PATH", default=None,
                         help="The recording file (default: $XDG_STATE_HOME/kubectl-rollouts-py/rollouts.db).")(func)
-
-
-def db_path(db: str | None) -> Path:
-    from kubectl_rollouts_py.recording.paths import default_path
-
-    return Path(db) if db else default_path(os.environ)
 
 
 @contextmanager
@@ -77,15 +69,14 @@ def record(all_namespaces: bool, db: str | None, retain: str, max_size: str) -> 
     It runs until stopped (Ctrl-C, SIGTERM), committing what it has first. Restarted, it
     lists first and records what changed while it was down. Secrets are never recorded."""
     from kubectl_rollouts_py import errors
-    from kubectl_rollouts_py.environment import Environment
     from kubectl_rollouts_py.ops.record import Recorder
     from kubectl_rollouts_py.recording.limits import retention_seconds, size_bytes
     from kubectl_rollouts_py.recording.sqlite import open_recording
 
     app = App.of(click.get_current_context())
-    env = Environment.from_process()
+    env = app.env
     keep, cap = retention_seconds(retain), size_bytes(max_size)
-    path = db_path(db)
+    path = app.recording_path(db)
     caught: list[int] = []
     with app.source() as source:
         namespace = None if all_namespaces else source.namespace

@@ -53,19 +53,15 @@ def replay(name: str, db: str, at: str | None, output: str) -> None:
     terminal without --at, step through the recorded changes: left and right (or h and l)
     move one change, Home and End to the first and last, q quits."""
     from kubectl_rollouts_py.cli.get import _rollout_frame
-    from kubectl_rollouts_py.cli.record import db_path
-    from kubectl_rollouts_py.kube.config import resolve_namespace_leniently
     from kubectl_rollouts_py.ops import history as ops_history
     from kubectl_rollouts_py.recording.sqlite import open_recording
 
     app = App.of(click.get_current_context())
-    namespace = resolve_namespace_leniently(app.connection())
-    with open_recording(db_path(db), readonly=True) as store:
+    namespace = app.namespace_without_cluster()
+    with open_recording(app.recording_path(db), readonly=True) as store:
         if at is None:
             times = ops_history.change_times(store, name, namespace)
-            from kubectl_rollouts_py.environment import Environment
-
-            env = Environment.from_process()
+            env = app.env
             if env.on_terminal and env.stdin_isatty and output == "text":
                 from kubectl_rollouts_py.cli.replay_timeline import timeline
 

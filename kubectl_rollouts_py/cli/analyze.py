@@ -8,7 +8,7 @@ AnalysisRun document), the same code the sandbox's controller drives its runs wi
     ─▶ run_document ─▶ derive.analysis ─▶ render.analysis (the view `get analysisrun` shows)
     ─▶ exit code from the run's phase.
 
-Decisions (also in the README):
+Decisions (also in docs/commands.md):
 
 * `--timeout` terminates the run as `terminate analysisrun` would: unfinished metrics become
   Successful and the run's phase (the worst finished metric) decides the exit code.
@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -42,6 +40,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from kubectl_rollouts_py.analysis import evaluate
     from kubectl_rollouts_py.ops.analysis import Plan
     from kubectl_rollouts_py.ops.analysis_run import Measurer
+    from kubectl_rollouts_py.ops.backtest import Request
+    from kubectl_rollouts_py.watch.sinks import Printer, ScreenSink
 
 PROMETHEUS_ADDRESS_ENV = "ARGO_ROLLOUTS_PROMETHEUS_ADDRESS"
 
@@ -79,64 +79,69 @@ def _in(delta: dt.timedelta) -> str:
 
 
 class Frames:
-    """Where each state goes: redrawn in place on a terminal, printed otherwise, or NDJSON."""
+    """Where each state goes, on the live engine's sinks (watch/sinks.py): redrawn in place on
+    a terminal, printed with a `--- <time>` line between states otherwise, one compact JSON
+    document a line with -o json; with --once, one state written as it is."""
 
-    def __init__(self, app: App, output: str, *, live: bool) -> None:
+    def __init__(self, app: App, output: str) -> None:
         self.app = app
         self.output = output
-        self.live = live
         self.style = app.style()
-        self.screen: Any = None
-        self._printed = False
+        self.sink: Printer | ScreenSink | None = None
+        self._shown = 0
         self._held: list[str] = []
 
     def warn(self, text: str) -> None:
         """A warning line on stderr; held while a live screen is up (it would be drawn over,
         or break the redraw) and written when the screen is restored."""
-        if self.screen is not None:
+        from kubectl_rollouts_py.watch.sinks import ScreenSink
+
+        if isinstance(self.sink, ScreenSink):
             self._held.append(text)
         else:
             self.app.warn(text)
 
     @contextmanager
     def opened(self) -> Iterator[Frames]:
-        on_terminal = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-        if self.output == "text" and self.live and on_terminal:
-            from kubectl_rollouts_py.term.screen import Screen
+        """The live sink for the run (a Screen only for text on a terminal, restored on
+        Ctrl-C, SIGTERM and SIGHUP: cli/errors.py); held warnings are written after it."""
+        from kubectl_rollouts_py.watch.sinks import sink_for
 
-            try:
-                with Screen(sys.stdout) as screen:  # Ctrl-C, SIGTERM, SIGHUP: restored (cli/errors.py)
-                    self.screen = screen
-                    yield self
-            finally:
-                self.screen = None
-                held, self._held = self._held, []
-                for text in held:
-                    self.app.warn(text)
-            return
-        yield self
+        try:
+            with sink_for(self.app.env, self.output) as sink:
+                self.sink = sink
+                yield self
+        finally:
+            self.sink = None
+            held, self._held = self._held, []
+            for text in held:
+                self.app.warn(text)
 
-    def show(self, view: Any, footer: str = "", *, final: bool = False) -> None:
-        from kubectl_rollouts_py.render.output import serialise
-
-        if self.output == "json":
-            if self.live:
-                import json
-
-                self.app.write(json.dumps(view.to_dict(), separators=(",", ":"), ensure_ascii=True) + "\n")
-            elif final:
-                self.app.write(serialise(view.to_dict(), "json"))
-            return
+    def _text(self, view: Any, footer: str) -> str:
         from kubectl_rollouts_py.render import analysis as render_analysis
 
-        text = render_analysis.render_run_detail(view, self.style) + (f"\n{footer}\n" if footer else "")
-        if self.screen is not None:
-            self.screen.show(text)
-            return
-        if self._printed:
-            self.app.write(f"\n--- {self.app.now().strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
-        self._printed = True
-        self.app.write(text)
+        return render_analysis.render_run_detail(view, self.style) + (f"\n{footer}\n" if footer else "")
+
+    def show(self, view: Any, footer: str = "") -> None:
+        """One reconcile's state on the open sink; every reconcile is shown, even one that
+        looks like the last."""
+        from kubectl_rollouts_py.watch.frames import Frame
+
+        assert self.sink is not None, "show() outside opened()"
+        if self.output == "json":
+            import json
+
+            text = json.dumps(view.to_dict(), separators=(",", ":"), ensure_ascii=True) + "\n"
+        else:
+            text = self._text(view, footer)
+        self._shown += 1
+        self.sink.show(Frame(text, key=str(self._shown)))
+
+    def write_once(self, view: Any) -> None:
+        """The one state of --once: the text, or one indented JSON document."""
+        from kubectl_rollouts_py.render.output import serialise
+
+        self.app.write(serialise(view.to_dict(), "json") if self.output == "json" else self._text(view, ""))
 
 
 def _parse_timeout(value: str | None) -> dt.timedelta | None:
@@ -243,13 +248,10 @@ def analyze(template: str | None, filename: str | None, cluster_template: bool, 
     request = _backtest_request(app, from_, to, step, window, incidents, max_queries, query_mode, once, timeout) if backtest else None
     inputs = ops_analysis.Inputs(template, filename, cluster_template, cli_args, rollout, allow_secrets)
     with ExitStack() as stack:
-        from kubectl_rollouts_py.kube import config as kube_config
-
-        cluster = ops_analysis.OnDemand(lambda: stack.enter_context(app.source()),
-                                        lambda: kube_config.resolve_namespace_leniently(app.connection()))
+        cluster = ops_analysis.OnDemand(lambda: stack.enter_context(app.source()), app.namespace_without_cluster)
         plan = ops_analysis.plan_run(inputs, cluster, lambda text: app.warn(f"Warning: {text}"))
         measurer = analysis_run.Measurer.for_plan(
-            plan, app.now, address_override=address, default_address=os.environ.get(PROMETHEUS_ADDRESS_ENV) or None,
+            plan, app.now, address_override=address, default_address=app.env.environ.get(PROMETHEUS_ADDRESS_ENV) or None,
             resolve_secret=analysis_run.SecretReader(cluster) if allow_secrets else None,
         )
         measurer.check_secrets()
@@ -270,7 +272,7 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
     from kubectl_rollouts_py.term.signals import when_stdout_reader_goes
 
     created = app.now()
-    frames = Frames(app, output, live=not once)
+    frames = Frames(app, output)
     measurer.warn = lambda text: frames.warn(clean(f"Warning: {text}"))
 
     def view_of(status: evaluate.RunStatus) -> Any:
@@ -281,7 +283,7 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
             status = run_once(plan.spec, measurer.measure, clock=app.now)
         except KeyboardInterrupt as exc:
             raise errors.Interrupted(getattr(exc, "signum", signal.SIGINT), f'analysis "{plan.name}": no measurement taken') from None
-        frames.show(view_of(status), final=True)
+        frames.write_once(view_of(status))
         return status
     last: list[evaluate.RunStatus] = []
 
@@ -293,7 +295,7 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
             footer = f"Next reconcile in {_in(when - app.now())} ({timestamp(when)})"
             if deadline is not None and when >= deadline:
                 footer = f"Terminating at the timeout in {_in(deadline - app.now())} ({timestamp(deadline)})"
-        frames.show(view_of(status), footer, final=status.completed)
+        frames.show(view_of(status), footer)
 
     reader_gone = threading.Event()
 
@@ -323,7 +325,7 @@ def _run(app: App, plan: Plan, measurer: Measurer, *, output: str, once: bool, l
 
 def _backtest_request(app: App, from_: str | None, to: str | None, step: str | None, window: str | None,
                       incidents: tuple[str, ...], max_queries: int | None, query_mode: str, once: bool,
-                      timeout: str | None) -> Any:
+                      timeout: str | None) -> Request:
     from kubectl_rollouts_py.derive import backtest as bt
     from kubectl_rollouts_py.ops import backtest as ops_backtest
 
@@ -367,7 +369,7 @@ def _backtest_request(app: App, from_: str | None, to: str | None, step: str | N
     return request
 
 
-def _backtest(app: App, plan: Plan, request: Any, measurer: Measurer, output: str) -> None:
+def _backtest(app: App, plan: Plan, request: Request, measurer: Measurer, output: str) -> None:
     from kubectl_rollouts_py.ops import backtest as ops_backtest
     from kubectl_rollouts_py.render import backtest as render_backtest
     from kubectl_rollouts_py.render.escape import clean

@@ -545,18 +545,13 @@ class Scale:
 
 
 def scale_for(values: Iterable[float], threshold: float | None) -> Scale:
-    """A ratio's scale (0..1) when every value and the threshold lie in it, else the values'
-    range over the whole backtest (widened to the threshold)."""
-    finite = [v for v in values if math.isfinite(v)]
-    marks = finite + ([threshold] if threshold is not None and math.isfinite(threshold) else [])
-    if not marks:
-        return Scale(0.0, 1.0, threshold)
-    if all(0.0 <= v <= 1.0 for v in marks):
-        return Scale(0.0, 1.0, threshold)
-    low, high = min(marks), max(marks)
-    if low == high:
-        low, high = low - 1, high + 1
-    return Scale(low, high, threshold)
+    """The trend scale `get rollout` and `get analysisrun` draw a metric on (derive.trend:
+    0..1 for a ratio, else anchored at 0 with a margin, so a steady metric draws flat), over
+    the whole backtest's values and the threshold."""
+    from kubectl_rollouts_py.derive import trend
+
+    scale = trend.scale_for(values, () if threshold is None else (threshold,))
+    return Scale(scale.low, scale.high, threshold)
 
 
 # ------------------------------------------------------------------------------ the window list

@@ -23,6 +23,7 @@ import functools
 import math
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from kubectl_rollouts_py.derive.views import TrendScale
 
@@ -63,12 +64,46 @@ def scale_for(values: Iterable[float], thresholds: Iterable[float] = ()) -> Tren
     return TrendScale(low, high, limits)
 
 
+@dataclass(frozen=True)
+class Threshold:
+    """One comparison of the measured value with a number, the value on the left:
+    `0.95 <= result[0]` is Threshold(">=", 0.95, "result[0]").
+
+    subject: the value as written, canonically (`result`, `result[0]`, `result.p99`, `#`,
+    `asFloat(result[0])`): callers that accept only some forms check it.
+    """
+
+    op: str
+    value: float
+    subject: str
+
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def threshold_of(node: object) -> Threshold | None:
+    """A condition's syntax-tree node (analysis.expr.parser) as a Threshold: a comparison
+    (<, <=, >, >=, ==, !=) with the measured value on one side and a finite number (signs
+    allowed) on the other; None for anything else."""
+    from kubectl_rollouts_py.analysis.expr import parser
+
+    if not isinstance(node, parser.Binary) or node.op not in _COMPARISONS:
+        return None
+    subject, constant = subject_of(node.left), _constant(node.right)
+    if subject is not None and constant is not None:
+        return Threshold(node.op, constant, subject)
+    subject, constant = subject_of(node.right), _constant(node.left)
+    if subject is not None and constant is not None:
+        return Threshold(_FLIPPED[node.op], constant, subject)
+    return None
+
+
 def condition_thresholds(condition: str) -> tuple[float, ...]:
     """The constants a condition compares the measured value with, smallest first.
 
     A comparison counts when one side is the value (`result`, `result[0]`, `result.p99`,
     `#` inside a closure, or any of these through asFloat/asInt/float/int/abs) and the other
-    a number. A condition that does not parse has none.
+    a number (threshold_of). A condition that does not parse has none.
     """
     return _thresholds(condition.strip()) if condition.strip() else ()
 
@@ -89,36 +124,35 @@ def _thresholds(condition: str) -> tuple[float, ...]:
     while stack:
         node = stack.pop()
         stack.extend(parser.children(node))
-        if not isinstance(node, parser.Binary) or node.op not in _COMPARISONS:
-            continue
-        for subject, other in ((node.left, node.right), (node.right, node.left)):
-            constant = _constant(other)
-            if constant is not None and _is_value(subject):
-                found.add(constant)
+        threshold = threshold_of(node)
+        if threshold is not None:
+            found.add(threshold.value)
     return tuple(sorted(found))
 
 
-def _is_value(node: object) -> bool:
+def subject_of(node: object) -> str | None:
+    """The measured value as written (see Threshold), or None if `node` is not it."""
     from kubectl_rollouts_py.analysis.expr import parser
 
-    while True:
-        if isinstance(node, parser.Ident):
-            return node.name == "result"
-        if isinstance(node, parser.Pointer):
-            return node.name == ""
-        if isinstance(node, parser.Member) and isinstance(node.prop, (parser.Int, parser.Str)):
-            node = node.node
-        elif (
-            isinstance(node, parser.Call)
-            and isinstance(node.callee, parser.Ident)
-            and node.callee.name in _CONVERSIONS
-            and len(node.args) == 1
-        ):
-            node = node.args[0]
-        elif isinstance(node, parser.Builtin) and node.name in _CONVERSIONS and len(node.args) == 1:
-            node = node.args[0]
-        else:
-            return False
+    if isinstance(node, parser.Ident):
+        return "result" if node.name == "result" else None
+    if isinstance(node, parser.Pointer):
+        return "#" if node.name == "" else None
+    if isinstance(node, parser.Member) and isinstance(node.prop, (parser.Int, parser.Str)):
+        inner = subject_of(node.node)
+        if inner is None:
+            return None
+        return f"{inner}[{node.prop.value}]" if isinstance(node.prop, parser.Int) else f"{inner}.{node.prop.value}"
+    name: str | None = None
+    args: tuple[parser.Node, ...] = ()
+    if isinstance(node, parser.Call) and isinstance(node.callee, parser.Ident):
+        name, args = node.callee.name, node.args
+    elif isinstance(node, parser.Builtin):
+        name, args = node.name, node.args
+    if name in _CONVERSIONS and len(args) == 1:
+        inner = subject_of(args[0])
+        return f"{name}({inner})" if inner is not None else None
+    return None
 
 
 def _constant(node: object) -> float | None:

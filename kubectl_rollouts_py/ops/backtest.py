@@ -46,6 +46,7 @@ from kubectl_rollouts_py.analysis import args as a
 from kubectl_rollouts_py.analysis import conditions, evaluate, prometheus
 from kubectl_rollouts_py.analysis.expr import parser as expr
 from kubectl_rollouts_py.derive import backtest as bt
+from kubectl_rollouts_py.derive import trend
 from kubectl_rollouts_py.ops.analysis import Plan
 from kubectl_rollouts_py.ops.analysis_run import Measurer, advance
 
@@ -171,6 +172,9 @@ def check_request(plan: Plan, request: Request) -> tuple[Request, list[dt.dateti
 # ------------------------------------------------------------------------------ conditions
 
 
+SUBJECTS = ("result", "result[0]")  # what a backtest's comparison may look at (number_of reads them)
+
+
 def comparison_of(metric: evaluate.MetricSpec) -> tuple[bt.Comparison | None, str]:
     """The metric's condition as one comparison of `result[0]` (or `result`) with a constant,
     optionally OR-ed with an isNaN guard of the same; else None and why not."""
@@ -196,44 +200,17 @@ def comparison_of(metric: evaluate.MetricSpec) -> tuple[bt.Comparison | None, st
                 break
         else:
             return None, complex_reason
-    if not isinstance(tree, expr.Binary) or tree.op not in ("<", "<=", ">", ">="):
+    threshold = trend.threshold_of(tree) if isinstance(tree, expr.Binary) and tree.op in ("<", "<=", ">", ">=") else None
+    if threshold is None or threshold.subject not in SUBJECTS or (guard is not None and guard != threshold.subject):
         return None, complex_reason
-    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-    subject, constant, op = _subject(tree.left), _constant(tree.right), tree.op
-    if subject is None or constant is None:
-        subject, constant, op = _subject(tree.right), _constant(tree.left), flip[tree.op]
-    if subject is None or constant is None or (guard is not None and guard != subject):
-        return None, complex_reason
-    return bt.Comparison(op, constant, on_failure=not success, nan_guard=guard is not None, subject=subject), ""
-
-
-def _subject(node: expr.Node) -> str | None:
-    if isinstance(node, expr.Ident) and node.name == "result":
-        return "result"
-    if (
-        isinstance(node, expr.Member)
-        and isinstance(node.node, expr.Ident)
-        and node.node.name == "result"
-        and isinstance(node.prop, expr.Int)
-        and node.prop.value == 0
-    ):
-        return "result[0]"
-    return None
-
-
-def _constant(node: expr.Node) -> float | None:
-    sign = 1.0
-    if isinstance(node, expr.Unary) and node.op in ("-", "+"):
-        sign = -1.0 if node.op == "-" else 1.0
-        node = node.node
-    if isinstance(node, (expr.Int, expr.Float)):
-        return sign * float(node.value)
-    return None
+    return bt.Comparison(threshold.op, threshold.value, on_failure=not success, nan_guard=guard is not None,
+                         subject=threshold.subject), ""
 
 
 def _nan_guard(node: expr.Node) -> str | None:
     if isinstance(node, expr.Call) and isinstance(node.callee, expr.Ident) and node.callee.name == "isNaN" and len(node.args) == 1:
-        return _subject(node.args[0])
+        subject = trend.subject_of(node.args[0])
+        return subject if subject in SUBJECTS else None
     return None
 
 

@@ -2,8 +2,8 @@
 
 Input is the backtest document (ops.backtest.build_document, also what `-o json` prints).
 Each metric's column holds the window's worst value and a sparkline of its measurements,
-one bar each, on a scale shared by every row: 0..1 for a ratio, else the values' range
-over the whole backtest; with a threshold, it always sits between the 4th and 5th of the
+one bar each, on a scale shared by every row, the trend scale of `get rollout` (derive.trend:
+0..1 for a ratio, else anchored at 0 with a margin); with a threshold, it always sits between the 4th and 5th of the
 eight bar heights, so a bar of ▅ or more is on the threshold's upper side. `×` is an Error
 measurement, `·` one without a number.
 """
@@ -43,7 +43,7 @@ def _short(value: str) -> str:
 
 
 def _level(value: float, scale: Mapping[str, Any], levels: int = len(BARS)) -> int:
-    """The same rule as derive.backtest.Scale.level, on the document's scale."""
+    """The bar height of `value` on the document's scale (derive.backtest.scale_for)."""
     low, high, threshold = float(scale["low"]), float(scale["high"]), scale.get("threshold")
     if math.isnan(value):
         return 0

@@ -282,3 +282,32 @@ def test_a_window_that_errors_for_ever_is_bounded() -> None:
     status = ops.run_window(make.spec, NOW, make, None, most=30)  # type: ignore[attr-defined]
     assert status.completed and len(make.asked) == 30  # type: ignore[attr-defined]
     assert status.message == evaluate.RUN_TERMINATED
+
+
+def test_the_backtest_s_sparkline_scale_is_the_trend_scale() -> None:
+    from kubectl_rollouts_py.derive import backtest as bt_derive
+    from kubectl_rollouts_py.derive import trend
+
+    # Latencies near a 500 ms threshold: anchored at 0 (they draw near the threshold, flat),
+    # not stretched over their own 480..490 range.
+    scale = bt_derive.scale_for([480.0, 490.0], 500.0)
+    expected = trend.scale_for([480.0, 490.0], (500.0,))
+    assert (scale.low, scale.high, scale.threshold) == (expected.low, expected.high, 500.0)
+    assert scale.low == 0.0
+    assert (bt_derive.scale_for([0.97, 0.99], 0.95).low, bt_derive.scale_for([0.97, 0.99], 0.95).high) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ("result[0] >= 0.95", ("result[0]", ">=", 0.95)),
+    ("0.95 <= result[0]", ("result[0]", ">=", 0.95)),
+    ("result < -5", ("result", "<", -5.0)),
+    ("asFloat(result.p99) > 2", ("asFloat(result.p99)", ">", 2.0)),
+    ("result[0] > result[1]", None),
+])
+def test_one_function_finds_a_condition_s_threshold(condition: str, expected: tuple[str, str, float] | None) -> None:
+    from kubectl_rollouts_py.analysis.expr import parser
+    from kubectl_rollouts_py.analysis.expr.base import DEFAULT_LIMITS
+    from kubectl_rollouts_py.derive import trend
+
+    found = trend.threshold_of(parser.parse(condition, DEFAULT_LIMITS))
+    assert (None if found is None else (found.subject, found.op, found.value)) == expected

@@ -80,6 +80,12 @@ from kubectl_rollouts_py.sandbox.rollout_sync import RolloutSync
 WATCHED = (r.ROLLOUTS, r.REPLICASETS, r.PODS, r.ANALYSISRUNS)
 RESYNC_SECONDS = 5.0  # a pass at least this often, whatever the watches say
 RETRY_SECONDS = 0.2  # after a conflict or a failed request
+# While the demo traffic's newest pods are not yet in Prometheus (hooks.settled() false),
+# simulated time stands still (see _hold_for_data), checked this often, for at most
+# HOLD_LIMIT wall seconds in a row (then it runs on, and measurements find what Prometheus
+# has: a dead Prometheus is an Error, as it would be in a cluster).
+HOLD_POLL_SECONDS = 0.05
+HOLD_LIMIT = 20.0
 
 
 @dataclass
@@ -131,6 +137,9 @@ class Controller:
         self.restart_seen: dict[tuple[str, str], dt.datetime] = {}  # (uid, restartAt) -> wall time first seen
         self.inconclusive_paused: set[str] = set()  # runs we paused the rollout for
         self._serving: dict[str, str] = {}  # ready pod name -> uid, as told to the hooks
+        self._hold_gave_up = False  # the current hold outlasted HOLD_LIMIT: time runs on until it settles
+        self._data_missing = False  # this pass: a serving pod's samples are not in Prometheus yet
+        self._measurement_waits = False  # this pass: a due measurement waits for them
         self._said: set[str] = set()  # one-time log lines
         self._next_ip = 10
 
@@ -199,9 +208,15 @@ class Controller:
             wakes.append(self._sync_rollout(rollout, snap))
         for rs in list(snap.replicasets.values()):
             self._sync_replica_set(rs, snap)
+        # Before the runs: a pod made ready in this pass serves (and is waited for) before
+        # any measurement is taken.
+        self._tell_hooks(snap)
+        self._data_missing = self._unscraped()
+        self._measurement_waits = False
         for run in list(snap.runs.values()):
             wakes.append(self._sync_run(run))
-        self._tell_hooks(snap)
+        if self._hold_for_data():
+            wakes.append(HOLD_POLL_SECONDS)
         due = [w for w in wakes if w is not None]
         return min(due) if due else None
 
@@ -333,6 +348,8 @@ class Controller:
         prepared = analysis_args.prepare_run(spec)
         run_spec = prepared.spec
         state = memory.status
+        if run_spec is not None and not state.completed and self._waits_for_data(run_spec, state):
+            return HOLD_POLL_SECONDS
         if not state.completed:
             if run_spec is None:
                 state = evaluate.error_run(state, prepared.error, now=self.clock.sim())
@@ -354,6 +371,54 @@ class Controller:
             return None
         # Interval waits are "strictly after": step a hair past the instant.
         return self.clock.wall_seconds((due_at - self.clock.sim()).total_seconds()) + 0.005
+
+    def _unscraped(self) -> bool:
+        """Whether Prometheus lacks samples of a serving pod (hooks.settled() false)."""
+        settled = getattr(self.hooks, "settled", None)
+        if settled is None or settled():
+            self._hold_gave_up = False
+            return False
+        return not self._hold_gave_up
+
+    def _hold_for_data(self) -> bool:
+        """Hold simulated time while a due measurement waits for samples of the demo app's
+        newest pods; True while it is held.
+
+        Prometheus scrapes on the wall clock (every 15 s sped up, but never more often than
+        0.2 s), and a canary's measurements fall due on the simulated one: at a high speed,
+        or when a version is set the moment the sandbox is up, they would come before any
+        sample of the new pods ("no data returned from the metric provider", five in a row
+        aborting a good version). Standing still until the samples are there makes scraping
+        instant in simulated time: pauses, initial delays and intervals then find the data a
+        cluster would have, at any speed. Time is held only when a measurement is due, so
+        at a speed whose scrapes come well before (1x: a minute's initialDelay against 5 s
+        scrapes) it never stands still.
+        """
+        if not self._measurement_waits:
+            self.clock.release()
+            return False
+        self.clock.hold()
+        if self.clock.held_for() < HOLD_LIMIT:
+            return True
+        self._hold_gave_up = True
+        self.clock.release()
+        self.say(f"controller: Prometheus has not scraped the demo app's new pods in {HOLD_LIMIT:g}s; time runs on")
+        return False
+
+    def _waits_for_data(self, run_spec: evaluate.RunSpec, state: evaluate.RunStatus) -> bool:
+        """Whether a run's reconcile waits (and holds time) for the newest pods' samples:
+        one that would take a measurement now does; a terminating one does not."""
+        if not self._data_missing:
+            return False
+        if state.phase is None:  # starting: measures at once only a metric without initialDelay
+            waits = any(not metric.initial_delay for metric in run_spec.metrics)
+        elif evaluate.is_terminating(run_spec.terminate, state.metric_results):
+            waits = False
+        else:
+            due_at = evaluate.next_reconcile(run_spec, state)
+            waits = due_at is not None and due_at <= self.clock.sim()
+        self._measurement_waits = self._measurement_waits or waits
+        return waits
 
     def _measurer(self, name: str, spec: JSON, run_spec: evaluate.RunSpec) -> analysis_run.Measurer:
         """Measures on the simulated clock, queries Prometheus at wall time (its data are

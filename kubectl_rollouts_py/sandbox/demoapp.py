@@ -69,11 +69,12 @@ def _check(rps: float, error_ratio: float) -> None:
 class _Counters:
     """A pod's request counts as a piecewise-linear function of time."""
 
-    def __init__(self, traffic: PodTraffic, now: float) -> None:
+    def __init__(self, traffic: PodTraffic, now: float, scrapes: int = 0) -> None:
         self.traffic = traffic
         self.since = now
         self.ok = 0.0  # counts accumulated before `since`
         self.errors = 0.0
+        self.scrapes_before = scrapes  # the app's scrape count when the pod was added
 
     def at(self, now: float) -> tuple[float, float]:
         elapsed = max(0.0, now - self.since)
@@ -101,7 +102,7 @@ class DemoApp:
         self._server: QuietThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
-        self.scrapes = 0
+        self.scrapes = 0  # /metrics bodies rendered (HTTP scrapes and the built-in Prometheus' own)
 
     # -- traffic
     @property
@@ -122,7 +123,17 @@ class DemoApp:
         with self._lock:
             if pod.name in self._pods:
                 raise ValueError(f"duplicate pod name {pod.name!r}")
-            self._pods[pod.name] = _Counters(pod, self._clock())
+            self._pods[pod.name] = _Counters(pod, self._clock(), self.scrapes)
+
+    def unscraped_hashes(self, scrapes: int) -> list[str]:
+        """The pod template hashes none of whose pods `scrapes` scrapes have seen since they
+        were added: a rate() over that hash's series may find no samples yet."""
+        with self._lock:
+            seen: dict[str, bool] = {}
+            for c in self._pods.values():
+                hash_ = c.traffic.pod_hash
+                seen[hash_] = seen.get(hash_, False) or self.scrapes - c.scrapes_before >= scrapes
+            return [hash_ for hash_, enough in seen.items() if not enough]
 
     def remove_pod(self, pod: str) -> None:
         """The pod's series disappear from /metrics (a scaled-down pod)."""
@@ -150,6 +161,7 @@ class DemoApp:
             f"# TYPE {METRIC} summary",
         ]
         with self._lock:
+            self.scrapes += 1
             rows = [(c.traffic, *c.at(now)) for c in self._pods.values()]
         for traffic, ok, errors in rows:
             # Whole requests only, as a real counter; floor() of a growing number never shrinks.
@@ -175,7 +187,6 @@ class DemoApp:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
-                    app.scrapes += 1
                     self._reply(200, app.render_metrics(), CONTENT_TYPE)
                 elif path in ("/", "/healthz"):
                     self._reply(200, "ok\n", "text/plain; charset=utf-8")

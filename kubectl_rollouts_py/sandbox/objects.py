@@ -244,7 +244,15 @@ def pod_is_ready(pod: Mapping[str, Any]) -> bool:
 
 
 class SimClock:
-    """Wall time, and a simulated time that runs `speed` times faster since `origin`."""
+    """Wall time, and a simulated time that runs `speed` times faster since `origin`, except
+    while held (`hold()` until `release()`): then it stands still.
+
+    The sandbox holds it while Prometheus has not yet scraped the demo app's newest pods,
+    so that in simulated time scraping is instant: at any speed, a measurement finds the
+    samples a real cluster would have by then. Each hold is kept as a segment (its wall
+    start and end, and the simulated instant it stopped at), so that times convert both
+    ways across holds.
+    """
 
     def __init__(self, speed: float, wall: Callable[[], dt.datetime] = utcnow) -> None:
         if not speed > 0:
@@ -252,6 +260,9 @@ class SimClock:
         self.speed = speed
         self._wall = wall
         self.origin = wall()
+        self._holds: list[tuple[dt.datetime, dt.datetime, dt.datetime]] = []  # (wall start, wall end, sim instant)
+        self._held_total = dt.timedelta(0)  # the length of the segments in _holds
+        self._since: dt.datetime | None = None  # the wall start of the hold going on
 
     def wall(self) -> dt.datetime:
         return self._wall()
@@ -259,11 +270,52 @@ class SimClock:
     def sim(self) -> dt.datetime:
         return self.to_sim(self._wall())
 
+    @property
+    def holding(self) -> bool:
+        return self._since is not None
+
+    def held_for(self) -> float:
+        """Wall seconds the hold going on has lasted (0 when none)."""
+        return 0.0 if self._since is None else max(0.0, (self._wall() - self._since).total_seconds())
+
+    def hold(self) -> None:
+        """Stop simulated time from now until release()."""
+        if self._since is None:
+            self._since = self._wall()
+
+    def release(self) -> None:
+        """Let simulated time run again, from where it stood."""
+        if self._since is None:
+            return
+        start, self._since = self._since, None
+        end = max(start, self._wall())
+        self._holds.append((start, end, self.to_sim(start)))
+        self._held_total += end - start
+
+    def _held_before(self, wall: dt.datetime) -> dt.timedelta:
+        """How much of the wall time up to `wall` was held."""
+        held = self._held_total
+        for start, end, _ in reversed(self._holds):  # recent times are asked most: stop early
+            if end <= wall:
+                break
+            held -= end - max(start, wall) if start < wall else end - start
+        if self._since is not None and wall > self._since:
+            held += wall - self._since
+        return held
+
     def to_sim(self, wall: dt.datetime) -> dt.datetime:
-        return self.origin + (wall - self.origin) * self.speed
+        return self.origin + (wall - self.origin - self._held_before(wall)) * self.speed
 
     def to_wall(self, sim: dt.datetime) -> dt.datetime:
-        return self.origin + (sim - self.origin) / self.speed
+        """The wall time simulated time reached `sim` (the end of a hold that stopped there)."""
+        held = self._held_total
+        for start, end, at in reversed(self._holds):  # the instants only grow: stop at the first one reached
+            if at <= sim:
+                break
+            held -= end - start
+        if self._since is not None and self.to_sim(self._since) <= sim:
+            held += self._wall() - self._since
+        return self.origin + (sim - self.origin) / self.speed + held
 
     def wall_seconds(self, sim_seconds: float) -> float:
         return sim_seconds / self.speed
@@ -278,6 +330,11 @@ class PodHooks(Protocol):
     def pod_ready(self, pod: Mapping[str, Any]) -> None: ...
 
     def pod_gone(self, name: str) -> None: ...
+
+    def settled(self) -> bool:
+        """Whether the metrics of every serving pod can be measured yet (Prometheus has
+        scraped them enough); a due measurement waits for it."""
+        ...
 
 
 # ------------------------------------------------------------------------------ one pass's view of the namespace

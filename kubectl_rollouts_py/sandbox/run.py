@@ -93,6 +93,11 @@ def check_kubeconfig_path(path: Path, environ: Mapping[str, str] | None = None) 
     return target
 
 
+# Scrapes of a new pod before its rate() has data: two samples, and a third scrape so that
+# the second is surely stored (a real Prometheus commits a scrape after reading it).
+SCRAPES_FOR_DATA = 3
+
+
 def scrape_interval(speed: float) -> float:
     """Seconds between scrapes: Prometheus' usual 15 s, sped up, kept within 0.2–5 s."""
     return min(5.0, max(0.2, 15.0 / speed))
@@ -118,6 +123,12 @@ class DemoTraffic:
     def pod_gone(self, name: str) -> None:
         with contextlib.suppress(KeyError):
             self.app.remove_pod(name)
+
+    def settled(self) -> bool:
+        """Whether Prometheus holds enough samples of every serving version (pod template
+        hash) for a rate() over its pods: the controller holds a due measurement until then
+        (see controller.Controller)."""
+        return not self.app.unscraped_hashes(SCRAPES_FOR_DATA)
 
 
 # --------------------------------------------------------------------------------- built-in Prometheus stand-in

@@ -45,7 +45,10 @@ class _Printer:
                 pass
 
     def event(self, line: str) -> None:
-        self(f"{time.strftime('%H:%M:%S')} {line}\n")
+        from kubectl_rollouts_py.render.escape import clean_bounded
+
+        # The controller's lines name objects (and quote messages) from the API server.
+        self(f"{time.strftime('%H:%M:%S')} {clean_bounded(line)}\n")
 
 
 def _banner(box: Any, speed: float) -> str:

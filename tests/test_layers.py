@@ -60,7 +60,7 @@ LAYERS: dict[str, Layer] = {
     # are not its business
     "render": Layer(project=("errors", "derive.views"), libraries=("tabulate", "yaml")),
     "patches": Layer(project=("errors", "kube.resources")),
-    "analysis": Layer(project=("errors", "govalues"), libraries=("prometheus_api_client", "requests", "urllib3")),
+    "analysis": Layer(project=("errors", "_frozen", "govalues"), libraries=("prometheus_api_client", "requests", "urllib3")),
     # the use cases: no front end, no text
     # the flight recorder's store (SQLite through the standard library's sqlite3)
     "recording": Layer(project=("errors", "govalues")),

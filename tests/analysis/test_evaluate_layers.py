@@ -13,7 +13,8 @@ import pytest
 ANALYSIS = Path(__file__).resolve().parents[2] / "kubectl_rollouts_py" / "analysis"
 GOVALUES = ANALYSIS.parent / "govalues.py"
 ENGINE = sorted(p for p in ANALYSIS.rglob("*.py") if p.name != "prometheus.py") + [GOVALUES]
-ALLOWED_PROJECT = ("kubectl_rollouts_py.errors", "kubectl_rollouts_py.govalues", "kubectl_rollouts_py.analysis")
+ALLOWED_PROJECT = ("kubectl_rollouts_py.errors", "kubectl_rollouts_py.govalues", "kubectl_rollouts_py._frozen",
+                   "kubectl_rollouts_py.analysis")
 
 
 def _imports(path: Path) -> set[str]:

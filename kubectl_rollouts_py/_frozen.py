@@ -9,8 +9,8 @@ adds the same methods as closures over the field list: nothing is compiled, so a
 costs a fifth as much to define, and an instance a few microseconds more to make. From
 3.13 on, `dataclass` compiles one source per class, and `frozen` is `dataclass(frozen=True)`.
 
-Supported: fields with defaults, `field(default_factory=..., compare=..., repr=...,
-hash=..., init=...)`, `__post_init__`. Not supported (refused): InitVar, kw_only, slots.
+Supported: `eq=False`, fields with defaults, `field(default_factory=..., compare=..., repr=...,
+hash=..., init=...)`, `__post_init__`. Not supported (refused): InitVar, kw_only; no slots.
 A neutral leaf module: the standard library only.
 """
 
@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -33,15 +34,30 @@ T = TypeVar("T")
 _MISSING = dataclasses.MISSING
 
 
-@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
-def frozen(cls: type[T]) -> type[T]:
-    """The class as a frozen dataclass (eq and hash by the compared fields, as dataclass does)."""
+@overload
+def frozen(cls: type[T], /) -> type[T]: ...
+
+
+@overload
+def frozen(*, eq: bool = True) -> Callable[[type[T]], type[T]]: ...
+
+
+@dataclass_transform(frozen_default=True, eq_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))
+def frozen(cls: Any = None, /, *, eq: bool = True) -> Any:
+    """The class as a frozen dataclass: `@frozen`, or `@frozen(eq=False)` for identity
+    equality and hashing (as `dataclass(frozen=True, eq=False)`)."""
+    if cls is None:
+        return lambda c: _frozen(c, eq)
+    return _frozen(cls, eq)
+
+
+def _frozen(cls: Any, eq: bool) -> Any:
     if sys.version_info >= (3, 13):
-        return dataclasses.dataclass(frozen=True)(cls)
+        return dataclasses.dataclass(frozen=True, eq=eq)(cls)
     if getattr(cls, "__doc__", None) is None:
         cls.__doc__ = cls.__name__  # else dataclass computes one through inspect.signature
     registered = dataclasses.dataclass(init=False, repr=False, eq=False)(cls)
-    _add_methods(registered)
+    _add_methods(registered, eq)
     return registered
 
 
@@ -53,7 +69,7 @@ def _getter(names: list[str]) -> Any:
     return get if len(names) > 1 else (lambda obj: (get(obj),))
 
 
-def _add_methods(cls: Any) -> None:
+def _add_methods(cls: Any, eq: bool) -> None:
     every = cls.__dataclass_fields__
     fields = dataclasses.fields(cls)
     if len(fields) != len(every) or any(f.kw_only is True for f in fields):
@@ -119,6 +135,6 @@ def _add_methods(cls: Any) -> None:
             raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
-    for method in (__init__, __repr__, __eq__, __hash__, __setattr__, __delattr__):
+    for method in (__init__, __repr__, *((__eq__, __hash__) if eq else ()), __setattr__, __delattr__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         setattr(cls, method.__name__, method)

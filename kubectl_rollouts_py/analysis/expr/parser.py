@@ -12,9 +12,9 @@ make deep trees without deep parser recursion and the checker/evaluator do recur
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Union
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.analysis.expr.base import ConditionError, Limits
 from kubectl_rollouts_py.analysis.expr.lexer import Token, tokenize
 
@@ -88,110 +88,110 @@ BUILTINS = frozenset(
 # Identity-hashed (eq=False) so the checker can key its type table by node.
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Nil:
     pass
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Bool:
     value: bool
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Int:
     value: int
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Float:
     value: float
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Str:
     value: str
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Ident:
     name: str
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Pointer:
     name: str  # "" for `#`, else "index" / "acc"
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Unary:
     op: str
     node: Node
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Binary:
     op: str
     left: Node
     right: Node
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Chain:
     """Delimits an optional chain: a `?.` that meets nil makes the whole chain nil."""
 
     node: Node
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Member:
     node: Node
     prop: Node
     optional: bool
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class SliceNode:
     node: Node
     start: Node | None
     stop: Node | None
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Call:
     callee: Node  # Ident (function) or Member (method)
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Builtin:
     name: str
     args: tuple[Node, ...]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Closure:
     node: Node
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Conditional:
     cond: Node
     yes: Node
     no: Node
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Array:
     items: tuple[Node, ...]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class MapNode:
     pairs: tuple[tuple[Node, Node], ...]
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@frozen(eq=False)
 class Let:
     name: str
     value: Node

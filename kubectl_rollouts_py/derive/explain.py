@@ -38,6 +38,8 @@ from kubectl_rollouts_py.derive.rollout import (
     strategy_name,
 )
 from kubectl_rollouts_py.derive.explain_evidence import FAILED_PHASES, failing_metrics, failure_budget, plural, run_evidence
+from kubectl_rollouts_py.derive.steps import steps_of
+from kubectl_rollouts_py.derive.steps import step_text as one_step_text
 from kubectl_rollouts_py.derive.views import SCHEMA_VERSION
 from kubectl_rollouts_py.govalues import go_atoi, int_or_string
 
@@ -164,11 +166,6 @@ def _condition(rollout: dict[str, Any], kind: str) -> dict[str, Any]:
     return {}
 
 
-def _steps(rollout: dict[str, Any]) -> list[Any]:
-    steps = f.mapping(rollout, "spec", "strategy", "canary").get("steps")
-    return steps if isinstance(steps, list) else []
-
-
 def _template_names(holder: Any) -> list[tuple[str, bool]]:
     """(name, cluster scope) of the templates an analysis block names."""
     names = []
@@ -190,33 +187,6 @@ def referenced_templates(rollout: dict[str, Any]) -> list[tuple[str, bool]]:
     found += _template_names(f.mapping(blue_green, "prePromotionAnalysis"))
     found += _template_names(f.mapping(blue_green, "postPromotionAnalysis"))
     return list(dict.fromkeys(found))
-
-
-def _step_text(step: Any) -> str:
-    """A canary step as the spec says it: `setWeight 33`, `pause 3m`, `pause (until promoted)`."""
-    if not isinstance(step, dict):
-        return "an unreadable step"
-    if "setWeight" in step:
-        weight = f.integer(step.get("setWeight"))
-        return f"setWeight {weight}" if weight is not None else "setWeight (unreadable)"
-    if "pause" in step:
-        pause = step.get("pause")
-        duration = pause.get("duration") if isinstance(pause, dict) else None
-        if duration is None:
-            return "pause (until promoted)"
-        if isinstance(duration, str):
-            return f"pause {duration}"
-        return f"pause {duration}s" if f.integer(duration) is not None else "pause (unreadable duration)"
-    if "analysis" in step:
-        names = [n for n, _ in _template_names(step.get("analysis"))]
-        return "analysis " + (", ".join(names) or "(no templates)")
-    if "experiment" in step:
-        templates = [f.text(t.get("name")) for t in f.seq(step, "experiment", "templates") if isinstance(t, dict)]
-        return "experiment " + (", ".join(t for t in templates if t) or "(no templates)")
-    if "setCanaryScale" in step:
-        return "setCanaryScale"
-    keys = [k for k in step if isinstance(k, str)]
-    return keys[0] if keys else "an empty step"
 
 
 def _desired(rollout: dict[str, Any]) -> int:
@@ -400,7 +370,7 @@ class _Explainer:
         background = f.mapping(canary, "analysis")
         if background and index >= (f.integer(background.get("startingStep")) or 0):
             return True
-        steps = _steps(self.rollout)
+        steps = steps_of(self.rollout)
         return 0 <= index < len(steps) and isinstance(steps[index], dict) and "analysis" in steps[index]
 
     def _missing_templates(self) -> list[Cause]:
@@ -470,7 +440,7 @@ class _Explainer:
         """Which part of the strategy started the run: a step's analysis or the background one."""
         raw = next((r for r in self.all_runs if f.name_of(r) == name), {})
         kind = f.text(f.labels_of(raw).get("rollout-type"))
-        steps = _steps(self.rollout)
+        steps = steps_of(self.rollout)
         if kind == "Step":
             for index, step in enumerate(steps):
                 if isinstance(step, dict) and "analysis" in step and name.endswith(f"-{index}"):
@@ -516,9 +486,9 @@ class _Explainer:
             return []
         evidence = ["spec.paused is true: someone ran `pause` or set it in the manifest; the controller does not move on while it is set"]
         index = current_step_index(self.rollout)
-        steps = _steps(self.rollout)
+        steps = steps_of(self.rollout)
         if index is not None and 0 <= index < len(steps):
-            evidence.append(f"it stands at step {index + 1}/{len(steps)}: {_step_text(steps[index])}")
+            evidence.append(f"it stands at step {index + 1}/{len(steps)}: {one_step_text(steps[index])}")
         evidence.append("promote unpauses it and moves on to the next step; promote --full skips all remaining steps")
         return [Cause("paused-user", "Paused by a user (spec.paused), not by the controller.", tuple(evidence),
                       (self.cmd("promote", self.name), self.cmd("promote", self.name, "--full")))]
@@ -544,8 +514,8 @@ class _Explainer:
 
     def _pause_step(self, started: dt.datetime | None) -> Cause:
         index = current_step_index(self.rollout) or 0
-        steps = _steps(self.rollout)
-        where = f"step {index + 1}/{len(steps)}: {_step_text(steps[index])}" if 0 <= index < len(steps) else f"step {index + 1}"
+        steps = steps_of(self.rollout)
+        where = f"step {index + 1}/{len(steps)}: {one_step_text(steps[index])}" if 0 <= index < len(steps) else f"step {index + 1}"
         deadline = pause_deadline(self.rollout)
         evidence = [f"pause condition CanaryPauseStep since {_ago(started, self.now)}"] if started else []
         evidence.append(f"SetWeight {set_weight(self.rollout)}, ActualWeight {self.actual_weight}: "
@@ -673,7 +643,7 @@ class _Explainer:
             metrics = troubled or list(run.metrics)
             evidence = run_evidence(run, metrics)
             index = current_step_index(self.rollout)
-            steps = _steps(self.rollout)
+            steps = steps_of(self.rollout)
             if index is not None and 0 <= index < len(steps) and isinstance(steps[index], dict) and "analysis" in steps[index] \
                     and run.name.endswith(f"-{index}"):
                 evidence.insert(0, f"step {index + 1}/{len(steps)} is this analysis: the rollout goes on only when it succeeds")
@@ -705,10 +675,10 @@ class _Explainer:
             when = f", promoted {_ago(promoted, self.now)}" if promoted else ""
             return Cause("healthy", f"Healthy: running {image}{revision}{when}.")
         index = current_step_index(self.rollout)
-        steps = _steps(self.rollout)
+        steps = steps_of(self.rollout)
         evidence = [f"status.message: {self.message}"] if self.message else []
         if index is not None and 0 <= index < len(steps):
-            evidence.append(f"at step {index + 1}/{len(steps)}: {_step_text(steps[index])}")
+            evidence.append(f"at step {index + 1}/{len(steps)}: {one_step_text(steps[index])}")
         replicas = f"updated {f.count(self.status.get('updatedReplicas'))}, ready {f.count(self.status.get('readyReplicas'))}, " \
                    f"available {f.count(self.status.get('availableReplicas'))} of {_desired(self.rollout)} desired"
         evidence.append(f"replicas: {replicas}")
@@ -739,7 +709,7 @@ class _Explainer:
         return (new * 100 // total if total else 0), f"{new} canary and {old} stable pods"
 
     def _canary_next(self) -> list[NextStep]:
-        steps = _steps(self.rollout)
+        steps = steps_of(self.rollout)
         index = current_step_index(self.rollout) or 0
         result: list[NextStep] = []
         paused = self.phase == "Paused"
@@ -761,7 +731,7 @@ class _Explainer:
         first = index + 1 if (paused or deadline is not None) else index
         for i in range(max(first, 0), len(steps)):
             step = steps[i]
-            text = _step_text(step)
+            text = one_step_text(step)
             analyses: tuple[str, ...] = ()
             weight = actual = None
             detail = ""
@@ -839,7 +809,7 @@ class _Explainer:
         ref = self.spec.get("workloadRef")
         if ref is not None and not (isinstance(ref, dict) and isinstance(ref.get("name"), str)):
             self.unreadable.append("spec.workloadRef.name is not a string: the workload was not looked up")
-        for i, step in enumerate(_steps(self.rollout)):
+        for i, step in enumerate(steps_of(self.rollout)):
             if not isinstance(step, dict):
                 self.unreadable.append(f"spec.strategy.canary.steps[{i}] is {_type_name(step)}, not an object: ignored")
         replicas = self.spec.get("replicas")

@@ -27,6 +27,8 @@ from typing import Any
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.analysis import build_analysis_run_view
 from kubectl_rollouts_py.derive.humantime import human_duration
+from kubectl_rollouts_py.derive.rollout import current_step_index
+from kubectl_rollouts_py.derive.steps import step_text, steps_of
 from kubectl_rollouts_py.derive.views import SCHEMA_VERSION, AnalysisRunDetailView
 from kubectl_rollouts_py.govalues import int_or_string
 
@@ -161,38 +163,6 @@ def _run_detail(run: AnalysisRunDetailView, summary: RunSummary) -> dict[str, An
 # -- steps
 
 
-def _value(value: Any) -> str:
-    """A spec value that may be a number or a string (setWeight: 10, duration: "3m" or 30)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return f.text(value)
-
-
-def step_text(step: Any) -> str:
-    """One canary step as the spec says it: `setWeight 10`, `pause 3m`, `analysis success-rate`."""
-    if not isinstance(step, Mapping) or not step:
-        return "?"
-    if "setWeight" in step:
-        return f"setWeight {_value(step.get('setWeight'))}"
-    if "pause" in step:
-        duration = f.mapping(step, "pause").get("duration")
-        return f"pause {_value(duration)}" if duration not in (None, "") else "pause (until promoted)"
-    if "analysis" in step:
-        names = [f.text(t.get("templateName") or t.get("clusterTemplateName")) for t in f.seq(step, "analysis", "templates")
-                 if isinstance(t, Mapping)]
-        return "analysis " + ", ".join(names) if names else "analysis"
-    if "experiment" in step:
-        return f"experiment ({_value(f.mapping(step, 'experiment').get('duration')) or 'until done'})"
-    if "setCanaryScale" in step:
-        scale = f.mapping(step, "setCanaryScale")
-        return "setCanaryScale " + ", ".join(f"{k}={_value(v)}" for k, v in sorted(scale.items()))
-    return str(next(iter(step)))
-
-
-def _steps_of(rollout: Mapping[str, Any]) -> list[Any]:
-    return f.seq(rollout, "spec", "strategy", "canary", "steps")
-
-
 def _weights(steps: Sequence[Any]) -> list[int | None]:
     weight: int | None = None
     found = []
@@ -203,11 +173,7 @@ def _weights(steps: Sequence[Any]) -> list[int | None]:
     return found
 
 
-def _step_index(rollout: Mapping[str, Any]) -> int | None:
-    return f.integer(f.mapping(rollout, "status").get("currentStepIndex"))
-
-
-def _steps(steps: Sequence[Any], firsts: Mapping[int, dt.datetime], index_now: int | None,
+def _step_records(steps: Sequence[Any], firsts: Mapping[int, dt.datetime], index_now: int | None,
            ended: dt.datetime | None) -> tuple[StepRecord, ...]:
     weights = _weights(steps)
     seen = sorted(firsts)
@@ -260,8 +226,8 @@ def _track(versions: Sequence[Version]) -> dict[str, _Track]:
         if track.first_current is None:
             track.first_current = seen
         track.last_current = seen
-        track.steps = _steps_of(rollout)
-        index = _step_index(rollout)
+        track.steps = steps_of(rollout)
+        index = current_step_index(rollout)
         if f.flag(status.get("abort")) and track.abort_at is None:
             # Argo goes back to step 0 when it aborts: the step it was on is the one before.
             track.abort_at, track.aborted_step = seen, track.last_index if track.last_index is not None else index
@@ -364,14 +330,14 @@ def build_history(
             else:
                 outcome, ended = SUPERSEDED, track.left
             index = track.aborted_step if outcome == ABORTED else track.last_index
-            steps = _steps(track.steps, track.step_firsts, index, ended)
+            steps = _step_records(track.steps, track.step_firsts, index, ended)
         else:
             if is_current:
                 outcome = ABORTED if f.flag(status.get("abort")) else PROMOTED if pod_hash == stable_hash else CURRENT
             else:
                 outcome = PROMOTED if pod_hash == stable_hash else SUPERSEDED
             ended = None if is_current or later is None else f.created_of(later)
-            steps = _steps(_steps_of(rollout), {}, _step_index(rollout) if is_current else None, None) if is_current else ()
+            steps = _step_records(steps_of(rollout), {}, current_step_index(rollout) if is_current else None, None) if is_current else ()
         if next_is_rollback and outcome in (PROMOTED, SUPERSEDED):
             outcome = ROLLED_BACK
             if ended is None and later is not None:

@@ -10,6 +10,7 @@ from typing import Any
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age, human_duration, seconds_between
 from kubectl_rollouts_py.derive.pods import build_pod_view
+from kubectl_rollouts_py.derive.steps import steps_of
 from kubectl_rollouts_py.derive.views import (
     AnalysisRunView,
     ExperimentView,
@@ -134,12 +135,6 @@ def strategy_name(rollout: dict[str, Any]) -> str:
     return ""
 
 
-def _steps(rollout: dict[str, Any]) -> list[Any]:
-    canary = _canary(rollout)
-    steps = canary.get("steps") if canary else None
-    return steps if isinstance(steps, list) else []
-
-
 def current_step_index(rollout: dict[str, Any]) -> int | None:
     """status.currentStepIndex, or None when unset."""
     return f.integer(f.mapping(rollout, "status").get("currentStepIndex"))
@@ -147,7 +142,7 @@ def current_step_index(rollout: dict[str, Any]) -> int | None:
 
 def _current_step(rollout: dict[str, Any]) -> int | None:
     """Index of the current canary step, or None past the end / without steps."""
-    steps = _steps(rollout)
+    steps = steps_of(rollout)
     if _canary(rollout) is None or not steps:
         return None
     index = current_step_index(rollout) or 0
@@ -164,7 +159,7 @@ def _max_weight(rollout: dict[str, Any]) -> int:
 
 
 def step_text(rollout: dict[str, Any]) -> str:
-    index, steps = current_step_index(rollout), _steps(rollout)
+    index, steps = current_step_index(rollout), steps_of(rollout)
     if index is None or not steps:
         return ""
     return f"{index}/{len(steps)}"
@@ -176,7 +171,7 @@ def set_weight(rollout: dict[str, Any]) -> int:
     index = _current_step(rollout)
     if index is None:
         return _max_weight(rollout)
-    steps = _steps(rollout)
+    steps = steps_of(rollout)
     for i in range(index, -1, -1):
         step = steps[i]
         if isinstance(step, dict):
@@ -233,7 +228,7 @@ def pause_deadline(rollout: dict[str, Any]) -> dt.datetime | None:
     if "CanaryPauseStep" in conditions:
         condition = conditions["CanaryPauseStep"]
         index = _current_step(rollout)
-        step = _steps(rollout)[index] if index is not None else None
+        step = steps_of(rollout)[index] if index is not None else None
         pause = step.get("pause") if isinstance(step, dict) else None
         if isinstance(pause, dict) and pause.get("duration") is not None:
             seconds = _pause_seconds(pause["duration"])
@@ -569,7 +564,7 @@ def build_rollout_view(
         created=created,
         age=age(created, now),
         current_step_index=current_step_index(rollout) if canary else None,
-        total_steps=len(_steps(rollout)) if canary else None,
+        total_steps=len(steps_of(rollout)) if canary else None,
         pause_ends_at=pause_ends_at,
         pause_remaining=countdown(seconds_between(now, pause_ends_at)) if pause_ends_at else None,
     )

@@ -437,7 +437,7 @@ function containersCard(doc) {
   const heads = ["Container", "Image"].concat(READ_ONLY ? [] : ["New image", ""]);
   const note = doc.workloadRef ? el("p", { class: "muted" }, `The pod template comes from Deployment "${doc.workloadRef}"; set image updates it.`) : null;
   return el("div", { class: "card" }, el("h2", {}, "Containers"), note,
-    rows.length ? el("table", { id: "containers" }, el("tr", {}, heads.map((h) => el("th", {}, h))), rows) : el("p", { class: "muted" }, "No containers in the rollout's template."));
+    rows.length ? el("div", { class: "table-scroll" }, el("table", { id: "containers" }, el("tr", {}, heads.map((h) => el("th", {}, h))), rows)) : el("p", { class: "muted" }, "No containers in the rollout's template."));
 }
 
 const STEP_ICONS = { done: "✔", current: "▶", pending: "○" };
@@ -539,13 +539,13 @@ function when(timestamp) {
 
 function measurementsTable(m) {
   if (!m.measurements.length) return el("p", { class: "muted" }, "Not yet measured.");
-  return el("table", { class: "measurements", "data-measurements": m.name },
+  return el("div", { class: "table-scroll" }, el("table", { class: "measurements", "data-measurements": m.name },
     el("thead", {}, el("tr", {}, ["Time", "Value", "Phase", "Message"].map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, m.measurements.map((x) => el("tr", { class: `phase-${clean(x.phase)}` },
       el("td", { class: "time" }, when(x.finishedAt || x.startedAt)),
       el("td", { class: "value" }, x.value === "" ? "-" : x.value),
       el("td", {}, statusIcon(x.phase), " ", x.phase || "-"),
-      el("td", {}, x.message || "")))));
+      el("td", {}, x.message || ""))))));
 }
 
 function metricBlock(m) {

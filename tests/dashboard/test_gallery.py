@@ -169,6 +169,17 @@ def test_an_aborted_rollout_offers_retry_only(browser: Browser, dash: object) ->
     shot(browser, "aborted", (1280, 1300))
 
 
+def test_a_phone_width_never_scrolls_sideways(browser: Browser, dash: object) -> None:
+    browser.set_window(390, 844)
+    try:
+        for name in ("app-backend", "payments"):
+            open_rollout(browser, dash, name)
+            width = browser.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], (name, width)
+    finally:
+        browser.set_window(*DESKTOP)
+
+
 def test_an_analysis_that_never_measured_shows_no_templates(browser: Browser, dash: object) -> None:
     open_rollout(browser, dash, "search")
     text = browser.text("#analysis")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.humantime import age
 from kubectl_rollouts_py.derive.trend import trend_scale
-from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView, RolloutView
+from kubectl_rollouts_py.derive.views import AnalysisRunDetailView, MeasurementView, MetricView, RolloutView, numeric_values
 from kubectl_rollouts_py.govalues import int_or_string
 
 DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4  # Argo's default when the metric does not set one
@@ -29,19 +28,6 @@ def _arg_text(arg: dict[str, Any]) -> str:
     if field:
         return f"<fieldRef {f.text(field.get('fieldPath'))}>"
     return "<unresolved>"
-
-
-def numeric_values(value: str) -> list[float]:
-    """The finite numbers in a measurement value (`0.99`, `[0.99, 0.97]`); NaN and text are skipped."""
-    numbers = []
-    for part in value.strip().strip("[]").split(","):
-        try:
-            number = float(part)
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            numbers.append(number)
-    return numbers
 
 
 def _measurement(m: dict[str, Any], now: dt.datetime) -> MeasurementView:

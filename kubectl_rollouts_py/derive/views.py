@@ -12,6 +12,7 @@ change with the clock.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import field
 from typing import Any
 
@@ -413,3 +414,18 @@ class AnalysisRunDetailView:
             "startedAt": rfc3339(self.started),
             "creationTimestamp": rfc3339(self.created),
         }
+
+
+def numeric_values(value: str) -> list[float]:
+    """The finite numbers in a measurement value (`0.99`, `[0.99, 0.97]`); NaN and text are
+    skipped. Here, beside the views, so that render/ (the report's charts) reads numbers as
+    derive/ (the trend) does."""
+    numbers = []
+    for part in value.strip().strip("[]").split(","):
+        try:
+            number = float(part)
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            numbers.append(number)
+    return numbers

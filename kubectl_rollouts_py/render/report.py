@@ -13,12 +13,12 @@ document (`history --revision N -o json`).
 from __future__ import annotations
 
 import html
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kubectl_rollouts_py.derive.views import numeric_values
 from kubectl_rollouts_py.render.escape import clean
 from kubectl_rollouts_py.render.history import items, mapping, outcome, step_cells, text, when
 
@@ -116,14 +116,9 @@ def _h(value: Any) -> str:
 
 
 def _number(value: str) -> float | None:
-    for part in value.strip().strip("[]").split(","):
-        try:
-            number = float(part)
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            return number
-    return None
+    """The first finite number of a measurement value, read as derive/ reads it."""
+    numbers = numeric_values(value)
+    return numbers[0] if numbers else None
 
 
 def chart(metric: Mapping[str, Any], width: int = 560, height: int = 160) -> str:

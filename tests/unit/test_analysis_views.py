@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, numeric_values, runs_in_scope
+from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, runs_in_scope
+from kubectl_rollouts_py.derive.views import numeric_values
 from kubectl_rollouts_py.govalues import int_or_string
 from kubectl_rollouts_py.render.analysis import render_run_detail, render_run_summary, sparkline
 

@@ -22,6 +22,7 @@ from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive import listing as derive_listing
 from kubectl_rollouts_py.derive import rollout as derive_rollout
 from kubectl_rollouts_py.derive import trend as derive_trend
+from kubectl_rollouts_py.derive.views import numeric_values
 
 # `result[0] >= 0.95`, `result < 100`, `0.95 <= result[0]`: the comparisons a chart can draw.
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -85,7 +86,7 @@ def _chart(metric: dict[str, Any]) -> dict[str, Any]:
     """Points (oldest first) of the first number of each measurement, and the thresholds."""
     points = []
     for m in reversed(metric.get("measurements") or []):
-        numbers = derive_analysis.numeric_values(str(m.get("value") or ""))
+        numbers = numeric_values(str(m.get("value") or ""))
         when = m.get("finishedAt") or m.get("startedAt")
         if numbers and when:
             points.append({"time": when, "value": numbers[0], "phase": m.get("phase") or ""})

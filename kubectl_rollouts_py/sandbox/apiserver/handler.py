@@ -380,6 +380,6 @@ def _list_envelope(rtype: ResourceType, rv: int, raws: Sequence[bytes]) -> bytes
 def _list_body(api: APIServer, target: Target, selector: Selector) -> bytes:
     store = api._store
     with store.cond:
-        entries = store.items(target.rtype, target.namespace)
+        entries = store.items(target.rtype, target.namespace, selector.matches if selector else None)
         rv = store.rv
-    return _list_envelope(target.rtype, rv, [e.raw for e in entries if not selector or selector.matches(e.obj)])
+    return _list_envelope(target.rtype, rv, [e.raw for e in entries])

@@ -201,7 +201,13 @@ class Selector:
         labels = (obj.get("metadata") or {}).get("labels")
         if not isinstance(labels, dict):
             labels = {}
-        return all(r.matches(labels) for r in self.labels) and all(f.matches(obj) for f in self.fields)
+        for requirement in self.labels:  # loops, not all(...): lists filter thousands of objects
+            if not requirement.matches(labels):
+                return False
+        for field_requirement in self.fields:
+            if not field_requirement.matches(obj):
+                return False
+        return True
 
 
 def selector_from_query(query: Mapping[str, str], rtype: ResourceType) -> Selector:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,10 +59,12 @@ class Store:
     def get(self, rtype: ResourceType, namespace: str, name: str) -> Entry | None:
         return self._objects[rtype].get((namespace, name))
 
-    def items(self, rtype: ResourceType, namespace: str | None) -> list[Entry]:
-        """Entries in etcd key order (namespace, then name); namespace None means all."""
+    def items(self, rtype: ResourceType, namespace: str | None, where: Callable[[JSON], bool] | None = None) -> list[Entry]:
+        """Entries in etcd key order (namespace, then name); namespace None means all.
+        `where(obj)` keeps only the entries it selects, before they are sorted (a label
+        selector over 10,000 pods then sorts the few it selects, not all of them)."""
         bucket = self._objects[rtype]
-        keys = sorted(k for k in bucket if namespace is None or k[0] == namespace)
+        keys = sorted(k for k, e in bucket.items() if (namespace is None or k[0] == namespace) and (where is None or where(e.obj)))
         return [bucket[k] for k in keys]
 
     def namespaces_in_use(self) -> set[str]:

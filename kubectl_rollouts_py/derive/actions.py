@@ -99,7 +99,7 @@ def _promote_full(x: Facts) -> str:
 def _abort(x: Facts) -> str:
     if x.aborted:
         return "the rollout is already aborted"
-    if x.complete and not x.paused:
+    if x.complete:
         return "nothing to abort: no update is in progress"
     if x.status not in ("Progressing", "Paused"):
         return f"nothing to abort: the rollout is {x.status}, not progressing or paused"

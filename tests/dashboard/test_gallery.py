@@ -59,6 +59,7 @@ def shot(browser: Browser, name: str, size: tuple[int, int] = DESKTOP) -> None:
 def open_rollout(browser: Browser, dash: object, name: str) -> None:
     browser.get(f"{dash.url}#/rollout/{NS}/{name}")  # type: ignore[attr-defined]
     browser.wait(f'return document.querySelector("#header .title") && document.querySelector("#header .title").textContent.includes({name!r})')
+    browser.wait('return document.getElementById("live").textContent === "live"')
 
 
 def actions(browser: Browser) -> dict[str, tuple[bool, str]]:

@@ -68,8 +68,10 @@ def test_an_aborted_rollout_is_retried_first() -> None:
 def test_manual_pause_once() -> None:
     paused = canary({"currentPodHash": "a", "stableRS": "a", "currentStepIndex": 4}, spec={"paused": True})
     assert reasons(paused)["pause"] == "the rollout is already paused"
-    # promote (and promote --full) unpause a manually paused rollout, even a complete one.
+    # promote (and promote --full) unpause a manually paused rollout, even a complete one;
+    # there is no update to abort.
     assert {"promote", "promote-full"} <= enabled(paused)
+    assert reasons(paused)["abort"] == "nothing to abort: no update is in progress"
 
 
 def test_restart_not_while_one_is_pending() -> None:

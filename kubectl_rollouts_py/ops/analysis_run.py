@@ -23,11 +23,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kubectl_rollouts_py import errors, govalues
-from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.analysis import args as a
 from kubectl_rollouts_py.analysis import conditions, evaluate, prometheus
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.ops.analysis import Cluster, Plan
+from kubectl_rollouts_py.ops.concurrency import in_daemon_threads
 
 JSON = dict[str, Any]
 Clock = Callable[[], dt.datetime]
@@ -188,23 +188,11 @@ def measure_all(names: Sequence[str], measure: Callable[[str], evaluate.Measurem
     if len(names) <= 1:
         return {name: measure(name) for name in names}
     taken: dict[str, evaluate.Measurement] = {}
-    failures: list[BaseException] = []
 
-    def work(name: str) -> None:
-        try:
-            taken[name] = measure(name)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-            failures.append(exc)
+    def work(index: int) -> None:
+        taken[names[index]] = measure(names[index])
 
-    threads = [threading.Thread(target=work, args=(name,), daemon=True) for name in names]
-    with threads_without_signals():  # Ctrl-C, SIGTERM, SIGHUP must reach the main thread
-        for thread in threads:
-            thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
-    if failures:
-        raise failures[0]
+    in_daemon_threads(work, len(names), workers=len(names))
     return {name: taken[name] for name in names}
 
 

@@ -41,7 +41,6 @@ from functools import reduce
 from typing import Any
 
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py._threads import threads_without_signals
 from kubectl_rollouts_py.analysis import args as a
 from kubectl_rollouts_py.analysis import conditions, evaluate, prometheus
 from kubectl_rollouts_py.analysis.expr import parser as expr
@@ -49,6 +48,7 @@ from kubectl_rollouts_py.derive import backtest as bt
 from kubectl_rollouts_py.derive import trend
 from kubectl_rollouts_py.ops.analysis import Plan
 from kubectl_rollouts_py.ops.analysis_run import Measurer, advance
+from kubectl_rollouts_py.ops.concurrency import in_daemon_threads
 
 JSON = dict[str, Any]
 
@@ -388,38 +388,6 @@ def run_window(
         engine[0] = upcoming + _EPSILON  # an interval is due strictly after its instant
 
 
-def _pool(work: Callable[[int], None], count: int, workers: int) -> None:
-    """work(0..count-1) on at most `workers` daemon threads; the first failure is re-raised here."""
-    if count == 0:
-        return
-    next_index = [0]
-    lock = threading.Lock()
-    failures: list[BaseException] = []
-
-    def worker() -> None:
-        while not failures:
-            with lock:
-                index = next_index[0]
-                next_index[0] += 1
-            if index >= count:
-                return
-            try:
-                work(index)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-                failures.append(exc)
-                return
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(workers, count)))]
-    with threads_without_signals():
-        for thread in threads:
-            thread.start()
-    for thread in threads:
-        while thread.is_alive():
-            thread.join(0.1)
-    if failures:
-        raise failures[0]
-
-
 @dataclass
 class Outcome:
     """A finished backtest: the document, its overall phase, the first error seen, warnings."""
@@ -494,7 +462,7 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
     def work(index: int) -> None:
         statuses[index] = run_window(spec, starts[index], make_measurer, request.window, most=most)
 
-    _pool(work, len(starts), request.workers)
+    in_daemon_threads(work, len(starts), request.workers)
     elapsed = time.monotonic() - began
     done = [s for s in statuses if s is not None]
     document = build_document(plan, request, starts, metrics, done, sampler, counter, elapsed)

@@ -303,9 +303,10 @@ def test_replace_with_a_stale_resource_version_conflicts(src):
         src.replace(resources.ROLLOUTS, "web", "team", current)
 
 
-@pytest.mark.parametrize(("name", "escaped"), [("my app", "my%20app"), ("wéb", "w%C3%A9b")])
-def test_a_name_that_needs_escaping_is_sent_percent_encoded(src, server, name, escaped):
-    # As urllib3 does it (the real API server decodes it; the stand-in does not).
-    with pytest.raises(errors.NotFound):
+@pytest.mark.parametrize("name", ["my app", "wéb", "a/b", "..", "x?y=1", "a%2Fb"])
+def test_a_name_that_is_no_kubernetes_name_is_refused_before_any_request(src, server, name):
+    # No object can have such a name; sent, it would change the request's path (issue 20).
+    sent = len(server.requests)
+    with pytest.raises(errors.UsageError):
         src.get(resources.ROLLOUTS, name, "team")
-    assert server.requests[-1].path == f"/apis/argoproj.io/v1alpha1/namespaces/team/rollouts/{escaped}"
+    assert len(server.requests) == sent

@@ -23,8 +23,8 @@ import functools
 import math
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.derive.views import TrendScale
 
 MARGIN = 0.1  # of the span, on each side that is not anchored at 0
@@ -64,7 +64,7 @@ def scale_for(values: Iterable[float], thresholds: Iterable[float] = ()) -> Tren
     return TrendScale(low, high, limits)
 
 
-@dataclass(frozen=True)
+@frozen
 class Threshold:
     """One comparison of the measured value with a number, the value on the left:
     `0.95 <= result[0]` is Threshold(">=", 0.95, "result[0]").

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from kubectl_rollouts_py._frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class ConnectionOptions:
     """What the user said about which cluster to talk to, and how.
 

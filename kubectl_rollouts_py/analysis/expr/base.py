@@ -6,9 +6,9 @@ here imports beyond the standard library and `kubectl_rollouts_py.errors`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.errors import RolloutsError
 
 ErrorKind = Literal["compile", "runtime", "not_bool"]
@@ -31,7 +31,7 @@ class ConditionError(RolloutsError):
         self.limit = limit
 
 
-@dataclass(frozen=True)
+@frozen
 class Limits:
     """Bounds that keep hostile conditions within bounded time and memory.
 

@@ -7,9 +7,9 @@ errors quote them: `unexpected token Bracket(")")`.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from typing import Literal
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.analysis.expr.base import ConditionError
 
 Kind = Literal["EOF", "Identifier", "Number", "String", "Operator", "Bracket"]
@@ -19,7 +19,7 @@ _WORD_OPERATORS = frozenset({"in", "or", "and", "matches", "contains", "startsWi
 _NOT_SUFFIXES = frozenset({"in", "matches", "contains", "startsWith", "endsWith"})
 
 
-@dataclass(frozen=True)
+@frozen
 class Token:
     kind: Kind
     value: str

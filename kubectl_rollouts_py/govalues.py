@@ -1,4 +1,5 @@
-"""Go's value rules, for every layer: durations, strconv.Atoi and Kubernetes IntOrString.
+"""Go's value rules, for every layer: durations, strconv.Atoi, Kubernetes IntOrString, how
+Go quotes a string (strconv.Quote) and how its JSON errors name a value's type.
 
 Argo Rollouts and Kubernetes are written in Go, and the fields this plugin reads follow Go's
 parsing: a pause of `1h30m` is a `time.Duration`, a `failureLimit` of `"3"` is an
@@ -36,8 +37,45 @@ _MAX_INT64 = 2**63 - 1
 _LIMIT = 1 << 63
 
 
+_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v",
+            '"': '\\"', "\\": "\\\\"}
+
+
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote (fmt's %q of a string): double quotes; backslash escapes for
+    quotes, backslashes and \\a \\b \\f \\n \\r \\t \\v; other control characters as \\xNN;
+    other unprintable characters as \\uNNNN or \\UNNNNNNNN; printable ones kept."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif ch != " " and not ch.isprintable():
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def go_json_kind(value: Any) -> str:
+    """How Go's JSON errors name a value's type: string, number, bool, array or object."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
 def _quote(text: str) -> str:
-    """Go's time.quote: double quotes; non-ASCII and control characters as \\x bytes."""
+    """Go's time.quote, which durations' errors use (not strconv.Quote): double quotes;
+    non-ASCII and control characters as \\x bytes."""
     out = ['"']
     for ch in text:
         if ord(ch) >= 0x80 or ch < " ":

@@ -168,10 +168,6 @@ def _go_v(value: Any) -> str:
 _QUALIFIED_NAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 
 
-def _go_quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
-
-
 def _metadata_field(rollout: Mapping[str, Any], path: str) -> str:
     """Kubernetes fieldpath.ExtractFieldPathAsString on the Rollout's metadata."""
     metadata = rollout.get("metadata") or {}
@@ -187,7 +183,7 @@ def _metadata_field(rollout: Mapping[str, Any], path: str) -> str:
             return str(section.get(rest, ""))
     if path in ("metadata.annotations", "metadata.labels"):
         section = metadata.get(path.split(".")[1]) or {}
-        return "\n".join(f"{k}={_go_quote(str(section[k]))}" for k in sorted(section))
+        return "\n".join(f"{k}={govalues.go_quote(str(section[k]))}" for k in sorted(section))
     if path in ("metadata.name", "metadata.namespace", "metadata.uid"):
         return str(metadata.get(path.split(".")[1], "") or "")
     raise ArgsError(f"unsupported fieldPath: {path}")

@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_json_kind, go_quote
 from kubectl_rollouts_py.lint import analyses, experiments, references, rollout, schema, templates
 from kubectl_rollouts_py.lint import fields as f
 from kubectl_rollouts_py.lint.fields import FieldError
@@ -113,7 +114,7 @@ def _collect(value: Any, found: list[Mapping[str, Any]]) -> None:
     if value is None:
         return
     if not isinstance(value, Mapping):
-        shown = schema.go_json_kind(value)
+        shown = go_json_kind(value)
         raise _Stop(f"{schema.PREFIX}json: cannot unmarshal {shown} into Go value of type map[string]interface {{}}")
     kind = value.get("kind")
     if not isinstance(kind, str) or not kind:
@@ -235,6 +236,6 @@ def _references(objects: Sequence[Mapping[str, Any]], kinds: Sequence[tuple[str,
                 continue
             if lookup is not None and lookup(ref):
                 continue
-            detail = f"no {ref.kind} {f.go_quote(ref.name)} in {looked_in}"
+            detail = f"no {ref.kind} {go_quote(ref.name)} in {looked_in}"
             problems.append(Problem(FieldError(f.NOT_FOUND, ref.path, ref.name, detail), subject_of(obj)))
     return problems

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_quote
+
 INVALID = "Invalid value"
 REQUIRED = "Required value"
 NOT_FOUND = "Not found"
@@ -33,29 +35,6 @@ _WITHOUT_VALUE = (REQUIRED, FORBIDDEN, TOO_LONG, INTERNAL, UNKNOWN_FIELD)
 
 class GoText(str):
     """A value already formatted the way Go prints it (no quotes added)."""
-
-
-def go_quote(text: str) -> str:
-    """Go's %q for a string: double quotes, backslash escapes, printable runes kept."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\x{code:02x}")
-        elif not ch.isprintable():
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def go_value(value: Any) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_quote
 from kubectl_rollouts_py.lint import fields as f
 from kubectl_rollouts_py.lint.fields import FieldError
 
@@ -322,10 +323,10 @@ def go_label_selector(selector: Any) -> f.GoText:
         for req in reqs:
             req = req if isinstance(req, Mapping) else {}
             values = req.get("values")
-            shown_values = ("[]string{" + ", ".join(f.go_quote(str(v)) for v in values) + "}") if values else "[]string(nil)"
+            shown_values = ("[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}") if values else "[]string(nil)"
             parts.append(
-                f'v1.LabelSelectorRequirement{{Key:{f.go_quote(str(req.get("key") or ""))}, '
-                f'Operator:{f.go_quote(str(req.get("operator") or ""))}, Values:{shown_values}}}'
+                f'v1.LabelSelectorRequirement{{Key:{go_quote(str(req.get("key") or ""))}, '
+                f'Operator:{go_quote(str(req.get("operator") or ""))}, Values:{shown_values}}}'
             )
         shown_reqs = "[]v1.LabelSelectorRequirement{" + ", ".join(parts) + "}"
     else:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_quote
 from kubectl_rollouts_py.lint import fields as f
 from kubectl_rollouts_py.lint.fields import FieldError
 
@@ -90,7 +91,7 @@ def validate_services(rollouts: Sequence[Mapping[str, Any]], services: Sequence[
             if key == ROLLOUT_UNIQUE_LABEL:
                 continue
             if key not in labels or str(labels[key]) != str(selector[key]):
-                message = f"Service {f.go_quote(name_of(service))} has unmatch label {f.go_quote(str(key))} in rollout"
+                message = f"Service {go_quote(name_of(service))} has unmatch label {go_quote(str(key))} in rollout"
                 found.setdefault(r, []).append(f.invalid(SERVICE_PATHS[role], name_of(service), message))
     return found
 

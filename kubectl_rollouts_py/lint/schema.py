@@ -24,8 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kubectl_rollouts_py.govalues import go_json_kind, go_quote
 from kubectl_rollouts_py.lint import names
-from kubectl_rollouts_py.lint.fields import GoText, go_quote
+from kubectl_rollouts_py.lint.fields import GoText
 
 PREFIX = "error unmarshaling JSON: while decoding JSON: "
 
@@ -277,19 +278,6 @@ def go_type(spec: str) -> str:
     return {"intstr": "intstr.IntOrString", "quantity": "resource.Quantity", "any": "interface {}"}.get(
         spec, STRUCTS[spec][0] if spec in STRUCTS else spec
     )
-
-
-def go_json_kind(value: Any) -> str:
-    """How Go's JSON errors name a value's type: string, number, bool, array or object."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def _number_text(value: int | float) -> str:

@@ -137,3 +137,20 @@ def test_go_atoi() -> None:
     for junk in ("", "+", "9223372036854775808", "1_000", "\u0661", " 1", "0x10"):
         assert govalues.go_atoi(junk) is None
     assert govalues.go_atoi("0" * 5000 + "7") == 7  # int() refuses 4300+ digits
+
+
+def test_go_quote_is_strconv_quote() -> None:
+    from kubectl_rollouts_py.govalues import go_quote
+
+    assert go_quote('a"b\\c') == '"a\\"b\\\\c"'
+    assert go_quote("\a\b\f\n\r\t\v") == '"\\a\\b\\f\\n\\r\\t\\v"'
+    assert go_quote("\x01\x7f") == '"\\x01\\x7f"'
+    assert go_quote("é 😀") == '"é 😀"'  # printable runes are kept
+    assert go_quote("\u2028\u00a0\U000e0001") == '"\\u2028\\u00a0\\U000e0001"'
+
+
+def test_go_json_kind_names_types_as_go_s_json_errors_do() -> None:
+    from kubectl_rollouts_py.govalues import go_json_kind
+
+    assert [go_json_kind(v) for v in (True, 1, 1.5, "x", [], {}, None)] == \
+        ["bool", "number", "number", "string", "array", "object", "object"]

@@ -11,6 +11,7 @@ from typing import Literal
 
 from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.analysis.expr.base import ConditionError
+from kubectl_rollouts_py.govalues import go_quote
 
 Kind = Literal["EOF", "Identifier", "Number", "String", "Operator", "Bracket"]
 
@@ -31,29 +32,7 @@ class Token:
     def __str__(self) -> str:
         if self.kind == "EOF":
             return "EOF"
-        return f"{self.kind}({_go_quote(self.value)})"
-
-
-def _go_quote(text: str) -> str:
-    """Go's %#v of a string (strconv.Quote), enough for token values."""
-    out = ['"']
-    for ch in text:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch < " " or ch == "\x7f":
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+        return f"{self.kind}({go_quote(self.value)})"
 
 
 def is_alphanumeric(ch: str) -> bool:
@@ -187,7 +166,7 @@ class _Lexer:
             self.accept_run(digits)
         if is_alphanumeric(self.peek()):
             self.next()
-            raise self.error(f"bad number syntax: {_go_quote(self.word())}")
+            raise self.error(f"bad number syntax: {go_quote(self.word())}")
         self.emit("Number")
 
     def dot(self) -> None:
@@ -200,7 +179,7 @@ class _Lexer:
                 self.accept_run("0123456789_")
             if is_alphanumeric(self.peek()):
                 self.next()
-                raise self.error(f"bad number syntax: {_go_quote(self.word())}")
+                raise self.error(f"bad number syntax: {go_quote(self.word())}")
             self.emit("Number")
             return
         self.accept(".")

@@ -65,13 +65,28 @@ GLOBAL_OPTIONS = [
 ]
 
 
+_SHARED: dict[bool, list[click.Option]] = {}
+
+
+def _global_option_objects(shown: bool) -> list[click.Option]:
+    """The global flags as click options, made once per process and shared by every command
+    (an option keeps no state between commands; making fourteen per command cost the `get`
+    path about a hundred option objects)."""
+    if shown not in _SHARED:
+        _SHARED[shown] = [click.Option(decls, expose_value=False, callback=_store_global, hidden=not shown, **kwargs)
+                          for decls, kwargs in GLOBAL_OPTIONS]
+    return _SHARED[shown]
+
+
 def global_options(func: Callable[..., Any] | None = None, *, shown: bool = False) -> Any:
     """Add kubectl's global flags to a command. They are listed only in the root's help
     (`shown=True`), like `kubectl options`, but every command accepts them."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        for decls, kwargs in reversed(GLOBAL_OPTIONS):
-            f = click.option(*decls, expose_value=False, callback=_store_global, hidden=not shown, **kwargs)(f)
+        # What click.option does, with the shared objects: decorators collect parameters in
+        # __click_params__ bottom-up, and the command takes them in reverse.
+        params = f.__dict__.setdefault("__click_params__", [])
+        params.extend(reversed(_global_option_objects(shown)))
         return f
 
     return decorate(func) if func is not None else decorate

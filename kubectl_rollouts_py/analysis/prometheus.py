@@ -767,6 +767,9 @@ def _chunks(response: requests.Response, deadline: float) -> Iterator[bytes]:
     raw = response.raw
     connection = getattr(raw, "connection", None)
     sock = getattr(connection, "sock", None)
+    # read1 returns what has come (urllib3 2.1+); an older urllib3 reads a byte at a time,
+    # slow for big answers but as bounded (its read(n) waits for n bytes).
+    read1 = getattr(raw, "read1", None)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -777,7 +780,7 @@ def _chunks(response: requests.Response, deadline: float) -> Iterator[bytes]:
             except OSError:
                 pass
         try:
-            chunk = raw.read1(_READ_SIZE, decode_content=True)
+            chunk = read1(_READ_SIZE, decode_content=True) if read1 is not None else raw.read(1, decode_content=True)
         except (socket.timeout, TimeoutError, urllib3.exceptions.ReadTimeoutError) as exc:
             raise ProviderError(_DEADLINE) from exc
         if not chunk:

@@ -79,3 +79,19 @@ def test_analyze_with_a_dripping_prometheus_ends_at_the_provider_timeout(batch, 
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "ended in phase Error" in lines[0], result.err
     assert seconds < ENDS_WITHIN
+
+
+def test_the_prometheus_adapter_ends_a_dripping_answer_at_its_timeout() -> None:
+    # In-process, without a CLI to start: the 5 s holds here even on a loaded box.
+    from kubectl_rollouts_py.analysis import prometheus
+
+    server = matrix.DrippingPrometheus(1.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(prometheus.ProviderError, match="context deadline exceeded"):
+            prometheus.query({"address": server.url, "query": "success_rate", "timeout": 3})
+        seconds = time.monotonic() - started
+    finally:
+        server.stop()
+    print(f"adapter: ended after {seconds:.2f}s")
+    assert 2.5 < seconds < 5

@@ -106,8 +106,40 @@ class Measurer:
     _warn_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
-    def for_plan(cls, plan: Plan, clock: Clock, **options: Any) -> Measurer:
-        return cls(plan.spec, plan.raw, plan.arguments, clock, **options)
+    def for_plan(
+        cls,
+        plan: Plan,
+        clock: Clock,
+        *,
+        wall: Clock | None = None,
+        address_override: str | None = None,
+        default_address: str | None = None,
+        resolve_secret: Callable[[str, str], str] | None = None,
+        instant_query: Callable[[str, Mapping[str, Any], dt.datetime], prometheus.Sample] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> Measurer:
+        """The measurer of a planned run (`analyze`, its backtest)."""
+        return cls(plan.spec, plan.raw, plan.arguments, clock, wall=wall, address_override=address_override,
+                   default_address=default_address, resolve_secret=resolve_secret, instant_query=instant_query, warn=warn)
+
+    @classmethod
+    def for_run_spec(
+        cls,
+        run_spec: evaluate.RunSpec,
+        document_spec: Mapping[str, Any],
+        clock: Clock,
+        *,
+        wall: Clock | None = None,
+        resolve_secret: Callable[[str, str], str] | None = None,
+        warn: Callable[[str], None] | None = None,
+    ) -> Measurer:
+        """The measurer of an AnalysisRun object: `run_spec` prepared from its `spec`
+        (analysis.args.prepare_run), whose metrics, unsubstituted, and args it measures with
+        (the sandbox's controller)."""
+        raw_metrics = [m for m in document_spec.get("metrics") or []]
+        raw = {metric.name: raw_metrics[i] for i, metric in enumerate(run_spec.metrics) if i < len(raw_metrics)}
+        arguments = [a.Argument.from_dict(arg) for arg in document_spec.get("args") or []]
+        return cls(run_spec, raw, arguments, clock, wall=wall, resolve_secret=resolve_secret, warn=warn)
 
     def check_secrets(self) -> None:
         """Read every secret now, so a missing one is an error before anything is measured.

@@ -438,8 +438,8 @@ def backtest(plan: Plan, request: Request, connection: Connection, *, warn: Call
     range_metrics = {m.name for m in plan.spec.metrics if ((m.provider.get("prometheus") or {}).get("rangeQuery"))}
 
     def make_measurer(clock: Callable[[], dt.datetime]) -> Measurer:
-        measurer = Measurer(
-            plan.spec, plan.raw, plan.arguments, clock, wall=clock, address_override=connection.address_override,
+        measurer = Measurer.for_plan(
+            plan, clock, wall=clock, address_override=connection.address_override,
             default_address=connection.default_address, resolve_secret=connection.resolve_secret,
             instant_query=sampler, warn=tell,
         )

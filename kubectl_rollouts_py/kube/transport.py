@@ -191,8 +191,11 @@ class Transport(Protocol):
     ) -> Response:
         """Send one request and return the answer with its body unread.
 
-        `stream` asks for a connection of its own, closed with the answer (a watch).
-        Raises TransportError; no retries, no redirects.
+        `read_timeout` (None: none) is one deadline for the whole exchange, counted from
+        this call: connecting, the response headers and, once `read` is called, the body;
+        a server sending a byte at a time does not stretch it (ReadTimeout when it passes).
+        `stream` asks for a connection of its own, closed with the answer (a watch); its
+        deadline covers the headers only. Raises TransportError; no retries, no redirects.
         """
         ...
 

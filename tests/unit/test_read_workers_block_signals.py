@@ -1,4 +1,4 @@
-"""Worker threads leave the stopping signals to the main thread (issue 9 follow-up, D-signals)."""
+"""Worker threads leave the stopping signals to the main thread (issue 9)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """JSON from the API server nested past the json module's ~1000 levels: one `Error:` line like
-any answer that is not JSON, not `internal error ... (please report this)` (issue 9 follow-up).
+any answer that is not JSON, not `internal error ... (please report this)` (issue 9).
 
 The stand-in API server cannot send such a body (its own encoder stops at the same depth),
 so a raw HTTP server plays the API server here, over real HTTP, for the installed CLI.

@@ -1,7 +1,7 @@
 """Shared test helpers: the scenario loader and golden-file comparison.
 
 Scenarios (`tests/scenarios/<name>/`) hold one Kubernetes object per YAML file, the way the
-reference's own testdata does, plus `scenario.yaml`:
+Argo Rollouts kubectl plugin's own testdata does, plus `scenario.yaml`:
 
     description: what situation this is
     now: 2026-03-14T12:00:00Z          # the fixed clock every age is computed against
@@ -9,11 +9,11 @@ reference's own testdata does, plus `scenario.yaml`:
     related: [{kind: Rollout, name: checkout, namespace: ithome}]   # optional
 
 Golden files (`tests/golden/<renderer>/<scenario>[.<variant>].txt`) hold renderer output
-byte for byte, trailing spaces included (the reference's tab writer pads every aligned cell,
-spec §3.6). In `.ansi` variants every ESC byte is written as the two characters `\\e` so a
+byte for byte, trailing spaces included (the Argo Rollouts kubectl plugin's tab writer pads every
+aligned cell). In `.ansi` variants every ESC byte is written as the two characters `\\e` so a
 reviewer can read the colour codes; nothing the renderers emit contains a literal `\\e`
 (escape.clean writes ESC as `\\x1b`). `pytest --update-golden` rewrites the files from the
-code; the diff must then be reviewed against the spec before it is committed.
+code; the diff must then be reviewed against the Argo plugin's output before it is committed.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Objects for the `analyze` tests: the brief's success-rate template and a stand-in cluster."""
+"""Objects for the `analyze` tests: the documented success-rate template and a stand-in cluster."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from e2e.standin import NS, app_backend_objects
 
-# The brief's success-rate query over the demo app's series. The rate window is 10 s, not
+# The documented success-rate query over the demo app's series. The rate window is 10 s, not
 # 1 m, because the session's Prometheus scrapes every second and starts empty.
 SUCCESS_RATE_QUERY = (
     'sum(rate(http_server_requests_seconds_count{rollouts_pod_template_hash="{{args.canary-hash}}",status!~"5.."}[10s]))'
@@ -20,7 +20,7 @@ SECRET_VALUE = "s3cr3t-t0ken-value"
 
 
 def success_rate_metric(**changes: Any) -> dict[str, Any]:
-    """The brief's metric with a 1 s interval; `changes` set or (with None) remove fields."""
+    """The success-rate metric with a 1 s interval; `changes` set or (with None) remove fields."""
     metric: dict[str, Any] = {
         "name": "success-rate",
         "interval": "1s",
@@ -56,7 +56,7 @@ def stable_rate_metric() -> dict[str, Any]:
 
 
 def cluster_objects() -> list[dict[str, Any]]:
-    """The brief's app-backend canary, its hashes renamed to the demo app's (`good` is the new
+    """The app-backend canary, its hashes renamed to the demo app's (`good` is the new
     ReplicaSet, `stable` the stable one), with analysis args, plus templates and a Secret."""
     text = json.dumps(app_backend_objects()).replace("6d8f9c7b5", "good").replace("5c6b7d8f9", "stable")
     objects = json.loads(text)

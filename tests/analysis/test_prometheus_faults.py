@@ -38,7 +38,7 @@ MESSAGE_BOUND = adapter.MAX_MESSAGE_CHARS + 200  # the provider's bound plus Arg
 
 
 def write_template(tmp_path: Path, **metric: Any) -> str:
-    """The brief's success-rate template with `metric` changes, consecutiveErrorLimit 0 by default."""
+    """The documented success-rate template with `metric` changes, consecutiveErrorLimit 0 by default."""
     metric.setdefault("consecutiveErrorLimit", 0)
     path = tmp_path / "template.json"
     path.write_text(json.dumps(template(args=[{"name": "canary-hash", "value": "good"}], metrics=[success_rate_metric(**metric)])))

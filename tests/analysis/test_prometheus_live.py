@@ -13,7 +13,7 @@ from kubectl_rollouts_py.analysis import prometheus as adapter
 from .conftest import BACKFILL_T0
 from .promharness import PrometheusServer, free_port
 
-# The brief's success-rate query: the non-5xx share of the canary's requests. The window is
+# The documented success-rate query: the non-5xx share of the canary's requests. The window is
 # 10 s, not 1 m, because the test Prometheus scrapes every second and starts empty.
 SUCCESS_RATE = (
     'sum(rate(http_server_requests_seconds_count{{rollouts_pod_template_hash="{hash}",status!~"5.."}}[10s]))'

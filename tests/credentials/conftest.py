@@ -65,7 +65,7 @@ def analysis_run_with_secret_arg() -> dict:
 
 
 def cluster_objects() -> list[dict]:
-    """The brief's canary, a Secret holding the sentinel, and a run whose arg refers to it."""
+    """The app-backend canary, a Secret holding the sentinel, and a run whose arg refers to it."""
     return [*app_backend_objects(), secret_object("prom-auth", {"token": support.SECRET_VALUE, "password": support.PROM_PASSWORD}),
             analysis_run_with_secret_arg()]
 

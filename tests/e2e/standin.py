@@ -58,7 +58,7 @@ def _pod(name: str, rs_name: str, rs_uid: str, pod_hash: str, image: str) -> dic
 
 
 def app_backend_objects() -> list[dict]:
-    """The product brief's canary, paused on its first pause step with analysis running."""
+    """The app-backend canary, paused on its first pause step with analysis running."""
     rollout = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",

@@ -1,4 +1,4 @@
-"""kubectl finds and runs the installed plugin (ecosystem notes §1: naming, exec, plugin list)."""
+"""kubectl finds and runs the installed plugin (naming, exec, plugin list)."""
 
 from __future__ import annotations
 

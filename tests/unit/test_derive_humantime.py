@@ -1,4 +1,4 @@
-"""AGE formatting (spec §3.8), Go duration parsing, and `list experiments` rows (§6.2)."""
+"""AGE formatting, Go duration parsing, and `list experiments` rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pod status, READY and restarts (spec §4.5) and the pod icon (spec §3.3)."""
+"""Pod status, READY and restarts, and the pod icon."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ CASES = [
         pod(phase="Pending", init=init_spec("proxy", "other", sidecars=("other",)), initContainerStatuses=[cs("proxy", RUNNING, ready=True, started=True)]),
         ("Init:0/2", 0, 0),
     ),
-    # §4.5 lists the terminated cases before the sidecar case, so they are checked first.
+    # Argo checks the terminated cases before the sidecar case, so they are checked first.
     (
         "terminated 0 is checked before the sidecar case",
         pod(

@@ -1,4 +1,4 @@
-"""Rollout status and message: spec §4.1, every rule in order (first hit wins).
+"""Rollout status and message: every rule in Argo's order (first hit wins).
 
 Each case is one minimal rollout dict. Most cases also carry the trigger of a *later* rule,
 so a case only passes if its own rule is checked first.

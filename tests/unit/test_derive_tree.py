@@ -1,7 +1,7 @@
 """ReplicaSets, runs, experiments and images of the rollout view.
 
-ReplicaSet status (spec §4.4), role tags and scale-down delay (§3.4), ownership and ordering
-(§3.2), AnalysisRun counters and jobs (§3.5), images (§4.7).
+ReplicaSet status, role tags and scale-down delay, ownership and ordering, AnalysisRun
+counters and jobs, images.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def only_rs(ro: dict[str, Any], replica_set: dict[str, Any]):  # type: ignore[no
     return result
 
 
-# --------------------------------------------------------------------------- §4.4 ReplicaSet status
+# --------------------------------------------------------------------------- ReplicaSet status
 
 
 def rs_obj(*, generation: Any = 1, observed: Any = 1, spec_replicas: Any = 2, available: Any = 2, conditions: Any = None) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def test_replica_set_status(obj: dict[str, Any], expected: str) -> None:
     assert only_rs(rollout(), obj).status == expected
 
 
-# --------------------------------------------------------------------------- §3.4 role tags
+# --------------------------------------------------------------------------- role tags
 
 
 @pytest.mark.parametrize(
@@ -216,7 +216,7 @@ def test_experiment_replica_sets_never_get_role_tags() -> None:
     assert exp_view.replica_sets[0].info_tags == ("delay:passed",)
 
 
-# --------------------------------------------------------------------------- §3.4 scale-down delay
+# --------------------------------------------------------------------------- scale-down delay
 
 
 @pytest.mark.parametrize(
@@ -248,12 +248,12 @@ def test_delay_comes_after_role_tags() -> None:
     assert result.info_tags == ("stable", "delay:passed")
 
 
-# --------------------------------------------------------------------------- §3.2 ownership
+# --------------------------------------------------------------------------- ownership
 
 
 def test_replica_sets_are_owned_by_uid_only() -> None:
     ours = rs("demo-a", owners=(RO_UID,))
-    # Non-controller references count too, and a reference's name is never looked at.
+    # Non-controller references count too, and an owner reference's name is never looked at.
     second_owner = rs("demo-b", owners=("someone-else", RO_UID))
     renamed = rs("other-name", owners=(RO_UID,))
     same_name_other_uid = rs("demo-c", owners=("ro-uid-of-another-demo",))
@@ -308,7 +308,7 @@ def test_experiment_children_are_owned_by_the_experiment_uid() -> None:
     assert [r.name for r in ev.analysis_runs] == ["demo-exp-run"]
 
 
-# --------------------------------------------------------------------------- §3.2 ordering and revisions
+# --------------------------------------------------------------------------- ordering and revisions
 
 
 def test_replica_sets_sort_by_revision_desc_then_name_asc() -> None:
@@ -382,7 +382,7 @@ def test_revision_groups_keep_replica_sets_experiments_and_runs_apart() -> None:
     assert ([r.name for r in rev.replica_sets], [e.name for e in rev.experiments], [r.name for r in rev.analysis_runs]) == (["demo-a"], ["demo-e"], ["demo-r"])
 
 
-# --------------------------------------------------------------------------- §3.5 AnalysisRun counters and jobs
+# --------------------------------------------------------------------------- AnalysisRun counters and jobs
 
 
 def test_analysis_run_counters_sum_every_metric() -> None:
@@ -420,7 +420,7 @@ def test_jobs_come_from_measurements_with_a_job_name_in_metric_then_measurement_
     ]
 
 
-# --------------------------------------------------------------------------- §4.7 images
+# --------------------------------------------------------------------------- images
 
 
 def images(v) -> list[tuple[str, tuple[str, ...]]]:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Step, SetWeight and ActualWeight of a canary rollout: spec §4.2 (and §6.1 for `list`)."""
+"""Step, SetWeight and ActualWeight of a canary rollout (and their `list` columns)."""
 
 from __future__ import annotations
 

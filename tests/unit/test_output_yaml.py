@@ -13,7 +13,7 @@ from kubectl_rollouts_py.render.output import serialise, yaml_text
 
 
 def pure(document):
-    """What `-o yaml` wrote before libyaml was used: the reference bytes."""
+    """What `-o yaml` wrote before libyaml was used: the bytes to keep."""
     return yaml.dump(document, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=False)
 
 

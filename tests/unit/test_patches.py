@@ -1,4 +1,4 @@
-"""Patch plans as data: the reference's exact bodies (argo-plugin spec §2), per case."""
+"""Patch plans as data: the Argo Rollouts kubectl plugin's exact bodies, per case."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_promote_status_goes_to_the_subresource_and_the_rest_to_the_main_resourc
     (bluegreen(), {"skip_current": True}, "Cannot skip steps of a bluegreen rollout. Run without a flags"),
     (bluegreen(), {"skip_all": True}, "Cannot skip steps of a bluegreen rollout. Run without a flags"),
     (canary(steps=0), {"skip_current": True}, "Cannot skip steps of a rollout without steps"),
-    # The reference panics here (no canary strategy to read steps from): an error instead.
+    # The Argo Rollouts kubectl plugin panics here (no canary strategy to read steps from): an error instead.
     ({"metadata": {"name": "ro", "namespace": "ns"}, "spec": {}}, {"skip_all": True}, "Cannot skip steps of a rollout without steps"),
 ])
 def test_promote_refusals(rollout, flags, message):
@@ -109,7 +109,7 @@ def test_status_first_verbs_and_plain_verbs():
     assert (retry_exp.spec.path, retry_exp.spec.body) == ("/apis/argoproj.io/v1alpha1/namespaces/ns/experiments/exp", '{"status":null}')
 
 
-def test_restart_body_is_the_references_bytes_with_whole_seconds():
+def test_restart_body_is_argo_s_bytes_with_whole_seconds():
     now = dt.datetime(2026, 11, 29, 10, 0, 0, 987654, tzinfo=dt.timezone.utc)
     plan = plans.plan_restart("ns", "ro", now=now, delay_seconds=300)
     assert plan.spec.body == '{\n\t"spec": {\n\t\t"restartAt": "2026-11-29T10:05:00Z"\n\t}\n}'

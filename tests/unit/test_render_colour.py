@@ -1,4 +1,4 @@
-"""Colour rules of spec §3.7: what is wrapped, with which code, and how often."""
+"""Colour rules, as the Argo Rollouts kubectl plugin colours: what is wrapped, with which code, and how often."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Names, messages, images and phases come from other people's controllers (or files). No raw
 control character (C0, DEL, C1, so no ESC), no bidi control and no invisible format
 character (zero-width, word joiner, BOM, tags) may appear in rendered output; ordinary
-letters and the reference's glyphs pass unchanged.
+letters and the Argo Rollouts kubectl plugin's glyphs pass unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kubectl_rollouts_py.render.style import Style
 
 # Unicode's Bidi_Control property: these reorder the text around them.
 BIDI_CONTROLS = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
-# The SGR sequences our own Style writes (spec §3.7 codes).
+# The SGR sequences our own Style writes (Argo's colour codes).
 OWN_SGR = re.compile("\x1b\\[(?:0|31|32|33|94)m")
 
 

@@ -1,7 +1,7 @@
 """Golden files: every renderer over every scenario, byte for byte.
 
 tests/golden/<renderer>/<scenario>[.<variant>].txt; `pytest --update-golden` rewrites them.
-Trailing spaces are part of the reference's output (spec §3.6) and are kept.
+Trailing spaces are part of the Argo Rollouts kubectl plugin's output and are kept.
 
 The files were produced by the code and then checked line by line against the spec. Where
 the code was wrong, the file holds the correct text instead, so the test fails until the
@@ -39,7 +39,7 @@ def _timestamp(sc: Scenario) -> str:
 RENDERERS: dict[str, Callable[[Scenario, str], str]] = {
     "render_rollout": lambda sc, v: tree.render_rollout(sc.rollout_view(), ANSI if v == "ansi" else PLAIN),
     "render_experiment": lambda sc, v: tree.render_experiment(sc.experiment_view(), ANSI if v == "ansi" else PLAIN),
-    # `list rollouts`: every Rollout of the scenario, in file order (the API's order is kept, spec §6.1).
+    # `list rollouts`: every Rollout of the scenario, in file order (the API's order is kept, as Argo does).
     "list_rollouts": lambda sc, v: listing.render_rollout_rows(
         [build_rollout_row(r) for r in sc.of("Rollout")],
         all_namespaces=v == "wide",

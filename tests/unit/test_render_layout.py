@@ -1,5 +1,5 @@
-"""Layout rules: the tab writer (spec §3.6), the header block and tree prefixes (§3.1, §3.2),
-`list` columns (§6) and `status` lines (§5.3)."""
+"""Layout rules: the tab writer, the header block and tree prefixes, `list` columns and
+`status` lines."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def table_files() -> list:
 @pytest.mark.parametrize("path", table_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_tree_tables_follow_the_tab_writer_rule(path) -> None:  # type: ignore[no-untyped-def]
     """Every aligned cell is padded to (widest cell of its column + 2) code points, visible
-    text only, empty cells included; the INFO cell is written as is (spec §3.6)."""
+    text only, empty cells included; the INFO cell is written as is."""
     lines = [SGR.sub("", line) for line in path.read_text(encoding="utf-8").split("\n")[:-1]]
     start = next(i for i, line in enumerate(lines) if HEADER.match(line))
     header, rows = lines[start], lines[start + 1 :]
@@ -110,7 +110,7 @@ def test_revision_rows_pad_every_cell(load_scenario) -> None:  # type: ignore[no
 
 def test_tree_prefixes(load_scenario) -> None:  # type: ignore[no-untyped-def]
     """Not-last children get ├── and │ below, the last └── and spaces; "last" in a revision
-    counts ReplicaSets, Experiments and AnalysisRuns together (spec §3.2)."""
+    counts ReplicaSets, Experiments and AnalysisRuns together."""
     text = tree.render_rollout(load_scenario("checkout-experiment-step").rollout_view("checkout"))
     table = text.split("\n\n", 1)[1].split("\n")
     kind_column = table[0].index("KIND")
@@ -158,8 +158,8 @@ def test_colour_does_not_change_the_layout(load_scenario) -> None:  # type: igno
 # --------------------------------------------------------------------------- list
 
 
-def test_list_rollouts_matches_the_reference_example() -> None:
-    """The exact expectation quoted in spec §6.1 (trailing spaces significant)."""
+def test_list_rollouts_matches_argo_s_documented_example() -> None:
+    """The Argo Rollouts kubectl plugin's documented `list rollouts` output (trailing spaces significant)."""
     row = RolloutRow(namespace="default", name="can-guestbook", strategy="Canary", status="Progressing", step="1/3",
                      set_weight="10", ready="1/4", desired=5, updated=3, available=2)
     assert listing.render_rollout_rows([row]) == (
@@ -211,7 +211,7 @@ def test_status_line(status: str, message: str, watching: bool, line: str) -> No
 
 def test_rollout_without_replica_sets_or_strategy() -> None:
     """No images: no Images line; no strategy: an empty Strategy value and no Step lines;
-    a tree with only the root row (spec §3.1)."""
+    a tree with only the root row."""
     import datetime as dt
 
     from kubectl_rollouts_py.derive.rollout import build_rollout_view

@@ -11,7 +11,7 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes, documented in the README and in `--help`."""
+    """Process exit codes, documented in docs/commands.md (Exit codes) and in `--help`."""
 
     SUCCESS = 0
     ERROR = 1  # any runtime failure, as the Argo Rollouts kubectl plugin (and kubectl) does

@@ -114,7 +114,7 @@ def sandbox(port: int, kubeconfig: str | None, speed: float | None, namespace: s
     Argo Rollouts controller, demo traffic and Prometheus.
 
     Prints `export KUBECONFIG=...` and commands to try, then runs until Ctrl-C or SIGTERM
-    and stops everything it started. The controller is a simulator (see the README): it
+    and stops everything it started. The controller is a simulator (see docs/guide.md): it
     walks the canary steps, runs the background analysis with this tool's analysis engine
     and reacts to promote, abort, retry, pause, undo and restart as Argo's does.
     """

@@ -5,7 +5,7 @@ Statuses are kept as the strings the Argo Rollouts kubectl plugin shows (`Health
 a newer controller can be any string and must still be shown as it is.
 
 `to_dict()` methods give the documented, stable machine-readable schema of `-o json|yaml`
-(README, "Machine-readable output"): timestamps instead of ages, so the output does not
+(docs/output.md): timestamps instead of ages, so the output does not
 change with the clock.
 """
 

@@ -188,6 +188,19 @@ def test_layer_imports_only_what_it_may(unit: str) -> None:
     assert _violations(unit) == []
 
 
+def test_violations_finds_a_forbidden_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checker itself: a layer that may import nothing, another that may not use its
+    libraries, and one whose `never` excludes what it imports, each have violations."""
+    monkeypatch.setitem(LAYERS, "render", Layer())
+    found = _violations("render")
+    assert any(line.endswith(f"imports {ROOT}.derive.views") for line in found), found
+    assert any(line.endswith(" imports yaml") or line.endswith(" imports tabulate") for line in found), found
+    monkeypatch.setitem(LAYERS, "ops", Layer(project=("*",), never=("kube",)))
+    assert any(f"imports {ROOT}.kube." in line for line in _violations("ops"))
+    monkeypatch.setitem(LAYERS, "ops", Layer(project=("*",)))
+    assert _violations("ops") == []
+
+
 def test_only_cli_imports_click() -> None:
     offenders = [m for m in _modules() if _unit(m) != "cli"
                  and any(imp.module.split(".")[0] == "click" for imp in _imports(m))]

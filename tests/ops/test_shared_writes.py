@@ -150,15 +150,33 @@ def test_both_front_ends_call_the_ops_function(tmp_path: Path, case: Case, monke
     assert by_dashboard == by_cli
 
 
-def _imports(path: Path) -> set[str]:
+def _imports(path: Path, source: str | None = None) -> set[str]:
+    """The dotted names a module of the package imports, relative imports made absolute
+    (`from ..patches import plans` in cli/x.py: kubectl_rollouts_py.patches and
+    kubectl_rollouts_py.patches.plans)."""
+    package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)[:-1]  # a module's or __init__'s package
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    text = path.read_text() if source is None else source
+    for node in ast.walk(ast.parse(text, str(path))):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[:len(package) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
     return names
+
+
+def test_relative_imports_are_resolved() -> None:
+    fake = PACKAGE / "cli" / "fake.py"
+    found = _imports(fake, "from ..patches import plans\nfrom ..kube.apply import apply_plan\nfrom . import context\n")
+    assert {"kubectl_rollouts_py.patches.plans", "kubectl_rollouts_py.kube.apply", "kubectl_rollouts_py.cli.context"} <= found
+    init = PACKAGE / "dashboard" / "__init__.py"
+    assert "kubectl_rollouts_py.patches" in _imports(init, "from ..patches import plans\n")
 
 
 def _writers(name: str) -> list[str]:

@@ -49,7 +49,10 @@ initial delays, the 10 s error retry) passes N times faster. The analysis engine
 simulated clock that goes N times faster than the wall clock since the controller started;
 every timestamp written is a real (wall-clock) time. A timed pause's `startTime` is
 written as `now + D/N − D`, so that views counting down `startTime + D` show the real time
-left.
+left. Simulated time stands still while a measurement is due and Prometheus has not yet
+scraped the pods of a version it measures (`_hold_for_data`): scraping is instant in
+simulated time, so an analysis finds data at any speed (a pause then ends that much later
+in wall time).
 """
 
 

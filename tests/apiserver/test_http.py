@@ -53,6 +53,18 @@ def test_kubeconfig_carries_the_servers_own_token(tmp_path: Path) -> None:
 # -- forbid
 
 
+def test_the_kubeconfig_is_private_from_the_start(tmp_path: Path) -> None:
+    # Created 0600, and a file already there (here 0644) is made 0600 before the token goes in.
+    existing = tmp_path / "existing"
+    existing.write_text("old")
+    existing.chmod(0o644)
+    with APIServer(token="s3cret") as srv:
+        for path in (tmp_path / "new", existing):
+            srv.write_kubeconfig(path)
+            assert path.stat().st_mode & 0o777 == 0o600
+            assert "s3cret" in path.read_text()
+
+
 def test_forbid_answers_a_real_looking_403(server: APIServer, client: Client) -> None:
     server.seed([rollout("x", namespace="ns")])
     server.forbid("get", "rollouts")

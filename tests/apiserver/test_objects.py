@@ -390,7 +390,7 @@ def test_stored_versions_are_never_mutated_after_storing(server: APIServer, clie
     client.delete(f"{ROLLOUTS}/held")
     client.patch(f"{ROLLOUTS}/held", {"metadata": {"finalizers": []}})
     server.apply_change(dict(rollout("r"), status={"phase": "Healthy"}))
-    store = server._store
+    store = server.store
     for event in store.events_after(0):
         assert json.loads(event.raw) == event.obj, event.type
     for plural in ("rollouts", "pods", "namespaces"):

@@ -95,7 +95,7 @@ def test_a_watcher_that_falls_out_of_the_window_gets_expired_mid_stream() -> Non
         server.seed([rollout("r")])
         assert server.url
         stream = WatchStream(server.url, ROLLOUTS, resourceVersion=server.resource_version)
-        with server._store.cond:  # hold the watcher back while five writes go by
+        with server.store.cond:  # hold the watcher back while five writes go by
             for replicas in range(2, 7):
                 server.apply_change(rollout("r", replicas=replicas))
         event = stream.next()

@@ -138,11 +138,11 @@ class _Handler(WatchStreams):
         query = dict(parse_qsl(split.query, keep_blank_values=True))
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         api = self.server.api
-        api._note_request(RecordedRequest(method, split.path, query, content_type, body, self.headers))
+        api.note_request(RecordedRequest(method, split.path, query, content_type, body, self.headers))
         watch = parse_bool(query.get("watch")) or "/watch/" in split.path
-        self._fault = api._faults.take(method, split.path, watch)
+        self._fault = api.take_fault(method, split.path, watch)
         try:
-            api._authenticate(self.headers.get("Authorization"))
+            api.authenticate(self.headers.get("Authorization"))
             if self._fault is not None:
                 if self._fault.kind == "status":
                     raise self._fault.status_error(method, split.path)
@@ -205,7 +205,7 @@ class _Handler(WatchStreams):
 
     def _drip(self, body: bytes, interval: float) -> None:
         """Send `body` one byte every `interval` seconds (a Fault.drip); stop() cuts it short."""
-        store = self.server.api._store
+        store = self.server.api.store
         for index in range(len(body)):
             self.wfile.write(body[index:index + 1])
             self.wfile.flush()
@@ -215,7 +215,7 @@ class _Handler(WatchStreams):
 
     def _pause(self, seconds: float) -> None:
         """Hold an answer back; stop() cuts the wait short."""
-        store = self.server.api._store
+        store = self.server.api.store
         deadline = time.monotonic() + seconds
         with store.cond:
             while not store.stopping and time.monotonic() < deadline:
@@ -262,9 +262,9 @@ class _Handler(WatchStreams):
             verb = collection_verbs.get(method)
             if verb is None or (verb == "create" and rtype.namespaced and target.namespace is None):
                 raise method_not_allowed()
-            api._authorize(verb, target)
+            api.authorize(verb, target)
             if verb == "create":
-                entry = api._create(rtype, target.ns, parse_json(body), dry_run=dry_run)
+                entry = api.create(rtype, target.ns, parse_json(body), dry_run=dry_run)
                 return self._send_json(201, entry.raw)
             selector = selector_from_query(query, rtype)
             if verb == "watch":
@@ -278,15 +278,15 @@ class _Handler(WatchStreams):
         if watch_path:  # /watch/.../name: a single-object watch
             fields = (FieldRequirement("metadata.name", "=", target.name),)
             whole = Target(rtype, target.namespace, None, None)
-            api._authorize("watch", whole)
+            api.authorize("watch", whole)
             labels = parse_label_selector(query.get("labelSelector", ""))
             return self._stream_watch(whole, query, Selector(labels, fields))
-        api._authorize(verb, target)
+        api.authorize(verb, target)
         if target.subresource == "scale":
             return self._serve_scale(verb, target, content_type, body, dry_run)
         if verb == "get":
-            with api._store.cond:
-                entry = api._require(rtype, target.ns, target.name)
+            with api.store.cond:
+                entry = api.require(rtype, target.ns, target.name)
             return self._send_json(200, entry.raw)
         if verb == "delete":
             return self._serve_delete(target, body, query, dry_run)
@@ -297,13 +297,13 @@ class _Handler(WatchStreams):
                     f"the name of the object ({candidate['metadata']['name']}) "
                     f"does not match the name on the URL ({target.name})"
                 )
-            entry = api._update(
+            entry = api.update(
                 target, replacing(candidate), subresource=target.subresource, require_rv=True, dry_run=dry_run
             )
             return self._send_json(200, entry.raw)
         apply = patch_function(content_type, rtype)
         patch = parse_json(body)
-        entry = api._update(
+        entry = api.update(
             target, applying(apply, patch), subresource=target.subresource, require_rv=False, dry_run=dry_run
         )
         self._send_json(200, entry.raw)
@@ -313,7 +313,7 @@ class _Handler(WatchStreams):
         if not isinstance(options, dict):
             raise bad_request("DeleteOptions must be a JSON object")
         dry_run = dry_run or options.get("dryRun") == ["All"]
-        entry, gone = self.server.api._delete(target, options, dry_run=dry_run)
+        entry, gone = self.server.api.delete(target, options, dry_run=dry_run)
         rtype = target.rtype
         if gone and rtype.kind != "Pod":
             # Like the real server: custom resources and most built-ins answer a finished
@@ -329,25 +329,25 @@ class _Handler(WatchStreams):
         options = parse_json(body) if body.strip() else {}
         if not isinstance(options, dict):
             raise bad_request("DeleteOptions must be a JSON object")
-        with api._store.cond:
+        with api.store.cond:
             names = [
                 (namespace_of(e.obj), e.obj["metadata"]["name"])
-                for e in api._store.items(target.rtype, target.namespace)
+                for e in api.store.items(target.rtype, target.namespace)
                 if selector.matches(e.obj)
             ]
             raws = [
-                api._delete(Target(target.rtype, ns or None, name, None), options, dry_run=dry_run)[0].raw
+                api.delete(Target(target.rtype, ns or None, name, None), options, dry_run=dry_run)[0].raw
                 for ns, name in names
             ]
-            rv = api._store.rv
+            rv = api.store.rv
         self._send_json(200, _list_envelope(target.rtype, rv, raws))
 
     def _serve_scale(self, verb: str, target: Target, content_type: str, body: bytes, dry_run: bool) -> None:
         api = self.server.api
         rtype = target.rtype
         if verb == "get":
-            with api._store.cond:
-                entry = api._require(rtype, target.ns, str(target.name))
+            with api.store.cond:
+                entry = api.require(rtype, target.ns, str(target.name))
             return self._send_json(200, encode(scale_view(rtype, entry.obj)))
         sent = parse_json(body)
         if verb == "update":
@@ -367,7 +367,7 @@ class _Handler(WatchStreams):
             current["metadata"]["resourceVersion"] = (scale.get("metadata") or {}).get("resourceVersion")
             return current
 
-        entry = api._update(target, scaled, subresource=None, require_rv=False, dry_run=dry_run)
+        entry = api.update(target, scaled, subresource=None, require_rv=False, dry_run=dry_run)
         self._send_json(200, encode(scale_view(rtype, entry.obj)))
 
 
@@ -378,7 +378,7 @@ def _list_envelope(rtype: ResourceType, rv: int, raws: Sequence[bytes]) -> bytes
 
 
 def _list_body(api: APIServer, target: Target, selector: Selector) -> bytes:
-    store = api._store
+    store = api.store
     with store.cond:
         entries = store.items(target.rtype, target.namespace, selector.matches if selector else None)
         rv = store.rv

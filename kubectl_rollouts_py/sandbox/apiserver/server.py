@@ -285,23 +285,43 @@ class APIServer:
             ]
         )
         out = Path(path)
-        out.write_text(text)
+        # Private from the start: the file may hold the server's token. A file already there
+        # is made 0600 before anything is written into it.
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                fd = -1
+                stream.write(text)
+        finally:
+            if fd >= 0:
+                os.close(fd)
         return out
 
-    # -- request plumbing used by the handler
+    # -- request plumbing used by the handler (handler.py, watch.py)
 
-    def _note_request(self, request: RecordedRequest) -> None:
+    @property
+    def store(self) -> Store:
+        """The objects, their resource versions and events; hold `store.cond` to read them
+        consistently."""
+        return self._store
+
+    def take_fault(self, method: str, path: str, watch: bool) -> Fault | None:
+        """The injected fault that this request meets, if any (faults.FaultRules.take)."""
+        return self._faults.take(method, path, watch)
+
+    def note_request(self, request: RecordedRequest) -> None:
         if self._record:
             with self._requests_lock:
                 self._requests.append(request)
 
-    def _authenticate(self, authorization: str | None) -> None:
+    def authenticate(self, authorization: str | None) -> None:
         if self._token is None:
             return
         if not hmac.compare_digest((authorization or "").encode(), f"Bearer {self._token}".encode()):
             raise unauthorized()
 
-    def _authorize(self, verb: str, target: Target) -> None:
+    def authorize(self, verb: str, target: Target) -> None:
         resource = target.rtype.plural + (f"/{target.subresource}" if target.subresource else "")
         for rule in self._rules:
             if (
@@ -316,7 +336,7 @@ class APIServer:
 
     # -- semantic operations (hold nothing on entry; take the store lock themselves)
 
-    def _require(self, rtype: ResourceType, namespace: str, name: str) -> Entry:
+    def require(self, rtype: ResourceType, namespace: str, name: str) -> Entry:
         entry = self._store.get(rtype, namespace, name)
         if entry is None:
             raise not_found(rtype, name)
@@ -364,7 +384,7 @@ class APIServer:
             meta["generation"] = old_generation + (1 if spec_changed(rtype, current.obj, new) else 0)
         return self._write(rtype, namespace, current, new, dry_run=False)
 
-    def _create(self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Entry:
+    def create(self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool) -> Entry:
         obj = check_body(rtype, namespace, body)
         meta = obj["metadata"]
         with self._store.cond:
@@ -397,7 +417,7 @@ class APIServer:
             if self._store.get(rtype, namespace, name) is None:
                 return name
 
-    def _update(
+    def update(
         self,
         target: Target,
         change: Callable[[JSON], Any],
@@ -414,7 +434,7 @@ class APIServer:
         """
         rtype, namespace, name = target.rtype, target.ns, str(target.name)
         with self._store.cond:
-            current = self._require(rtype, namespace, name)
+            current = self.require(rtype, namespace, name)
             candidate = change(json.loads(current.raw))
             if not isinstance(candidate, dict) or not isinstance(candidate.setdefault("metadata", {}), dict):
                 raise unprocessable(f'{rtype.qualified} "{name}": the result is not an object with metadata')
@@ -449,11 +469,11 @@ class APIServer:
                         self._store.remove(other, name, entry.obj["metadata"]["name"])
         return self._store.remove(rtype, namespace, name)
 
-    def _delete(self, target: Target, options: JSON, *, dry_run: bool) -> tuple[Entry, bool]:
+    def delete(self, target: Target, options: JSON, *, dry_run: bool) -> tuple[Entry, bool]:
         """DELETE one object. Returns the entry and whether it is gone (False: finalizers)."""
         rtype, namespace, name = target.rtype, target.ns, str(target.name)
         with self._store.cond:
-            current = self._require(rtype, namespace, name)
+            current = self.require(rtype, namespace, name)
             meta = current.obj["metadata"]
             preconditions = options.get("preconditions") or {}
             for key, label in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):

@@ -46,7 +46,7 @@ class WatchStreams(BaseHTTPRequestHandler):
 
     def _stream_watch(self, target: Target, query: dict[str, str], selector: Selector) -> None:
         """Stream watch events as chunked JSON lines until timeoutSeconds, stop() or hang-up."""
-        store = self.server.api._store
+        store = self.server.api.store
         fault, self._fault = getattr(self, "_fault", None), None
         with store.cond:
             store.watchers += 1
@@ -71,7 +71,7 @@ class WatchStreams(BaseHTTPRequestHandler):
                 store.cond.notify_all()
 
     def _watch_loop(self, target: Target, query: dict[str, str], selector: Selector) -> None:
-        store = self.server.api._store
+        store = self.server.api.store
         rtype = target.rtype
         requested = query.get("resourceVersion", "")
         timeout = _parse_timeout(query.get("timeoutSeconds"))

@@ -12,9 +12,9 @@ AnalysisRuns and Experiments are listed whole: the labels Argo puts on them
 selector picks every run or experiment a rollout's tree shows. They are few (Argo's own
 kinds), unlike pods.
 
-The reads run in daemon threads that block the stopping signals; the main thread waits for
-them in interruptible waits, so Ctrl-C, SIGTERM and SIGHUP end the command at once even
-while a read hangs (nothing waits for a hung worker on the way out).
+The reads run in the calling thread and in daemon threads that block the stopping signals;
+the main thread waits for them in interruptible waits, so Ctrl-C, SIGTERM and SIGHUP end
+the command at once even while a read hangs (nothing waits for a hung worker on the way out).
 """
 
 from __future__ import annotations
@@ -90,16 +90,18 @@ class _Call(Generic[T]):
 
 
 def concurrently(*calls: Callable[[], T]) -> list[T]:
-    """Run the calls at once, each in its own daemon thread, and return their results in
-    order; the first failure in that order is raised as soon as it is known (the later
-    reads are abandoned, not waited for)."""
-    started = [_Call(call) for call in calls]
+    """Run the calls at once and return their results in order: the first in this thread,
+    each other one in its own daemon thread. The first failure in that order is raised as
+    soon as it is known (the later reads are abandoned, not waited for)."""
+    started = [_Call(call) for call in calls[1:]]
     # Started with the stopping signals blocked, the workers leave Ctrl-C/SIGTERM/SIGHUP to
-    # the main thread, which acts on it at once (term/signals.py says why).
+    # the main thread, which acts on it at once (term/signals.py says why); a read in the
+    # main thread is interrupted by the signal itself.
     with threads_without_signals():
         for call in started:
             call.start()
-    return [call.result() for call in started]
+    results = [calls[0]()] if calls else []
+    return results + [call.result() for call in started]
 
 
 def _listed(source: Source, resource: r.Resource, namespace: str, chosen: Sequence[str] | None) -> list[dict[str, Any]]:

@@ -12,8 +12,11 @@ answering its metric's values in order) and one fake clock:
   same fake clock.
 
 The status the controller wrote and the status of analyze's document must be equal, key for
-key: phase, message, times, runSummary, every metric result and measurement. A change to
-either path's measuring, Secret reading, scheduling or status writing makes them differ.
+key: phase, message, times, runSummary, every metric result and measurement; and both must
+have asked Prometheus the same questions with the Secret's value. Covered: instant queries
+with a Secret in a header, a rangeQuery metric, a dryRun metric, and a Secret whose data is
+not base64 (the same message from both). Not covered: providers other than Prometheus,
+consecutiveSuccessLimit, and inconclusive limits; a change there can go unnoticed.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.analysis import args as analysis_args
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 from kubectl_rollouts_py.kube.source import Source, open_source
@@ -76,9 +80,41 @@ def asked(seen: Seen) -> tuple[str, dict[str, str], str | None]:
     second, as the documents keep it: the sandbox's resync passes may fall a few ms earlier
     than analyze's waits), credentials."""
     params = {**seen.query, **seen.form}
-    if "time" in params:
-        params["time"] = str(int(float(params["time"])))
+    for key in ("time", "start", "end"):
+        if key in params:
+            params[key] = str(int(float(params[key])))
     return seen.path, params, seen.headers.get("authorization")
+
+
+RANGE = {"start": "now() - duration('1m')", "end": "now()", "step": "30s"}
+
+
+def matrix(value: float) -> dict[str, Any]:
+    return {"status": "success", "data": {"resultType": "matrix",
+                                          "result": [{"metric": {}, "values": [[1773489570, repr(value)], [1773489600, "1"]]}]}}
+
+
+def script_variant(stub: StubServer, variant: str) -> None:
+    """`script`, with the success-rate answers as matrices on query_range for "range-query"."""
+    script(stub)
+    if variant == "range-query":
+        stub.first[:] = [(on, reply) for on, reply in stub.first if not on.startswith("/success-rate/")]
+        for value in ANSWERS["success-rate"]:
+            stub.reply(200, matrix(value), on="/success-rate/api/v1/query_range", once=True)
+
+
+def variant_of(base: dict[str, Any], variant: str) -> dict[str, Any]:
+    """The template of a variant: "instant" (as is), "range-query" (success-rate reads a
+    rangeQuery), "dry-run" (latency is a dryRun metric: its failure does not fail the run;
+    success-rate takes four measurements)."""
+    doc = json.loads(json.dumps(base))
+    metrics = {m["name"]: m for m in doc["spec"]["metrics"]}
+    if variant == "range-query":
+        metrics["success-rate"]["provider"]["prometheus"]["rangeQuery"] = RANGE
+    elif variant == "dry-run":
+        doc["spec"]["dryRun"] = [{"metricName": "latency"}]
+        metrics["success-rate"]["count"] = 4
+    return doc
 
 
 def template(prometheus: str) -> dict[str, Any]:
@@ -166,14 +202,16 @@ def analyze_document(c: Cluster, tmp_path: Path) -> dict[str, Any]:
     return analysis_run.run_document(plan, status, created)
 
 
-def test_the_sandbox_and_analyze_write_the_same_analysis_run(cluster: Cluster, tmp_path: Path) -> None:
-    script(cluster.stub)
+@pytest.mark.parametrize("variant", ["instant", "range-query", "dry-run"])
+def test_the_sandbox_and_analyze_write_the_same_analysis_run(cluster: Cluster, tmp_path: Path, variant: str) -> None:
+    cluster.template = variant_of(cluster.template, variant)
+    script_variant(cluster.stub, variant)
     from_sandbox = sandbox_run(cluster)
     sandbox_queries = [asked(seen) for seen in cluster.stub.seen]
 
     cluster.clock.now = START
     cluster.stub.seen.clear()
-    script(cluster.stub)
+    script_variant(cluster.stub, variant)
     from_analyze = analyze_document(cluster, tmp_path)
     analyze_queries = [asked(seen) for seen in cluster.stub.seen]
 
@@ -183,14 +221,49 @@ def test_the_sandbox_and_analyze_write_the_same_analysis_run(cluster: Cluster, t
     for name in ANSWERS:
         questions = [q for q in sandbox_queries if q[0].startswith(f"/{name}/")]
         assert questions == [q for q in analyze_queries if q[0].startswith(f"/{name}/")]
-        assert questions and all(auth == f"Bearer {TOKEN}" and params.get("time") for _, params, auth in questions)
-
-    # The run is a real one: the latency metric fails, the other is cut short, Argo's message.
+        assert questions and all(auth == f"Bearer {TOKEN}" and (params.get("time") or params.get("start"))
+                                 for _, params, auth in questions)
+    assert TOKEN not in json.dumps(from_sandbox) + json.dumps(from_analyze)
     status = from_analyze["status"]
+    results = {r["name"]: r for r in status["metricResults"]}
+    if variant == "dry-run":
+        # The latency metric fails as a dry run: recorded, not counted; success-rate decides.
+        assert status["phase"] == "Successful", status
+        assert results["latency"]["phase"] == "Failed" and results["latency"].get("dryRun") is True
+        assert status["dryRunSummary"]["failed"] == 1
+        return
+    # The run is a real one: the latency metric fails, the other is cut short, Argo's message.
     assert status["phase"] == "Failed"
     assert status["message"] == 'Metric "latency" assessed Failed due to failed (1) > failureLimit (0)'
-    results = {r["name"]: r for r in status["metricResults"]}
     assert [m["value"] for m in results["latency"]["measurements"]] == ["[0.12]", "[0.18]", "[0.95]"]
     assert results["success-rate"]["failed"] == 1 and results["success-rate"]["phase"] == "Successful"
     assert status["runSummary"] == {"count": 2, "successful": 1, "failed": 1}
-    assert TOKEN not in json.dumps(from_sandbox) + json.dumps(from_analyze)
+    if variant == "range-query":
+        assert any(q[0] == "/success-rate/api/v1/query_range" and q[1].get("step") == "30" for q in analyze_queries), analyze_queries
+        assert [m["value"] for m in results["success-rate"]["measurements"]][:2] == ["[0.99,1]", "[0.42,1]"]
+
+
+def test_a_secret_that_is_not_base64_is_the_same_error_on_both_paths(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.server.apply_change({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "prom-auth", "namespace": NS},
+                                 "type": "Opaque", "data": {"token": "not base64!"}})
+    script(cluster.stub)
+    status = sandbox_run(cluster)["status"]
+    with pytest.raises(errors.RolloutsError) as raised:
+        analyze_document(cluster, tmp_path)
+    # analyze stops before measuring, with the cause after Argo's prefix; the sandbox's run,
+    # as Argo's controller does, measures Error with that cause until the error limit ends it.
+    cause = "key 'token' of secret 'prom-auth' is not valid base64"
+    assert raised.value.message == analysis_args.UNABLE_TO_RESOLVE + cause
+    assert status["phase"] == "Error", status
+    messages = {m.get("message") for r in status["metricResults"] for m in r.get("measurements") or [] if m["phase"] == "Error"}
+    assert messages == {cause}, messages
+    assert cause in status["message"]
+
+
+def test_a_measurer_for_an_analysis_run_object_measures_its_metrics_with_its_args() -> None:
+    spec = analysis_args.new_run_spec([template("http://127.0.0.1:1")], [], [analysis_args.Argument("canary-hash", "7d9f8c6b5")])
+    prepared = analysis_args.prepare_run(spec)
+    assert prepared.spec is not None
+    measurer = analysis_run.Measurer.for_run_spec(prepared.spec, spec, FakeClock())
+    assert measurer.raw == {m["name"]: m for m in spec["metrics"]}
+    assert [arg.name for arg in measurer.arguments] == [arg["name"] for arg in spec["args"]]

@@ -64,7 +64,7 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
         raise errors.UsageError("--from-file needs --cluster-lookup")
     from kubectl_rollouts_py.lint.templates import PROMETHEUS_ADDRESS_ENV
     from kubectl_rollouts_py.ops import lint as linting
-    from kubectl_rollouts_py.render.escape import clean
+    from kubectl_rollouts_py.render.escape import clean_bounded
 
     app = App.of(ctx)
     options = linting.LintOptions(require_references=require_references,
@@ -75,8 +75,9 @@ def lint(filenames: tuple[str, ...], require_references: bool, cluster_lookup: b
     else:
         report = linting.lint(filenames, read_stdin=app.env.read_stdin_bytes, options=options)
     if report.problems:
-        # Values come from the files: control characters are shown, never sent to the terminal.
-        app.write("".join(clean(problem.line()) + "\n" for problem in report.problems))
+        # Values come from the files: control characters are shown, never sent to the
+        # terminal, and a megabyte value is quoted in part.
+        app.write("".join(clean_bounded(problem.line()) + "\n" for problem in report.problems))
     message = report.error()
     if message is not None:
         raise errors.RolloutsError(message)

@@ -76,3 +76,10 @@ def test_a_redirect_to_a_dead_port_names_the_target() -> None:
     finally:
         stub.stop()
     assert str(raised.value).startswith('Post "http://127.0.0.1:9/api/v1/query": dial tcp 127.0.0.1:9: ')
+
+
+def test_lint_quotes_a_huge_condition_in_part(tmp_path: Path) -> None:
+    path = _template(tmp_path, "http://127.0.0.1:9", condition=CONDITIONS["a 2 MB literal"])
+    result = run_cli("lint", "-f", str(path), timeout=60)
+    assert result.code == 1
+    assert len(result.out) < 2 * ECHO_LIMIT and len(result.err) < 20_000 and "more characters" in result.out

@@ -57,8 +57,9 @@ def signals_for_children() -> Iterator[None]:
     interrupts any more, never runs the handler: a watch that ignored SIGTERM. So on the
     way out, with the signals blocked again (any signal this thread was to take has been
     taken by then), the main thread is woken (wake_main_thread): its wait is interrupted,
-    it runs the pending handlers, and waits on if there were none. Nothing to do in the
-    main thread."""
+    it runs the pending handlers, and waits on if there were none. A plugin may run for a
+    while (a cloud login), so while the window is open the main thread is also woken every
+    WAKE_INTERVAL seconds (by the alarms' thread). Nothing to do in the main thread."""
     if threading.current_thread() is threading.main_thread():
         yield
         return
@@ -66,12 +67,32 @@ def signals_for_children() -> Iterator[None]:
     if not blocked:
         yield
         return
+    window = _Window()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, blocked)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+        window.close()
         wake_main_thread()
+
+
+class _Window:
+    """While open, wakes the main thread every WAKE_INTERVAL seconds (see signals_for_children)."""
+
+    def __init__(self) -> None:
+        self._closed = False
+        self._alarm = alarms().arm(time.monotonic() + WAKE_INTERVAL, self._tick)
+
+    def _tick(self) -> None:  # in the alarms' thread
+        if self._closed:
+            return  # closed while this tick was due: it neither wakes nor re-arms
+        wake_main_thread()
+        self._alarm = alarms().arm(time.monotonic() + WAKE_INTERVAL, self._tick)
+
+    def close(self) -> None:
+        self._closed = True
+        self._alarm.cancel()
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,6 +103,10 @@ def signals_for_children() -> Iterator[None]:
 # unblocked (see signals_for_children). Ignored by default and used by nothing else here
 # (the Go runtime picks it for the same reason); it gets a handler that does nothing.
 WAKE_SIGNAL = signal.SIGURG
+
+# How often the main thread is woken while a worker thread has the stopping signals
+# unblocked (an exec plugin running): the longest a signal that worker took waits.
+WAKE_INTERVAL = 0.25
 
 
 def _ignore_wake(_signum: int, _frame: object) -> None:

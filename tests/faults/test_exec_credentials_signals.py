@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,7 @@ def worker():
     time.sleep(0.5)  # the main thread is asleep in its wait by then (else it would notice anyway)
     with signals_for_children():
         signal.pthread_kill(threading.get_ident(), {signum})
+        time.sleep({plugin_seconds})  # the plugin still running
 
 with stopping_raise_interrupted():
     try:
@@ -106,8 +108,14 @@ with stopping_raise_interrupted():
 """
 
 
+@pytest.mark.parametrize("plugin_seconds", [0, 60], ids=["plugin done", "plugin still running"])
 @pytest.mark.parametrize("signum", STOPPING, ids=lambda s: signal.Signals(s).name)
-def test_a_signal_taken_by_a_thread_starting_a_plugin_still_stops_the_main_thread(signum: int) -> None:
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(STOLEN.format(signum=int(signum)))],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+def test_a_signal_taken_by_a_thread_starting_a_plugin_still_stops_the_main_thread(signum: int, plugin_seconds: int) -> None:
+    # With the plugin still running, the main thread is woken while it runs, not when it
+    # returns a minute later (which the timeout below would not wait for).
+    script = textwrap.dedent(STOLEN.format(signum=int(signum), plugin_seconds=plugin_seconds))
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=45,
+                          stdin=subprocess.DEVNULL)
     assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr
+    print(f"stopped after {time.monotonic() - started:.2f}s")

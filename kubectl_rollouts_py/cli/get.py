@@ -72,7 +72,12 @@ def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], out
             return
         from kubectl_rollouts_py.kube import fetch
 
-        obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace)
+        hints = None
+        if not from_files:  # saved objects cost no round trip
+            from kubectl_rollouts_py.kube.view_hints import ViewHints
+
+            hints = ViewHints(app.env.environ)
+        obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace, hints=hints)
         app.write(frame(app, obj, objs, output, now=app.now()).text)
 
 

@@ -73,7 +73,7 @@ def _entry_path(directory: str, paths: list[str]) -> str:
     return os.path.join(directory, f"{PREFIX}{digest:08x}.json")
 
 
-def _private_directory(directory: str, *, create: bool) -> bool:
+def private_directory(directory: str, *, create: bool) -> bool:
     """True if `directory` is ours and closed to others (made so when `create`)."""
     try:
         if create:
@@ -93,8 +93,8 @@ def _private_directory(directory: str, *, create: bool) -> bool:
     return True
 
 
-def _read_entry(entry: str) -> Any:
-    """The entry's JSON, if the file is ours, regular and private; else None."""
+def read_private(entry: str) -> Any:
+    """The JSON in a cache file, if the file is ours, regular and private; else None."""
     try:
         fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -120,23 +120,25 @@ def _remove(entry: str) -> None:
         pass
 
 
-def _write_entry(directory: str, entry: str, text: str) -> None:
-    if not _private_directory(directory, create=True):
-        return
+def write_private(directory: str, entry: str, text: str) -> bool:
+    """Write a cache file atomically (a 0600 temporary file renamed over it) in the private
+    `directory` (made 0700 if needed); False if that cannot be done."""
+    if not private_directory(directory, create=True):
+        return False
     import tempfile
 
     try:
         fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)  # created 0600
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, entry)
     except (OSError, ValueError):  # ValueError: text the file system's encoding cannot hold
         _remove(temporary)
-        return
-    _prune(directory, keep=entry)
+        return False
+    return True
 
 
 def _prune(directory: str, *, keep: str) -> None:
@@ -191,8 +193,8 @@ def load_documents(paths: list[str], load: Callable[[str], Any], missing: Any, e
         return [load(p) for p in paths]
     entry = _entry_path(directory, paths)
     key: _Key = [k for k in keys if k is not None]
-    if _private_directory(directory, create=False):
-        cached = _read_entry(entry)
+    if private_directory(directory, create=False):
+        cached = read_private(entry)
         if isinstance(cached, dict) and cached.get("format") == FORMAT and cached.get("key") == key:
             documents = cached.get("documents")
             if isinstance(documents, list) and len(documents) == len(paths):
@@ -208,6 +210,6 @@ def load_documents(paths: list[str], load: Callable[[str], Any], missing: Any, e
     if any(len(k) > 1 and max(k[4], k[5]) > settled for k in key) or [_stat_key(p) for p in paths] != key:
         return documents  # changing while we read it: not cached
     text = _exact_json([None if doc is missing else doc for doc in documents])
-    if text is not None:
-        _write_entry(directory, entry, f'{{"format":{FORMAT},"key":{json.dumps(key)},"documents":{text}}}')
+    if text is not None and write_private(directory, entry, f'{{"format":{FORMAT},"key":{json.dumps(key)},"documents":{text}}}'):
+        _prune(directory, keep=entry)
     return documents

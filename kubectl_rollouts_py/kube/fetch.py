@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py import errors
@@ -124,22 +124,46 @@ def _bind_list(source: Source, resource: r.Resource, namespace: str, selector: s
     return lambda: source.list(resource, namespace, label_selector=selector).items
 
 
+def _early(source: Source, resource: r.Resource, namespace: str, chosen: Sequence[str] | None) -> list[dict[str, Any]] | None:
+    """A read on a hint: its failure is not the command's (None: read again, as without a hint)."""
+    try:
+        return _listed(source, resource, namespace, chosen)
+    except errors.RolloutsError:
+        return None
+
+
+class Hints(Protocol):
+    """Where the selectors of a view's last read are kept (kube/view_hints.py)."""
+
+    def get(self, key: str) -> selectors.ViewSelectors | None: ...
+
+    def put(self, key: str, chosen: selectors.ViewSelectors) -> None: ...
+
+
 def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namespace: str, *,
-                         missing_workload_ok: bool = False) -> tuple[dict[str, Any], NamespaceObjects]:
+                         missing_workload_ok: bool = False, hints: Hints | None = None) -> tuple[dict[str, Any], NamespaceObjects]:
     """The named object (a rollout or an experiment) with the ReplicaSets, pods,
     AnalysisRuns and Experiments its view is built from.
 
     First the object, the AnalysisRuns and the Experiments at once (and the workloadRef's
     Deployment, for a rollout that has one); then the ReplicaSets and pods its selectors
-    select, at once: two round trips (three with a workloadRef). A workloadRef naming a
+    select, at once: two round trips (three with a workloadRef). With `hints` that know this
+    view's selectors from an earlier read, the ReplicaSets and pods go out with the first
+    round, and only a changed selector sends them again. A workloadRef naming a
     missing Deployment raises NotFound, unless `missing_workload_ok` (explain reports it as
     a cause): then the rollout's own selector, or none, chooses what is read.
     """
-    obj, runs, experiments = concurrently(
+    key = f"{source.describe()}|{resource.plural}|{namespace}|{name}" if hints is not None else ""
+    predicted = hints.get(key) if hints is not None else None
+    reads: list[Callable[[], Any]] = [
         lambda: fetch_object(source, resource, name, namespace),
         lambda: source.list(r.ANALYSISRUNS, namespace).items,
         lambda: source.list(r.EXPERIMENTS, namespace).items,
-    )
+    ]
+    if predicted is not None:
+        reads += [lambda: _early(source, r.REPLICASETS, namespace, predicted.replica_sets),
+                  lambda: _early(source, r.PODS, namespace, predicted.pods)]
+    obj, runs, experiments, *early = concurrently(*reads)
     assert isinstance(obj, dict) and isinstance(runs, list) and isinstance(experiments, list)
     if resource is r.ROLLOUTS:
         try:
@@ -153,10 +177,15 @@ def fetch_with_namespace(source: Source, resource: r.Resource, name: str, namesp
         chosen = selectors.experiment_view_selectors(obj)
     else:
         chosen = selectors.ViewSelectors(None, None)
-    replica_sets, pods = concurrently(
-        lambda: _listed(source, r.REPLICASETS, namespace, chosen.replica_sets),
-        lambda: _listed(source, r.PODS, namespace, chosen.pods),
-    )
+    if early and chosen == predicted and None not in early:
+        replica_sets, pods = early
+    else:
+        replica_sets, pods = concurrently(
+            lambda: _listed(source, r.REPLICASETS, namespace, chosen.replica_sets),
+            lambda: _listed(source, r.PODS, namespace, chosen.pods),
+        )
+        if hints is not None:
+            hints.put(key, chosen)
     return obj, NamespaceObjects(replica_sets, pods, runs, experiments)
 
 

@@ -135,3 +135,38 @@ def test_get_rollout_sends_the_selector_and_shows_the_same_beside_other_apps(tmp
             lists = {q.path.rsplit("/", 1)[1]: q.query for q in server.requests if q.method == "GET" and q.path.endswith(("/pods", "/replicasets"))}
             assert lists == {"pods": {"labelSelector": "app=app-backend"}, "replicasets": {"labelSelector": "app=app-backend"}}
     assert outputs[0] == outputs[1]
+
+
+def _reads(server: APIServer) -> list[tuple[str, str]]:
+    return [(q.path.rsplit("/", 1)[1], q.query.get("labelSelector", "")) for q in server.requests if q.method == "GET"]
+
+
+def test_a_second_get_sends_every_read_in_one_round_and_a_changed_selector_reads_again(tmp_path: Path) -> None:
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with APIServer() as server:
+        server.seed([*app_backend_objects(), *_foreign(50)])
+        kubeconfig = tmp_path / "kubeconfig"
+        server.write_kubeconfig(kubeconfig, namespace=NS)
+        first = run_cli("get", "rollout", "app-backend", kubeconfig=kubeconfig, env=env)
+        hints = tmp_path / "cache" / "kubectl-rollouts-py" / "view-selectors.json"
+        assert first.code == 0 and hints.exists() and oct(hints.stat().st_mode & 0o777) == "0o600"
+        server.clear_requests()
+        second = run_cli("get", "rollout", "app-backend", kubeconfig=kubeconfig, env=env)
+        assert second.out == first.out
+        assert sorted(_reads(server)) == sorted([("app-backend", ""), ("analysisruns", ""), ("experiments", ""),
+                                        ("replicasets", "app=app-backend"), ("pods", "app=app-backend")])
+        # The rollout now selects other labels: the hint is wrong, the lists go out again.
+        rollout = server.get_object("rollouts", NS, "app-backend")
+        assert rollout is not None
+        rollout["spec"]["selector"] = {"matchLabels": {"app": "app-backend", "tier": "web"}}
+        server.seed([rollout])
+        server.clear_requests()
+        third = run_cli("get", "rollout", "app-backend", kubeconfig=kubeconfig, env=env)
+        assert third.code == 0, third.err
+        selectors_sent = [s for kind, s in _reads(server) if kind == "pods"]
+        assert selectors_sent == ["app=app-backend", "app=app-backend,tier=web"]
+        # Its RS and pods lack the new label: not shown, as the Argo plugin (which lists by the selector) shows it.
+        assert "app-backend-5c6b7d8f9" not in third.out
+        server.clear_requests()
+        run_cli("get", "rollout", "app-backend", kubeconfig=kubeconfig, env=env)
+        assert [s for kind, s in _reads(server) if kind == "pods"] == ["app=app-backend,tier=web"]

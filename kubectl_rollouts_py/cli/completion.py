@@ -78,6 +78,9 @@ def complete(words: list[str], env: Environment | None = None) -> str:
 
 
 def main() -> None:
+    from kubectl_rollouts_py.cli import fewer_collections
+
+    fewer_collections()
     env = Environment.from_process()
     try:
         env.stdout.write(complete(sys.argv[1:], env))

@@ -1,20 +1,27 @@
-"""A cache of parsed kubeconfig files, so that most commands start without PyYAML.
+"""A cache of the shape of kubeconfig files, so that most commands start without PyYAML.
 
 Parsing YAML costs a command about as much as the rest of its start-up (importing PyYAML
-compiles its regular expressions). The kubeconfig rarely changes, so its parsed form is kept
-as JSON in `$XDG_CACHE_HOME/kubectl-rollouts-py/` (default `~/.cache/...`), one file per
+compiles its regular expressions). The kubeconfig rarely changes, so what parsing it found is
+kept as JSON in `$XDG_CACHE_HOME/kubectl-rollouts-py/` (default `~/.cache/...`), one file per
 list of kubeconfig paths, keyed by each file's path, device, inode, size, mtime and ctime
 (nanoseconds). Any change to a file, or a file that appears or goes, is a miss: the files
 are parsed as before and the entry is replaced.
 
-What the cache holds is exactly what the files hold, parsed: no token from an exec plugin
-or an auth provider, nothing resolved, nothing added. That includes the credentials the
-user wrote into the kubeconfig (tokens, client keys), so the cache is as private as a
-kubeconfig should be: the directory is 0700 and each file 0600, created atomically
-(written to a private temporary file, then renamed), and an entry whose file or directory
-is not the user's own, or is open to others, is ignored. An entry is replaced when its
-files change and removed when they are gone, so an old credential does not outlive the
-kubeconfig that held it by more than one run; the 32 most recently used entries are kept.
+The cache never holds a string of the kubeconfig. It holds each document's shape (mappings
+and sequences), its numbers, booleans and nulls, and for every string (keys included) only
+where its text lies: the start and end offsets of the characters in the decoded file. A hit
+reads the kubeconfig itself (its key must match before and after the read) and takes each
+string from there, so tokens, client keys, passwords and the like stay in the kubeconfig
+alone. A file is cached only when that gives back exactly what the YAML loader does: every
+string written on one line, plain or quoted without escapes ('' or a backslash), nothing a
+JSON number cannot hold exactly; the rebuilt document is compared with the parsed one before
+the entry is written. Any other kubeconfig is parsed every time. Entries of an older format
+(which held the strings themselves) are deleted when seen.
+
+The directory is 0700 and each file 0600, created atomically (written to a private
+temporary file, then renamed), and an entry whose file or directory is not the user's own,
+or is open to others, is ignored. An entry is replaced when its files change and removed
+when they are gone; the 32 most recently used entries are kept.
 
 Everything here is best effort: a cache that cannot be read or written is simply not used,
 and nothing it does changes what a command reports.
@@ -32,7 +39,10 @@ from typing import Any
 
 DIRECTORY = "kubectl-rollouts-py"
 PREFIX = "kubeconfig-"
-FORMAT = 1
+# 1 held the parsed documents, strings included; 2 holds their shape and where each string lies.
+FORMAT = 2
+# An entry holding more items than this (aliases can multiply a document) is not written.
+MAX_ITEMS = 100_000
 MAX_ENTRIES = 32
 # A hit older than this marks its entry as recently used (for pruning, which keeps the newest).
 TOUCH_SECONDS = 3600.0
@@ -163,53 +173,212 @@ def _touch(entry: str) -> None:
         pass
 
 
-def _exact_json(documents: list[Any]) -> str | None:
-    """The documents as JSON if JSON gives them back exactly (no dates, binary, non-string
-    keys or NaN, which YAML can hold and JSON cannot); else None."""
-    try:
-        text = json.dumps(documents, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError):
-        return None
-    return text if _same(json.loads(text), documents) else None
-
-
 def _same(a: Any, b: Any) -> bool:
     """Equal with the same types throughout (1 and True and 1.0 are not the same here)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return bool(a == b)
 
 
-def load_documents(paths: list[str], load: Callable[[str], Any], missing: Any, environ: Mapping[str, str]) -> list[Any]:
+class _NotCacheable(Exception):
+    pass
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_JSON_SCALARS = (bool, int, float, type(None))
+
+
+def _where(node: Any, text: str) -> list[int]:
+    """[start, end]: where the characters of a string scalar's value lie in `text`, if they
+    are its value exactly (one line, plain or quoted without escapes)."""
+    value, end, style = node.value, node.end_mark.index, node.style
+    if style in ("'", '"'):
+        end -= 1
+        start = end - len(value)
+        if start < 1 or text[start - 1] != style or text[end] != style:
+            raise _NotCacheable
+        if (style == '"' and "\\" in value) or (style == "'" and "'" in value):
+            raise _NotCacheable
+    elif style in (None, ""):
+        start = end - len(value)
+    else:  # a block scalar (| or >)
+        raise _NotCacheable
+    if start < 0 or "\n" in value or "\r" in value or text[start:end] != value:
+        raise _NotCacheable
+    return [start, end]
+
+
+def _shape_of(raw: bytes, loader_class: Any) -> tuple[str, Any]:
+    """The text of a kubeconfig and its shape: mappings as {"m": [key, value, ...]}, sequences
+    as {"s": [...]}, strings as [start, end] in the text, other scalars as constructed.
+
+    Raises:
+        _NotCacheable: (or any error) the document cannot be given back that way.
+    """
+    text = raw.decode("utf-8")
+    loader = loader_class(raw)
+    items = 0
+
+    def walk(node: Any) -> Any:
+        nonlocal items
+        items += 1
+        if items > MAX_ITEMS:
+            raise _NotCacheable
+        if node.id == "scalar":
+            if node.tag == _STR:
+                return _where(node, text)
+            value = loader.construct_object(node)
+            if type(value) not in _JSON_SCALARS or (isinstance(value, float) and value - value != 0):
+                raise _NotCacheable  # a date, binary, NaN or infinity
+            return value
+        if node.id == "sequence" and node.tag == _SEQ:
+            return {"s": [walk(child) for child in node.value]}
+        if node.id == "mapping" and node.tag == _MAP:
+            flat: list[Any] = []
+            for key, value in node.value:
+                flat.append(walk(key))
+                flat.append(walk(value))
+            return {"m": flat}
+        raise _NotCacheable  # a set, an ordered map, or anything else not a plain mapping or list
+
+    try:
+        root = loader.get_single_node()
+        return text, None if root is None else walk(root)
+    finally:
+        loader.dispose()
+
+
+def _rebuild(shape: Any, text: str) -> Any:
+    """The document a shape describes, its strings taken from `text`."""
+    if isinstance(shape, list):
+        return text[shape[0] : shape[1]]
+    if isinstance(shape, dict):
+        if "m" in shape:
+            flat = shape["m"]
+            return {_rebuild(flat[i], text): _rebuild(flat[i + 1], text) for i in range(0, len(flat), 2)}
+        return [_rebuild(item, text) for item in shape["s"]]
+    return shape
+
+
+def _read_text(path: str, key: list[Any]) -> str | None:
+    """The text of a kubeconfig file if its key is `key` before and after reading it."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        if _stat_key(path) != key:
+            return None
+        return raw.decode("utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def _from_cache(entry: str, paths: list[str], key: _Key, load: Callable[[str], Any]) -> list[Any] | None:
+    """The documents rebuilt from the entry for `key`, or None (a miss). An entry of another
+    format is deleted."""
+    cached = read_private(entry)
+    if not isinstance(cached, dict):
+        return None
+    if cached.get("format") != FORMAT:
+        _remove(entry)  # an older format held the kubeconfig's strings themselves
+        return None
+    shapes = cached.get("documents")
+    if cached.get("key") != key or not isinstance(shapes, list) or len(shapes) != len(paths):
+        return None
+    documents = []
+    for path, file_key, shape in zip(paths, key, shapes):
+        if len(file_key) == 1:
+            documents.append(load(path))  # an absent file is loaded again: `load` raises if it is required
+            continue
+        text = _read_text(path, file_key)
+        if text is None:
+            return None
+        try:
+            documents.append(_rebuild(shape, text))
+        except (TypeError, KeyError, IndexError, ValueError, RecursionError):
+            return None
+    _touch(entry)
+    return documents
+
+
+def _shapes(paths: list[str], key: _Key, documents: list[Any], missing: Any, loader_class: Any) -> list[Any] | None:
+    """The shapes of the parsed `documents`, if each rebuilds to exactly its document."""
+    shapes = []
+    for path, file_key, document in zip(paths, key, documents):
+        if document is missing:
+            shapes.append(None)
+            continue
+        if len(file_key) == 1:
+            return None  # appeared since
+        try:
+            with open(path, "rb") as handle:
+                text, shape = _shape_of(handle.read(), loader_class)
+            if not _same(_rebuild(shape, text), document):
+                return None
+        except Exception:  # noqa: BLE001 - best effort: anything unexpected means "not cached"
+            return None
+        shapes.append(shape)
+    return shapes
+
+
+def _sweep_old_formats(directory: str) -> None:
+    """Delete entries of another format (an older one held the kubeconfig's strings)."""
+    head = f'{{"format":{FORMAT},'.encode()
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith(PREFIX) and n.endswith(".json")]
+    except OSError:
+        return
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), "rb") as handle:
+                if handle.read(len(head)) == head:
+                    continue
+        except OSError:
+            continue
+        _remove(os.path.join(directory, name))
+
+
+def load_documents(
+    paths: list[str], load: Callable[[str], Any], missing: Any, environ: Mapping[str, str], loader_class: Callable[[], Any]
+) -> list[Any]:
     """The parsed documents of `paths`, in order: `load(path)` for each (it returns `missing`
-    for an absent file, or raises), or what the cache kept for files unchanged since."""
+    for an absent file, or raises), or rebuilt from the cache for files unchanged since.
+    `loader_class()` is the PyYAML loader class `load` uses (called on a miss only)."""
     directory = cache_directory(environ)
     keys = [_stat_key(p) for p in paths]
     if directory is None or any(k is None for k in keys):
         return [load(p) for p in paths]
     entry = _entry_path(directory, paths)
     key: _Key = [k for k in keys if k is not None]
-    if private_directory(directory, create=False):
-        cached = read_private(entry)
-        if isinstance(cached, dict) and cached.get("format") == FORMAT and cached.get("key") == key:
-            documents = cached.get("documents")
-            if isinstance(documents, list) and len(documents) == len(paths):
-                _touch(entry)
-                # An absent file is loaded again: `load` raises if it is required.
-                return [load(p) if len(k) == 1 else doc for p, k, doc in zip(paths, key, documents)]
+    private = private_directory(directory, create=False)
+    if private:
+        cached = _from_cache(entry, paths, key, load)
+        if cached is not None:
+            return cached
     documents = [load(p) for p in paths]
+    if private:
+        _sweep_old_formats(directory)
     if all(len(k) == 1 for k in key):
         if os.path.exists(entry):
-            _remove(entry)  # the kubeconfig is gone: so is its copy
+            _remove(entry)  # the kubeconfig is gone: so is its entry
         return documents
     settled = time.time_ns() - int(SETTLE_SECONDS * 1e9)
-    if any(len(k) > 1 and max(k[4], k[5]) > settled for k in key) or [_stat_key(p) for p in paths] != key:
+    if any(len(k) > 1 and max(k[4], k[5]) > settled for k in key):
         return documents  # changing while we read it: not cached
-    text = _exact_json([None if doc is missing else doc for doc in documents])
-    if text is not None and write_private(directory, entry, f'{{"format":{FORMAT},"key":{json.dumps(key)},"documents":{text}}}'):
+    shapes = _shapes(paths, key, documents, missing, loader_class())
+    if shapes is None or [_stat_key(p) for p in paths] != key:
+        if os.path.exists(entry):
+            _remove(entry)
+        return documents
+    try:
+        text = json.dumps(shapes, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return documents
+    if write_private(directory, entry, f'{{"format":{FORMAT},"key":{json.dumps(key)},"documents":{text}}}'):
         _prune(directory, keep=entry)
     return documents

@@ -158,7 +158,7 @@ def read_kubeconfig(paths: list[str], *, required: bool, environ: Mapping[str, s
     else:
         from kubectl_rollouts_py.kube import config_cache
 
-        documents = config_cache.load_documents(paths, load, _MISSING, environ)
+        documents = config_cache.load_documents(paths, load, _MISSING, environ, _yaml_loader)
     for path, document in zip(paths, documents):
         if document is _MISSING:
             continue
@@ -320,6 +320,13 @@ class _Missing:
 _MISSING = _Missing()
 
 
+def _yaml_loader() -> Any:
+    """The PyYAML loader class kubeconfig files are read with (libyaml's when there is one)."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml_file(path: str, *, required: bool) -> Any:
     """The parsed file, or _MISSING if it does not exist and is not required."""
     try:
@@ -334,7 +341,7 @@ def _load_yaml_file(path: str, *, required: bool) -> Any:
     import yaml
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=_yaml_loader())
     except yaml.YAMLError as exc:
         # libyaml is fast but terse; the pure-Python parser explains the same error better.
         try:

@@ -22,7 +22,7 @@ import datetime as dt
 import difflib
 import functools
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Rewrite tests/golden/ from the current renderers instead of comparing (review the diff!).",
     )
+
+
+# --------------------------------------------------------------------------- the cache directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """$XDG_CACHE_HOME points into the session's temporary directory, so no test (nor a CLI it
+    runs with os.environ) writes the kubeconfig cache or view hints into the real ~/.cache."""
+    directory = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(directory))
+        yield directory
 
 
 # --------------------------------------------------------------------------- scenarios

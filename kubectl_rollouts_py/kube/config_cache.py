@@ -221,7 +221,7 @@ def _shape_of(raw: bytes, loader_class: Any) -> tuple[str, Any]:
     Raises:
         _NotCacheable: (or any error) the document cannot be given back that way.
     """
-    text = raw.decode("utf-8")
+    text = raw.decode("utf-8-sig")
     loader = loader_class(raw)
     items = 0
 
@@ -273,7 +273,7 @@ def _read_text(path: str, key: list[Any]) -> str | None:
             raw = handle.read()
         if _stat_key(path) != key:
             return None
-        return raw.decode("utf-8")
+        return raw.decode("utf-8-sig")
     except (OSError, ValueError):
         return None
 
@@ -290,7 +290,7 @@ def _from_cache(entry: str, paths: list[str], key: _Key, load: Callable[[str], A
     shapes = cached.get("documents")
     if cached.get("key") != key or not isinstance(shapes, list) or len(shapes) != len(paths):
         return None
-    documents = []
+    documents: list[Any] = []
     for path, file_key, shape in zip(paths, key, shapes):
         if len(file_key) == 1:
             documents.append(load(path))  # an absent file is loaded again: `load` raises if it is required
@@ -308,7 +308,7 @@ def _from_cache(entry: str, paths: list[str], key: _Key, load: Callable[[str], A
 
 def _shapes(paths: list[str], key: _Key, documents: list[Any], missing: Any, loader_class: Any) -> list[Any] | None:
     """The shapes of the parsed `documents`, if each rebuilds to exactly its document."""
-    shapes = []
+    shapes: list[Any] = []
     for path, file_key, document in zip(paths, key, documents):
         if document is missing:
             shapes.append(None)

@@ -302,6 +302,8 @@ contexts: [{name: !!str 12, context: {cluster: c, user: u}}]
 number: !!int "7"
 """,
     "empty": "",
+    "byte order mark, CRLF": "\ufeff" + KUBECONFIG.replace("\n", "\r\n"),
+    "non-ASCII before the strings": "# café ☕ 😀\n" + KUBECONFIG,
     "comment only": "# nothing here\n",
 }
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import syntax_trees
+
 PACKAGE = Path(__file__).resolve().parent.parent / "kubectl_rollouts_py"
 ROOT = PACKAGE.name
 
@@ -132,7 +134,7 @@ def _imports(module: str) -> tuple[Import, ...]:
     path = _modules()[module]
     is_package = path.name == "__init__.py"
     found = []
-    for node, top_level in _walk(ast.parse(path.read_text(), str(path)).body, True):
+    for node, top_level in _walk(syntax_trees.tree(path).body, True):
         if isinstance(node, ast.Import):
             found += [Import(alias.name, node.lineno, top_level) for alias in node.names]
             continue

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import syntax_trees
+
 ANALYSIS = Path(__file__).resolve().parents[2] / "kubectl_rollouts_py" / "analysis"
 GOVALUES = ANALYSIS.parent / "govalues.py"
 ENGINE = sorted(p for p in ANALYSIS.rglob("*.py") if p.name != "prometheus.py") + [GOVALUES]
@@ -19,7 +21,7 @@ ALLOWED_PROJECT = ("kubectl_rollouts_py.errors", "kubectl_rollouts_py.govalues",
 
 def _imports(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(syntax_trees.tree(path)):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -47,7 +49,7 @@ def test_engine_imports_only_the_standard_library_and_errors(path: Path) -> None
 
 @pytest.mark.parametrize("path", ENGINE, ids=_id)
 def test_engine_never_executes_text(path: Path) -> None:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = syntax_trees.tree(path)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func

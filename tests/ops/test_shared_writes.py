@@ -24,6 +24,7 @@ import pytest
 from kubectl_rollouts_py.ops import steer, templates
 from kubectl_rollouts_py.sandbox.apiserver import APIServer
 from tests.dashboard.conftest import post_action, serve
+from tests import syntax_trees
 from tests.e2e.standin import NS, app_backend_objects, run_cli
 
 PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_rollouts_py"
@@ -156,8 +157,8 @@ def _imports(path: Path, source: str | None = None) -> set[str]:
     kubectl_rollouts_py.patches.plans)."""
     package = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)[:-1]  # a module's or __init__'s package
     names: set[str] = set()
-    text = path.read_text() if source is None else source
-    for node in ast.walk(ast.parse(text, str(path))):
+    module_tree = syntax_trees.tree(path) if source is None else syntax_trees.parse(source, str(path))
+    for node in ast.walk(module_tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

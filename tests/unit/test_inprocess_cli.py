@@ -23,7 +23,8 @@ from tests.inprocess import run_cli
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "app-backend-canary.yaml")
 GOLDEN = ROOT / "tests" / "golden" / "render_rollout"
-GET = ("get", "rollout", "app-backend", "-n", "ithome", "--from-file", EXAMPLE)
+# --analysis=none: the Argo plugin's tree alone (no Why: line), as the render_rollout golden files hold it.
+GET = ("get", "rollout", "app-backend", "-n", "ithome", "--from-file", EXAMPLE, "--analysis=none")
 # The example's objects are the scenario app-backend-canary-step1, whose clock is this.
 SCENARIO_NOW = dt.datetime(2026, 3, 14, 12, 0, tzinfo=dt.timezone.utc)
 ENVIRON = {"HOME": "/nonexistent", "KUBECONFIG": "/nonexistent"}
@@ -140,7 +141,7 @@ def test_the_namespace_of_saved_objects_comes_from_the_injected_kubeconfig(tmp_p
         contexts: [{name: x, context: {cluster: c, user: u, namespace: ithome}}]
         current-context: x
     """))
-    result = run_cli(["get", "rollout", "app-backend", "--from-file", EXAMPLE],
+    result = run_cli(["get", "rollout", "app-backend", "--from-file", EXAMPLE, "--analysis=none"],
                      environ={"HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig)}, now=SCENARIO_NOW)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(golden("app-backend-canary-step1.txt"))

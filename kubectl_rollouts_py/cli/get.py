@@ -26,11 +26,14 @@ def get() -> None:
 def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: Memo | None = None, analysis: str = "auto") -> Frame:  # type: ignore[no-untyped-def]
     """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
     (with `live`, which keeps the last view for clock ticks). `analysis` picks the runs whose
-    metric table follows the Argo plugin's tree (none, auto: the current revision's, all)."""
-    from kubectl_rollouts_py.watch.frames import view_frame
+    metric table follows the Argo plugin's tree (none, auto: the current revision's, all).
+    Unless `analysis` is none (the Argo plugin's output exactly), a rollout that is not Healthy
+    gets a `Why:` line (JSON: a `why` field): the first cause of `explain`, without the clock."""
+    from kubectl_rollouts_py.watch.frames import Frame, view_frame
     from kubectl_rollouts_py.derive import analysis as derive_analysis
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.render import analysis as render_analysis
+    from kubectl_rollouts_py.render import tree
 
     def derive():  # type: ignore[no-untyped-def]
         view = derive_rollout.build_rollout_view(
@@ -42,8 +45,31 @@ def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: Memo | No
         )
 
     view = live.view(derive, now) if live else derive()
-    render = functools.partial(render_analysis.render_rollout_with_analysis, style=app.style())
+    why = _why(rollout, objs, now) if analysis != "none" and view.status != "Healthy" else ""
+    if output != "text" and why:
+        from kubectl_rollouts_py.render.output import document_text, serialise
+
+        document = {**view.to_dict(), "why": why}
+        return Frame(document_text(document, output) if live else serialise(document, output))
+    style = app.style()
+
+    def render(shown) -> str:  # type: ignore[no-untyped-def]
+        summary = render_analysis.render_run_summary(shown.analysis, style)
+        return tree.render_rollout(shown, style, why=why) + ("\n" + summary if summary else "")
+
     return view_frame(view, output, now, render, live=live is not None)
+
+
+def _why(rollout, objs, now) -> str:  # type: ignore[no-untyped-def]
+    """The one-line "why" of a rollout from the objects get rollout already has (no reads):
+    the first cause of `explain`, free of the clock (the Message line has the countdown)."""
+    from kubectl_rollouts_py.derive import explain
+
+    explanation = explain.explain_rollout(
+        rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
+        experiments=objs.experiments, now=now,
+    )
+    return explain.why_line(explanation)
 
 
 def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: Memo | None = None) -> Frame:  # type: ignore[no-untyped-def]

@@ -57,6 +57,9 @@ class Cause:
     summary: str
     evidence: tuple[str, ...] = ()
     commands: tuple[str, ...] = ()
+    # The summary without the clock (no countdown), for one-line views that re-render as time
+    # passes (get rollout, watch): "" when the summary itself does not depend on the clock.
+    brief: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "summary": self.summary, "evidence": list(self.evidence), "commands": list(self.commands)}
@@ -535,10 +538,12 @@ class _Explainer:
                 summary = f"Paused at {where}: the pause ended {human_duration(-left)} ago; the controller should move on at once."
                 evidence.append(f"the pause ended at {f.rfc3339(deadline)}: if the rollout stays here, check the controller")
             evidence.append("promote ends the pause now; promote --full skips all remaining steps and analysis")
+            brief = f"Paused at {where}: a timed pause" + (", and then spec.paused holds it." if held else ", then it moves on by itself.")
         else:
             summary = f"Paused at {where}: it waits for a promote (the pause has no duration)."
             evidence.append("promote moves on to the next step; promote --full skips all remaining steps and analysis")
-        return Cause("paused-step", summary, tuple(evidence), tuple(commands))
+            brief = ""
+        return Cause("paused-step", summary, tuple(evidence), tuple(commands), brief)
 
     def _blue_green_pause(self, started: dt.datetime | None) -> Cause:
         blue_green = f.mapping(self.spec, "strategy", "blueGreen")
@@ -553,9 +558,12 @@ class _Explainer:
             summary = (f"Paused before promotion: {countdown(left)} left of autoPromotionSeconds "
                        f"{blue_green.get('autoPromotionSeconds')}, then the active service switches to the preview."
                        if left > 0 else "Paused before promotion: autoPromotionSeconds have passed; the controller should promote at once.")
+            brief = (f"Paused before promotion: autoPromotionSeconds {blue_green.get('autoPromotionSeconds')}, "
+                     "then the active service switches to the preview.")
         else:
             summary = "Paused before promotion: it waits for a promote to switch the active service to the preview."
-        return Cause("paused-step", summary, tuple(evidence), (self.cmd("promote", self.name),))
+            brief = ""
+        return Cause("paused-step", summary, tuple(evidence), (self.cmd("promote", self.name),), brief)
 
     def _inconclusive(self, reason: str, started: dt.datetime | None) -> Cause:
         evidence = [f"pause condition {reason} since {_ago(started, self.now)}"] if started else [f"pause condition {reason}"]
@@ -866,6 +874,7 @@ def explain_rollout(
 
 
 def why_line(explanation: Explanation) -> str:
-    """The one-line "why" for get rollout, watch and status: the first cause's summary."""
+    """The one-line "why" for get rollout, watch and status: the first cause's summary,
+    without the clock (a timed pause's countdown is left to the Message line)."""
     first = explanation.first
-    return first.summary if first else ""
+    return (first.brief or first.summary) if first else ""

@@ -20,6 +20,7 @@ from kubectl_rollouts_py.render.tabwriter import align
 
 Row = tuple[str, str, str, str, str]
 _LABEL_WIDTH = 17
+WHY_LIMIT = 300  # the most of the one-line "why" shown: a summary with a hostile name stays one short line
 
 
 def _header(label: str, value: str = "") -> str:
@@ -119,8 +120,9 @@ def _table(rows: list[Row]) -> str:
     return "\n".join(align([header, *rows])) + "\n"
 
 
-def render_rollout(view: RolloutView, style: st.Style = st.PLAIN) -> str:
-    """The full `get rollout` output: header, empty line, tree."""
+def render_rollout(view: RolloutView, style: st.Style = st.PLAIN, why: str = "") -> str:
+    """The full `get rollout` output: header, empty line, tree. `why` (the first cause of
+    `explain`, one line) follows Status and Message when it is not ""."""
     lines = [
         _header("Name:", clean(view.name)),
         _header("Namespace:", clean(view.namespace)),
@@ -128,6 +130,8 @@ def render_rollout(view: RolloutView, style: st.Style = st.PLAIN) -> str:
     ]
     if view.message:
         lines.append(_header("Message:", clean_bounded(view.message)))
+    if why:
+        lines.append(_header("Why:", clean_bounded(why, WHY_LIMIT)))
     lines.append(_header("Strategy:", view.strategy))
     if view.strategy == "Canary":
         lines += [

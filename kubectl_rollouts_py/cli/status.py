@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from kubectl_rollouts_py import errors
@@ -9,6 +11,9 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
 from kubectl_rollouts_py.render.output import document_text, serialise
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.kube.source import Source
 
 SETTLED = ("Healthy", "Degraded")
 
@@ -25,6 +30,25 @@ def parse_timeout(value: str) -> float | None:
 
 def _document(name: str, namespace: str, status: str, message: str) -> dict[str, str]:
     return {"name": name, "namespace": namespace, "status": status, "message": message}
+
+
+def _warn_why(app: App, source: Source, name: str, namespace: str) -> None:
+    """On failure, the first cause of `explain` on stderr, as `Why: <summary>`: only when stderr
+    is a terminal, so what scripts read (stdout, and stderr's Error line) stays the Argo
+    plugin's byte for byte. The error and the exit code follow as before; a failed read
+    leaves the line out."""
+    if not app.env.stderr_isatty:
+        return
+    from kubectl_rollouts_py.ops import explain as ops_explain
+    from kubectl_rollouts_py.render.escape import clean_bounded
+    from kubectl_rollouts_py.render.tree import WHY_LIMIT
+
+    try:
+        first = ops_explain.explain(source, name, namespace, now=app.now()).first
+    except errors.RolloutsError:
+        return
+    if first is not None:
+        app.warn("Why: " + clean_bounded(first.summary, WHY_LIMIT))
 
 
 @click.command("status", cls=CobraCommand)
@@ -68,6 +92,8 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
 
             state, message, unreachable = watch_status(app.env, source, rollout, show, timeout=seconds,
                                                        settled=SETTLED, printed=first)
+        if state == "Degraded" or (watch and state != "Healthy"):
+            _warn_why(app, source, name, namespace)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
     if watch and state != "Healthy":

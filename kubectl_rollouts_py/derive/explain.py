@@ -538,7 +538,8 @@ class _Explainer:
                 summary = f"Paused at {where}: the pause ended {human_duration(-left)} ago; the controller should move on at once."
                 evidence.append(f"the pause ended at {f.rfc3339(deadline)}: if the rollout stays here, check the controller")
             evidence.append("promote ends the pause now; promote --full skips all remaining steps and analysis")
-            brief = f"Paused at {where}: a timed pause" + (", and then spec.paused holds it." if held else ", then it moves on by itself.")
+            brief = f"Paused at {where}; " + ("when the pause ends, spec.paused still holds it." if held
+                                             else "it moves on by itself when the pause ends.")
         else:
             summary = f"Paused at {where}: it waits for a promote (the pause has no duration)."
             evidence.append("promote moves on to the next step; promote --full skips all remaining steps and analysis")

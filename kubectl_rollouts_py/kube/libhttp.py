@@ -195,16 +195,23 @@ class _Response:
         try:
             data: bytes = self._response.read()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            self._disarm()
+            self._settle()
             if self.alarm is not None and self.alarm.fired:
                 raise kube_transport.ReadTimeout() from exc
             raise _transport_error(exc) from exc
-        finally:
-            self._disarm()
-            self._response.release_conn()
+        self._settle()
         if self.alarm is not None and self.alarm.fired:
             raise kube_transport.ReadTimeout()  # shut down at the deadline: the body may be cut short
         return self._redactor.body(data, self.status)
+
+    def _settle(self) -> None:
+        """Done with the body: cancel the deadline and give the connection back. If the alarm
+        fired, it has shut (or is about to shut) this connection's socket, so the connection
+        is closed first: handed back as it was, another thread's request would be cut off."""
+        self._disarm()
+        if self.alarm is not None and self.alarm.fired:
+            self._response.close()
+        self._response.release_conn()
 
     def _disarm(self) -> None:
         if self.alarm is not None:

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from kubectl_rollouts_py.analysis import gojson
+from kubectl_rollouts_py.govalues import go_json_kind
 from kubectl_rollouts_py.errors import RolloutsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -213,24 +214,11 @@ def shape(result_type: str, data: Any, *, warnings: Sequence[str] = ()) -> Sampl
     return Sample("[" + ",".join(format_float(n) for n in numbers) + "]", numbers, result_type, warnings)
 
 
-def _json_kind(value: Any) -> str:
-    """Go's name for a JSON value's kind in `cannot unmarshal <kind>` messages."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 def _json_list(data: Any, go_type: str) -> list[Any]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(data)} into Go value of type {go_type}")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(data)} into Go value of type {go_type}")
     return data
 
 
@@ -239,7 +227,7 @@ def _pair(raw: Any) -> tuple[Any, Any]:
     if raw is None:
         return None, None
     if not isinstance(raw, list):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type [2]interface {{}}")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(raw)} into Go value of type [2]interface {{}}")
     items = list(raw[:2]) + [None] * (2 - len(raw[:2]))
     return items[0], items[1]
 
@@ -247,7 +235,7 @@ def _pair(raw: Any) -> tuple[Any, Any]:
 def _scalar(data: Any) -> float:
     _, text = _pair(data)
     if text is not None and not isinstance(text, str):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(text)} into Go value of type string")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(text)} into Go value of type string")
     try:
         return parse_go_float(text or "")
     except ValueError as exc:
@@ -269,7 +257,7 @@ def _sample_value(raw: Any) -> float:
 
 def _vector_sample(raw: Any) -> float:
     if not isinstance(raw, dict):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type model.Sample")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(raw)} into Go value of type model.Sample")
     # A native-histogram sample has no float value: it contributes 0 (the zero SampleValue).
     if raw.get("histogram") is not None:
         return 0.0
@@ -278,7 +266,7 @@ def _vector_sample(raw: Any) -> float:
 
 def _matrix_series(raw: Any) -> tuple[tuple[int, float], ...]:
     if not isinstance(raw, dict):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(raw)} into Go value of type model.SampleStream")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(raw)} into Go value of type model.SampleStream")
     # Histogram points ("histograms") are ignored; float points keep the response's order.
     return tuple((_millis(point), _sample_value(point)) for point in _json_list(raw.get("values"), "[]model.SamplePair"))
 
@@ -334,14 +322,14 @@ def parse_response(status: int, body: bytes) -> Sample:
     if data is None:
         raise ProviderError('unexpected value type "<ValNone>"')
     if not isinstance(data, dict):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(data)} into Go value of type struct {{ Type model.ValueType \"json:\\\"resultType\\\"\"; Result json.RawMessage \"json:\\\"result\\\"\" }}")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(data)} into Go value of type struct {{ Type model.ValueType \"json:\\\"resultType\\\"\"; Result json.RawMessage \"json:\\\"result\\\"\" }}")
     present, result_type = _field(data, "resultType")
     if not present:
         result_type = "<ValNone>"  # the zero model.ValueType
     elif result_type is None:
         result_type = ""  # ValueType.UnmarshalJSON(null) reads an empty name
     elif not isinstance(result_type, str):
-        raise ProviderError(f"json: cannot unmarshal {_json_kind(result_type)} into Go value of type string")
+        raise ProviderError(f"json: cannot unmarshal {go_json_kind(result_type)} into Go value of type string")
     elif result_type not in ("<ValNone>", "scalar", "vector", "matrix", "string"):
         raise ProviderError(f"unknown value type {_go_quote(result_type)}")
     has_result, result = _field(data, "result")
@@ -397,7 +385,7 @@ def _decode_envelope(document: Any) -> tuple[dict[str, Any], str]:
     if document is None:
         return {}, ""  # null: Go leaves the struct as it was
     if not isinstance(document, dict):
-        return {}, f"json: cannot unmarshal {_json_kind(document)} into Go value of type v1.apiResponse"
+        return {}, f"json: cannot unmarshal {go_json_kind(document)} into Go value of type v1.apiResponse"
     fields: dict[str, Any] = {}
     first_error = ""
     for key, value in document.items():
@@ -413,17 +401,17 @@ def _decode_envelope(document: Any) -> tuple[dict[str, Any], str]:
             continue  # null leaves a Go field as it was
         elif go_type == "[]string":
             if not isinstance(value, list):
-                problem = f"{_json_kind(value)} into Go struct field apiResponse.warnings of type []string"
+                problem = f"{go_json_kind(value)} into Go struct field apiResponse.warnings of type []string"
             else:
                 bad = [v for v in value if v is not None and not isinstance(v, str)]
                 if bad:
-                    problem = f"{_json_kind(bad[0])} into Go struct field apiResponse.warnings of type string"
+                    problem = f"{go_json_kind(bad[0])} into Go struct field apiResponse.warnings of type string"
                 else:
                     fields[canonical] = [v or "" for v in value]
         elif isinstance(value, str):
             fields[canonical] = value
         else:
-            problem = f"{_json_kind(value)} into Go struct field apiResponse.{canonical} of type {go_type}"
+            problem = f"{go_json_kind(value)} into Go struct field apiResponse.{canonical} of type {go_type}"
         if problem and not first_error:
             first_error = "json: cannot unmarshal " + problem
     return fields, first_error

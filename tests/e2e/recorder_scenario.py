@@ -113,11 +113,17 @@ class Canary:
         assert self.srv.delete_object("analysisruns", NS, RUN)
 
 
-def start_recorder(kubeconfig: Path, db: Path, *args: str) -> subprocess.Popen:
+def start_recorder(kubeconfig: Path, db: Path, *args: str, stderr: Path | None = None) -> subprocess.Popen:
+    """The recorder in a child process; its stderr to a pipe, or to the file `stderr` when
+    a test must read its notices while it runs."""
     environ = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "NO_COLOR")}
     environ["KUBECONFIG"] = str(kubeconfig)
-    return subprocess.Popen([cli_path(), "record", "--db", str(db), *args], env=environ, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if stderr is None:
+        return subprocess.Popen([cli_path(), "record", "--db", str(db), *args], env=environ, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with stderr.open("w") as log:  # the child has its own copy of the descriptor
+        return subprocess.Popen([cli_path(), "record", "--db", str(db), *args], env=environ, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=log, text=True)
 
 
 def stop_recorder(proc: subprocess.Popen, signum: int = signal.SIGTERM) -> tuple[int, str]:

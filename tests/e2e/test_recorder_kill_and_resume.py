@@ -8,7 +8,6 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 from kubectl_rollouts_py.recording.sqlite import open_recording
@@ -81,24 +80,33 @@ def _deleted(db: Path, kind: str, name: str) -> bool:
 
 
 def test_an_api_server_outage_is_said_and_so_is_its_end(tmp_path: Path) -> None:
-    db, kubeconfig = tmp_path / "rollouts.db", tmp_path / "kubeconfig"
+    db, kubeconfig, log = tmp_path / "rollouts.db", tmp_path / "kubeconfig", tmp_path / "stderr"
     srv = APIServer()
     url = srv.start()
     port = int(url.rsplit(":", 1)[1])
+
+    def said(words: str) -> bool:
+        return words in log.read_text()
+
     try:
         srv.seed(old_objects())
         srv.write_kubeconfig(kubeconfig, namespace=NS)
-        proc = start_recorder(kubeconfig, db, "-n", NS)
+        proc = start_recorder(kubeconfig, db, "-n", NS, stderr=log)
         wait_for(lambda: count_versions(db, "Pod") >= 4)
         srv.stop()
-        time.sleep(4)  # the streams fail twice in a row, then say so
+        # The notice comes once a stream has failed twice in a row; then the server returns.
+        wait_for(lambda: said("cannot reach the API server"), timeout=30)
         srv.start(port=port)
         Canary(srv).status(message="after the outage")
         wait_for(lambda: count_versions(db, "Rollout") >= 2, timeout=30)
-        code, err = stop_recorder(proc)
+        # Every stream that was said to be failing must have listed again (each after its
+        # own back-off) before the return is said.
+        wait_for(lambda: said("the API server is back"), timeout=30)
+        code, _ = stop_recorder(proc)
     finally:
         srv.stop()
-    assert code == 143
+    err = log.read_text()
+    assert code == 143, err
     lines = err.splitlines()
     troubled = [line for line in lines if "cannot reach the API server" in line]
     back = [line for line in lines if "the API server is back" in line]

@@ -9,7 +9,6 @@ points, thresholds and scale of its chart.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -21,16 +20,9 @@ from kubectl_rollouts_py.derive import explain as derive_explain
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive import listing as derive_listing
 from kubectl_rollouts_py.derive import rollout as derive_rollout
+from kubectl_rollouts_py.derive import steps as derive_steps
 from kubectl_rollouts_py.derive import trend as derive_trend
 from kubectl_rollouts_py.derive.views import numeric_values
-
-# `result[0] >= 0.95`, `result < 100`, `0.95 <= result[0]`: the comparisons a chart can draw.
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_RESULT = r"result(?:\[0\])?"
-_LEFT = re.compile(rf"(?<![\w\]]){_RESULT}\s*(>=|<=|==|>|<)\s*({_NUMBER})(?![\w.])")
-_RIGHT = re.compile(rf"(?<![\w.])({_NUMBER})\s*(>=|<=|==|>|<)\s*{_RESULT}(?![\w\[])")
-_FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "=="}
-
 
 def _owner_uids(obj: dict[str, Any]) -> list[str]:
     refs = f.mapping(obj, "metadata").get("ownerReferences")
@@ -70,16 +62,11 @@ class Objects:
 
 
 def threshold(condition: str) -> dict[str, Any] | None:
-    """The one simple comparison of `result` with a number in a condition, as
-    {"op": ">=", "value": 0.95} (result on the left); None when there is none or several."""
-    found = [(op, float(num)) for op, num in _LEFT.findall(condition)]
-    found += [(_FLIP[op], float(num)) for num, op in _RIGHT.findall(condition)]
-    if len(found) != 1:
-        return None
-    op, value = found[0]
-    if not math.isfinite(value):  # `>= 1e999` is inf: JSON has no Infinity, and no chart can draw it
-        return None
-    return {"op": op, "value": value}
+    """The one comparison of the measured value with a number in a condition, as
+    {"op": ">=", "value": 0.95} (the value on the left): derive.trend's reading, the one the
+    CLI's TREND scale uses. None when there is none or several."""
+    found = derive_trend.condition_comparisons(condition)
+    return {"op": found[0].op, "value": found[0].value} if len(found) == 1 else None
 
 
 def _chart(metric: dict[str, Any]) -> dict[str, Any]:
@@ -115,49 +102,22 @@ def analysis_document(run_view: Any) -> dict[str, Any]:
     return doc
 
 
-def _shown(value: Any) -> str:
-    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else f.text(value)
-
-
-def _step_text(step: dict[str, Any]) -> str:
-    if "setWeight" in step:
-        return f"Set weight {_shown(step.get('setWeight'))}%"
-    if "pause" in step:
-        duration = f.mapping(step, "pause").get("duration")
-        return f"Pause {_shown(duration)}" if duration not in (None, "") else "Pause (until promoted)"
-    if "analysis" in step:
-        names = [f.text(t.get("templateName") or t.get("clusterTemplateName") if isinstance(t, dict) else "")
-                 for t in f.seq(step, "analysis", "templates")]
-        return "Analysis: " + ", ".join(n for n in names if n)
-    if "experiment" in step:
-        names = [f.text(t.get("name")) for t in f.seq(step, "experiment", "templates") if isinstance(t, dict)]
-        return "Experiment: " + ", ".join(names)
-    if "setCanaryScale" in step:
-        scale = f.mapping(step, "setCanaryScale")
-        parts = [f"{k}={_shown(v)}" for k, v in sorted(scale.items())]
-        return "Set canary scale " + " ".join(parts)
-    if "setHeaderRoute" in step:
-        return "Set header route " + f.text(f.mapping(step, "setHeaderRoute").get("name"))
-    if "setMirrorRoute" in step:
-        return "Set mirror route " + f.text(f.mapping(step, "setMirrorRoute").get("name"))
-    return ", ".join(sorted(step)) or "(empty step)"
-
-
 _STEP_KINDS = ("setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute", "setMirrorRoute")
 
 
 def steps(rollout: dict[str, Any]) -> list[dict[str, Any]]:
-    """The canary steps, each with its kind, text and state: done, current or pending.
+    """The canary steps, each with its kind, text (as history and explain say it) and state:
+    done, current or pending.
     `index` is status.currentStepIndex's scale: get rollout's "Step 1/4" means step index 1
     is current and one step is done."""
-    raw = [s for s in f.seq(rollout, "spec", "strategy", "canary", "steps") if isinstance(s, dict)]
+    raw = derive_steps.steps_of(rollout)
     index = derive_rollout.current_step_index(rollout)
     current = len(raw) if index is None else index
     shown = []
     for i, step in enumerate(raw):
         state = "done" if i < current else "current" if i == current else "pending"
-        kind = next((k for k in _STEP_KINDS if k in step), "other")
-        shown.append({"index": i, "kind": kind, "text": _step_text(step), "state": state})
+        kind = next((k for k in _STEP_KINDS if isinstance(step, dict) and k in step), "other")
+        shown.append({"index": i, "kind": kind, "text": derive_steps.step_text(step), "state": state})
     return shown
 
 

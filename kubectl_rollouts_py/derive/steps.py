@@ -37,7 +37,7 @@ def _analysis_names(analysis: Any) -> list[str]:
 
 def step_text(step: Any) -> str:
     """One canary step as the spec says it: `setWeight 10`, `pause 3m`, `pause (until
-    promoted)`, `analysis success-rate`, `experiment canary (5m)`, `setCanaryScale replicas=2`."""
+    promoted)`, `analysis success-rate`, `experiment canary (5m)`, `setCanaryScale replicas=2`, `setHeaderRoute canary-header`."""
     if not isinstance(step, Mapping):
         return "an unreadable step"
     if not step:
@@ -63,5 +63,9 @@ def step_text(step: Any) -> str:
         scale = f.mapping(step, "setCanaryScale")
         parts = [f"{key}={_scalar(value)}" for key, value in sorted(scale.items())]
         return " ".join(["setCanaryScale", ", ".join(parts)]) if parts else "setCanaryScale"
+    for route in ("setHeaderRoute", "setMirrorRoute"):
+        if route in step:
+            name = f.text(f.mapping(step, route).get("name"))
+            return f"{route} {name}" if name else route
     keys = [k for k in step if isinstance(k, str)]
     return keys[0] if keys else "an unreadable step"

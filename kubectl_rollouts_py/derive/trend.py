@@ -105,11 +105,17 @@ def condition_thresholds(condition: str) -> tuple[float, ...]:
     `#` inside a closure, or any of these through asFloat/asInt/float/int/abs) and the other
     a number (threshold_of). A condition that does not parse has none.
     """
-    return _thresholds(condition.strip()) if condition.strip() else ()
+    return tuple(sorted({t.value for t in condition_comparisons(condition)}))
+
+
+def condition_comparisons(condition: str) -> tuple[Threshold, ...]:
+    """Every comparison of the measured value with a number in a condition (threshold_of),
+    each once, in the order written; () for a condition that does not parse."""
+    return _comparisons(condition.strip()) if condition.strip() else ()
 
 
 @functools.lru_cache(maxsize=256)
-def _thresholds(condition: str) -> tuple[float, ...]:
+def _comparisons(condition: str) -> tuple[Threshold, ...]:
     # Imported here: the parser is needed only once a metric has a condition and values,
     # not to start `get rollout`.
     from kubectl_rollouts_py.analysis.expr import parser
@@ -119,15 +125,15 @@ def _thresholds(condition: str) -> tuple[float, ...]:
         tree = parser.parse(condition, DEFAULT_LIMITS)
     except (ConditionError, RecursionError):
         return ()
-    found: set[float] = set()
+    found: list[Threshold] = []
     stack: list[parser.Node] = [tree]
     while stack:
         node = stack.pop()
-        stack.extend(parser.children(node))
+        stack.extend(reversed(parser.children(node)))
         threshold = threshold_of(node)
-        if threshold is not None:
-            found.add(threshold.value)
-    return tuple(sorted(found))
+        if threshold is not None and threshold not in found:
+            found.append(threshold)
+    return tuple(found)
 
 
 def subject_of(node: object) -> str | None:

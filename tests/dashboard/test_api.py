@@ -53,7 +53,7 @@ def test_rollout_view_has_steps_tree_containers_and_analysis_charts(dash) -> Non
     doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend").json()
     assert doc["kind"] == "RolloutView" and doc["status"] == "Paused"
     assert [(s["text"], s["state"]) for s in doc["steps"]] == [
-        ("Set weight 10%", "done"), ("Pause 3m", "current"), ("Set weight 33%", "pending"), ("Pause 3m", "pending")]
+        ("setWeight 10", "done"), ("pause 3m", "current"), ("setWeight 33", "pending"), ("pause 3m", "pending")]
     assert [r["revision"] for r in doc["revisions"]] == [2, 1]
     assert [p["name"] for p in doc["revisions"][0]["replicaSets"][0]["pods"]] == ["app-backend-6d8f9c7b5-jx2vd"]
     assert doc["containers"] == [{"name": "app-backend", "image": "luciferstut/app-backend-for-ithome2024:2.0", "kind": "container"}]

@@ -68,7 +68,7 @@ def test_list_rollout_analysis_live_update_and_promote(browser, dash, cluster) -
     # Open the rollout: steps (current marked), the tree, and the analysis chart with its threshold.
     browser.click('#rollouts tr[data-rollout="app-backend"] a')
     assert browser.wait(CURRENT_STEP) == "1"
-    assert "Pause 3m" in browser.text("#steps li.current")
+    assert "pause 3m" in browser.text("#steps li.current")
     assert browser.script('return document.querySelectorAll("#revisions [data-pod]").length') == 5
     assert browser.script('return document.querySelectorAll("#revisions [data-replicaset]").length') == 2
     browser.wait('return document.querySelectorAll("#analysis svg.chart circle").length === 6')

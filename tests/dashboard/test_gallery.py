@@ -131,7 +131,7 @@ def test_a_paused_canary_with_failing_analysis(browser: Browser, dash: object) -
     assert {a: e for a, (e, _) in shown.items()} == {"promote": True, "promote-full": True, "abort": True, "retry": False,
                                                     "restart": True, "pause": True}
     # One convention with get rollout: 1/4 done, step 2 current.
-    assert browser.text("#step").startswith("1/4 done · now step 2: Pause 3m")
+    assert browser.text("#step").startswith("1/4 done · now step 2: pause 3m")
     assert browser.text("#steps li.current").startswith("▶")
     assert browser.text("#steps-done") == "1/4 done"
     assert "ends in" in browser.text("#steps li.current")

@@ -22,6 +22,8 @@ from kubectl_rollouts_py.derive.steps import step_text, steps_of
     ({"experiment": {"templates": [{"name": "canary"}]}}, "experiment canary (until done)"),
     ({"setCanaryScale": {"replicas": 2, "matchTrafficWeight": True}}, "setCanaryScale matchTrafficWeight=true, replicas=2"),
     ({"setHeaderRoute": {}}, "setHeaderRoute"),
+    ({"setHeaderRoute": {"name": "canary-header"}}, "setHeaderRoute canary-header"),
+    ({"setMirrorRoute": {"name": "mirror", "percentage": 50}}, "setMirrorRoute mirror"),
     ({}, "an empty step"),
     ("pause", "an unreadable step"),
 ])

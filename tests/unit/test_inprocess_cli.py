@@ -108,18 +108,25 @@ def test_colour_on_the_injected_terminal() -> None:
     ("environ", "flags", "tty"),
     [
         ({}, (), False),  # not a terminal
-        ({"NO_COLOR": ""}, (), True),  # NO_COLOR, any value
-        ({"NO_COLOR": "1"}, (), True),
+        ({"NO_COLOR": "1"}, (), True),  # NO_COLOR, any non-empty value
+        ({"NO_COLOR": "0"}, (), True),
         ({"TERM": "dumb"}, (), True),
         ({}, ("--no-color",), True),
     ],
-    ids=["pipe", "NO_COLOR empty", "NO_COLOR=1", "TERM=dumb", "--no-color"],
+    ids=["pipe", "NO_COLOR=1", "NO_COLOR=0", "TERM=dumb", "--no-color"],
 )
 def test_no_colour_from_the_injected_facts(environ: dict[str, str], flags: tuple[str, ...], tty: bool) -> None:
     result = run_cli((*GET, *flags), environ={**ENVIRON, **environ}, now=SCENARIO_NOW, tty=tty)
     assert result.exit_code == 0, result.stderr
     assert ESC not in result.stdout
     assert result.stdout.startswith(golden("app-backend-canary-step1.txt"))
+
+
+def test_an_empty_no_color_leaves_the_colour_on() -> None:
+    # no-color.org: NO_COLOR counts when it is present *and not empty*.
+    result = run_cli(GET, environ={**ENVIRON, "NO_COLOR": ""}, now=SCENARIO_NOW, tty=True)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(golden("app-backend-canary-step1.ansi.txt"))
 
 
 def test_the_kubeconfig_is_found_through_the_injected_variables(tmp_path: Path) -> None:

@@ -70,6 +70,12 @@ class App:
             request_timeout=parse_request_timeout(flags.get("request_timeout")),
             impersonate=flags.get("as_user"),
             impersonate_groups=tuple(flags.get("as_group", ())),
+            impersonate_uid=flags.get("as_uid"),
+            client_certificate=flags.get("client_certificate"),
+            client_key=flags.get("client_key"),
+            tls_server_name=flags.get("tls_server_name"),
+            cache_dir=flags.get("cache_dir"),
+            verbosity=flags.get("verbosity") or 0,
         )
 
     @contextmanager
@@ -78,7 +84,7 @@ class App:
         is found through the environment's KUBECONFIG and HOME."""
         from kubectl_rollouts_py.kube import source as kube_source
 
-        src = kube_source.open_source(self.connection(), tuple(from_files), environ=self.env.environ)
+        src = kube_source.open_source(self.connection(), tuple(from_files), environ=self.env.environ, log=self.env.stderr)
         try:
             yield src
         finally:

@@ -55,9 +55,20 @@ GLOBAL_OPTIONS = [
     _global("--token", metavar="TOKEN", help="Bearer token for authentication to the API server."),
     _global("--insecure-skip-tls-verify", is_flag=True, default=None, help="Do not check the server's certificate."),
     _global("--certificate-authority", metavar="PATH", help="Path to a CA certificate file."),
+    _global("--client-certificate", metavar="PATH", help="Path to a client certificate file for TLS."),
+    _global("--client-key", metavar="PATH", help="Path to a client key file for TLS."),
+    _global("--tls-server-name", metavar="NAME",
+            help="Server name to check the server's certificate against, and send in SNI "
+                 "(default: the server's host name)."),
     _global("--request-timeout", metavar="DURATION", help="Per-request timeout, e.g. 5s, 1m; 0 means none."),
     _global("--as", "as_user", metavar="USER", help="Username to impersonate."),
     _global("--as-group", multiple=True, metavar="GROUP", help="Group to impersonate (repeatable)."),
+    _global("--as-uid", metavar="UID", help="UID to impersonate."),
+    _global("--cache-dir", metavar="DIR",
+            help="Directory of the kubeconfig cache (default: $XDG_CACHE_HOME, else ~/.cache)."),
+    _global("-v", "--v", "--loglevel", "verbosity", type=int, metavar="N",
+            help="Log level: 6 logs each API request (method, URL, status, time) to stderr, "
+                 "7 also its headers, 8 the answer's headers; never credentials or bodies."),
     _global("--no-color", is_flag=True, default=None, help="Never colour the output."),
     _global("--debug", is_flag=True, default=None,
             help="On an internal error, print its full traceback after the Error line, for a bug report "
@@ -124,8 +135,32 @@ def _show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
-class _HelpThroughApp:
-    """click's help option, printing through the App instead of to sys.stdout."""
+def command_path(ctx: click.Context) -> str:
+    """The names of the commands from below the root to ctx's: "" for the root, "get rollout"
+    (canonical names: an alias resolves to its command)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.command.name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _format_examples(ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """The command's Examples section, as kubectl prints it: written as is, not re-wrapped."""
+    from kubectl_rollouts_py.cli.examples import examples  # only when help is printed
+
+    lines = examples(command_path(ctx))
+    if lines:
+        with formatter.section("Examples"):
+            for line in lines:
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n" if line else "\n")
+
+
+class _Help:
+    """Help as the Argo Rollouts kubectl plugin's cobra commands give it: the description,
+    Examples, the command's own options (and a group's commands), then the global flags under
+    a heading of their own, on every command that takes them. Printed through the App
+    instead of to sys.stdout."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option: click.Option | None = super().get_help_option(ctx)  # type: ignore[misc]
@@ -133,8 +168,39 @@ class _HelpThroughApp:
             option.callback = _show_help
         return option
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        command: click.Command = self  # type: ignore[assignment]
+        command.format_usage(ctx, formatter)
+        command.format_help_text(ctx, formatter)
+        command.format_arguments(ctx, formatter)
+        _format_examples(ctx, formatter)
+        command.format_options(ctx, formatter)
+        command.format_epilog(ctx, formatter)
 
-class CobraCommand(_HelpThroughApp, click.Command):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        command: click.Command = self  # type: ignore[assignment]
+        # Each global flag as the root lists it (a subcommand's copies are hidden).
+        shown = {id(option): option for option in _global_option_objects(True)}
+        shown.update((id(hidden), option) for hidden, option in zip(_global_option_objects(False), _global_option_objects(True)))
+        own: list[tuple[str, str]] = []
+        shared: list[tuple[str, str]] = []
+        for param in command.get_params(ctx):
+            if isinstance(param, click.Argument):
+                continue
+            record = shown.get(id(param), param).get_help_record(ctx)
+            if record is not None:
+                (shared if id(param) in shown else own).append(record)
+        if own:
+            with formatter.section("Options"):
+                formatter.write_dl(own)
+        if isinstance(command, click.Group):
+            command.format_commands(ctx, formatter)
+        if shared:
+            with formatter.section("Global Flags"):
+                formatter.write_dl(shared)
+
+
+class CobraCommand(_Help, click.Command):
     """A command whose boolean flags also take `--flag=true|false`, as cobra's do."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -164,7 +230,7 @@ def _rewrite_bool_flags(command: click.Command, args: list[str]) -> list[str]:
     return result
 
 
-class AliasGroup(_HelpThroughApp, click.Group):
+class AliasGroup(_Help, click.Group):
     """A group whose subcommands also answer to the Argo Rollouts kubectl plugin's aliases (`ro`, `exp`, ...)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -29,6 +29,9 @@ Retry policy:
 * Watches are not retried here; kube/follow.py reconnects with its own backoff.
 * A 2xx answer that is not JSON is an error (`the API server sent a response that is
   not JSON: ...`), not retried.
+
+With a `RequestLog` (-v 6 and above), every request, each retry included, is logged as
+kubectl logs it (see RequestLog), from the one place both transports are called.
 """
 
 from __future__ import annotations
@@ -39,9 +42,9 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from kubectl_rollouts_py import __version__, errors
 from kubectl_rollouts_py.kube import config as kube_config
@@ -67,15 +70,99 @@ BACKOFF_CAP = 4.0
 RETRY_AFTER_CAP = 10.0
 
 
+# The verbosities at which kubectl logs a request: its line, then its headers, then the answer's.
+LOG_REQUESTS = 6
+LOG_REQUEST_HEADERS = 7
+LOG_RESPONSE_HEADERS = 8
+
+# Headers whose values are credentials: shown as `<masked>` after their scheme, as kubectl does.
+_MASKED_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+# What stays as it is in a logged URL's path (the rest is percent-encoded, as it is sent).
+_PATH_SAFE = "/%:@!$&'()*+,;=~"
+
+
+class RequestLog:
+    """kubectl's -v for API requests, written to a stream (the run's stderr).
+
+    From verbosity 6, one line per request, once the answer's status is in (as kubectl
+    times it): `GET https://host/apis/... 200 OK in 12 milliseconds`. From 7 the request's
+    headers come first and the status line reads `Response Status: 200 OK in 12
+    milliseconds`; from 8 the answer's headers follow. A request that got no answer says
+    `failed` where the status would be. The lines of one request are written together.
+
+    Never logged: bodies (they may hold Secrets), credentials (`Authorization: Bearer
+    <masked>`; and any credential the transport has sent is replaced wherever else it
+    appears). Control characters are percent-encoded, so a name cannot drive the terminal.
+    """
+
+    def __init__(self, stream: TextIO, verbosity: int) -> None:
+        self._stream = stream
+        self.verbosity = verbosity
+        self._lock = threading.Lock()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: kube_transport.Headers,
+        status: int | None,
+        response_headers: kube_transport.Headers,
+        elapsed: float,
+        redact: Callable[[str], str],
+    ) -> None:
+        """Log one exchange (`elapsed` in seconds; `redact` replaces the credentials sent)."""
+        if status is None:
+            outcome = "failed"
+        else:
+            try:
+                outcome = f"{status} {http.HTTPStatus(status).phrase}"
+            except ValueError:
+                outcome = str(status)
+        timing = f"{outcome} in {round(elapsed * 1000)} milliseconds"
+        target = f"{method} {_printable(redact(url))}"
+        if self.verbosity < LOG_REQUEST_HEADERS:
+            lines = [f"{target} {timing}"]
+        else:
+            lines = [target, "Request Headers:", *_header_lines(headers, redact), f"Response Status: {timing}"]
+            if self.verbosity >= LOG_RESPONSE_HEADERS and response_headers:
+                lines += ["Response Headers:", *_header_lines(response_headers, redact)]
+        text = "".join(line + "\n" for line in lines)
+        with self._lock:
+            try:
+                self._stream.write(text)
+                self._stream.flush()
+            except (OSError, ValueError):  # a closed or broken stderr must not fail the request
+                pass
+
+
+def _header_lines(headers: kube_transport.Headers, redact: Callable[[str], str]) -> list[str]:
+    lines = []
+    for name, value in headers:
+        if name.lower() in _MASKED_HEADERS:
+            scheme, _, credential = value.strip().partition(" ")
+            value = f"{scheme} <masked>" if credential and name.lower().endswith("authorization") else "<masked>"
+        lines.append(f"    {_printable(name)}: {_printable(redact(value))}")
+    return lines
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters percent-encoded (one log line stays one line)."""
+    return "".join(f"%{ord(c):02X}" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
+
+
 class ClusterSource:
     """A Kubernetes API server, reached with the resolved kubeconfig credentials."""
 
-    def __init__(self, cluster_config: kube_config.ClusterConfig) -> None:
-        """Load the credentials. Raises ConfigError if they cannot be loaded."""
+    def __init__(self, cluster_config: kube_config.ClusterConfig, *, request_log: RequestLog | None = None) -> None:
+        """Load the credentials. Raises ConfigError if they cannot be loaded.
+
+        `request_log` (-v 6 and above) logs every request sent."""
         self.config = cluster_config
         self.namespace = cluster_config.namespace
         self._transport = kube_transport.open_transport(cluster_config)
         self._base = cluster_config.server.rstrip("/")
+        self._request_log = request_log
         self._closed = False
 
     @property
@@ -237,18 +324,46 @@ class ClusterSource:
             data: bytes | None = body.encode()
         else:
             data = json.dumps(body).encode() if body is not None else None
+        headers = self._headers(content_type)
+        started = time.monotonic()
         try:
-            return self._transport.request(
+            response = self._transport.request(
                 method,
                 url,
                 body=data,
-                headers=self._headers(content_type),
+                headers=headers,
                 connect_timeout=self.config.connect_timeout,
                 read_timeout=read_timeout,
                 stream=stream,
             )
         except kube_transport.TransportError as exc:
+            self._log(method, path, query, headers, None, started)
             raise self._connection_failed(exc, read_timeout) from exc
+        self._log(method, path, query, headers, response, started)
+        return response
+
+    def _log(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str] | None,
+        headers: kube_transport.Headers,
+        response: kube_transport.Response | None,
+        started: float,
+    ) -> None:
+        """Give one exchange to the request log, if there is one (the URL without any
+        user:password, its path encoded as it is sent)."""
+        log = self._request_log
+        if log is None:
+            return
+        elapsed = time.monotonic() - started
+        url = self.describe() + quote(path, safe=_PATH_SAFE) + (f"?{urlencode(query)}" if query else "")
+        response_headers: kube_transport.Headers = []
+        if response is not None and log.verbosity >= LOG_RESPONSE_HEADERS:
+            listed = getattr(response, "headers", None)
+            response_headers = listed() if listed is not None else []
+        status = response.status if response is not None else None
+        log.request(method, url, headers, status, response_headers, elapsed, self._transport.redactor.text)
 
     def _connection_failed(self, exc: kube_transport.TransportError, read_timeout: float | None) -> errors.ConnectionFailed:
         if read_timeout is not None and self.config.request_timeout:

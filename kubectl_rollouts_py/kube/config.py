@@ -136,13 +136,16 @@ def kubeconfig_paths(options: kube_options.ConnectionOptions, environ: Mapping[s
     return [_expand_user("~/.kube/config", environ)], "default"
 
 
-def read_kubeconfig(paths: list[str], *, required: bool, environ: Mapping[str, str] | None = None) -> Kubeconfig | None:
+def read_kubeconfig(
+    paths: list[str], *, required: bool, environ: Mapping[str, str] | None = None, cache_dir: str | None = None
+) -> Kubeconfig | None:
     """Read and merge the files that exist; None when none does.
 
     With `required`, every path must exist (used for --kubeconfig, where kubectl also
     refuses a missing file). Files listed in $KUBECONFIG may be missing, as in kubectl.
-    With `environ`, parsed files are cached in its user's cache directory
-    (kube/config_cache.py), so an unchanged kubeconfig is read without PyYAML.
+    With `environ`, parsed files are cached in its user's cache directory, or in
+    `cache_dir` (--cache-dir) when given (kube/config_cache.py), so an unchanged kubeconfig
+    is read without PyYAML.
 
     Raises:
         ConfigError: a file cannot be read, is not valid YAML or is not shaped like a kubeconfig.
@@ -158,7 +161,7 @@ def read_kubeconfig(paths: list[str], *, required: bool, environ: Mapping[str, s
     else:
         from kubectl_rollouts_py.kube import config_cache
 
-        documents = config_cache.load_documents(paths, load, _MISSING, environ, _yaml_loader)
+        documents = config_cache.load_documents(paths, load, _MISSING, environ, _yaml_loader, cache_dir)
     for path, document in zip(paths, documents):
         if document is _MISSING:
             continue
@@ -195,7 +198,7 @@ def resolve(
     """
     env = os.environ if environ is None else environ
     paths, named_by = kubeconfig_paths(options, env)
-    kubeconfig = read_kubeconfig(paths, required=named_by == "--kubeconfig", environ=env)
+    kubeconfig = read_kubeconfig(paths, required=named_by == "--kubeconfig", environ=env, cache_dir=options.cache_dir)
     if kubeconfig is not None:
         return _from_kubeconfig(kubeconfig, options)
     if env.get("KUBERNETES_SERVICE_HOST") and env.get("KUBERNETES_SERVICE_PORT"):
@@ -223,7 +226,7 @@ def resolve_namespace_leniently(
     env = os.environ if environ is None else environ
     try:
         paths, _ = kubeconfig_paths(options, env)
-        kubeconfig = read_kubeconfig(paths, required=False, environ=env)
+        kubeconfig = read_kubeconfig(paths, required=False, environ=env, cache_dir=options.cache_dir)
         if kubeconfig is not None:
             context = kubeconfig.contexts.get(options.context or kubeconfig.current_context)
             if context is not None and context.body.get("namespace"):
@@ -434,8 +437,12 @@ def _from_kubeconfig(kubeconfig: Kubeconfig, options: kube_options.ConnectionOpt
         for key in _CREDENTIAL_FIELDS:
             user.pop(key, None)
         user["token"] = options.token
+    _apply_tls_flags(options, cluster, user, str(user_name or ""))
 
     groups = options.impersonate_groups or tuple(str(g) for g in (user.get("as-groups") or ()))
+    impersonate_user = options.impersonate or user.get("as") or None
+    impersonate_uid = options.impersonate_uid or user.get("as-uid") or None
+    _check_impersonation(impersonate_user, groups, impersonate_uid, str(user_name or ""))
     return ClusterConfig(
         server=cluster["server"],
         namespace=options.namespace or str(context.get("namespace") or "") or "default",
@@ -447,9 +454,9 @@ def _from_kubeconfig(kubeconfig: Kubeconfig, options: kube_options.ConnectionOpt
         insecure_skip_tls_verify=bool(cluster.get("insecure-skip-tls-verify")),
         certificate_authority=cluster.get("certificate-authority"),
         request_timeout=options.request_timeout or None,
-        impersonate_user=options.impersonate or user.get("as") or None,
+        impersonate_user=impersonate_user,
         impersonate_groups=tuple(groups),
-        impersonate_uid=user.get("as-uid") or None,
+        impersonate_uid=impersonate_uid,
     )
 
 
@@ -466,10 +473,16 @@ def _in_cluster(options: kube_options.ConnectionOptions, env: Mapping[str, str],
                 namespace = handle.read().strip()
         except OSError:
             namespace = ""
+    cluster: dict[str, Any] = {}
+    user: dict[str, Any] = {}
+    _apply_tls_flags(options, cluster, user, "")
+    _check_impersonation(options.impersonate, options.impersonate_groups, options.impersonate_uid, "")
     return ClusterConfig(
         server=_normalise_server(server),
         namespace=namespace or "default",
         origin="in-cluster service account",
+        cluster=cluster,
+        user=user,
         in_cluster=True,
         service_account_dir=service_account_dir,
         token=options.token,
@@ -478,7 +491,63 @@ def _in_cluster(options: kube_options.ConnectionOptions, env: Mapping[str, str],
         request_timeout=options.request_timeout or None,
         impersonate_user=options.impersonate,
         impersonate_groups=tuple(options.impersonate_groups),
+        impersonate_uid=options.impersonate_uid,
     )
+
+
+def _apply_tls_flags(
+    options: kube_options.ConnectionOptions, cluster: dict[str, Any], user: dict[str, Any], user_name: str
+) -> None:
+    """--client-certificate, --client-key and --tls-server-name over the selected entries, as
+    kubectl applies them.
+
+    A flag's file replaces the entry's file or data (kubectl refuses a file flag where the
+    kubeconfig holds the data; the flag is what was asked for here). It is relative to the
+    current directory and must be readable. --server without --tls-server-name drops the
+    kubeconfig's tls-server-name (kubectl's rule: a server given by hand names itself).
+
+    Raises:
+        ConfigError: a file cannot be read, or a certificate has no key (or a key no certificate).
+    """
+    for flag, key, value in (
+        ("--client-certificate", "client-certificate", options.client_certificate),
+        ("--client-key", "client-key", options.client_key),
+    ):
+        if not value:
+            continue
+        path = os.path.abspath(value)
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            reason = (exc.strerror or type(exc).__name__).lower()
+            word = "client-cert" if key == "client-certificate" else "client-key"
+            raise errors.ConfigError(f"unable to read {word} {value} (from {flag}): {reason}") from None
+        user.pop(f"{key}-data", None)
+        user[key] = path
+    if options.client_certificate or options.client_key:
+        has_cert = bool(user.get("client-certificate") or user.get("client-certificate-data"))
+        has_key = bool(user.get("client-key") or user.get("client-key-data"))
+        whose = f" for user {user_name!r}" if user_name else ""
+        if has_cert and not has_key:
+            raise errors.ConfigError(f"a client certificate needs its key: no client-key{whose}; pass --client-key")
+        if has_key and not has_cert:
+            raise errors.ConfigError(
+                f"a client key needs its certificate: no client-certificate{whose}; pass --client-certificate"
+            )
+    if options.tls_server_name:
+        cluster["tls-server-name"] = options.tls_server_name
+    elif options.server:
+        cluster.pop("tls-server-name", None)
+
+
+def _check_impersonation(user: str | None, groups: tuple[str, ...], uid: str | None, user_name: str) -> None:
+    """kubectl refuses to impersonate a uid or groups without a user name (so would the API server)."""
+    if (groups or uid) and not user:
+        whose = f" for user {user_name!r}" if user_name else ""
+        raise errors.ConfigError(
+            f"requesting uid or groups{whose} without impersonating a user: pass --as USER as well"
+        )
 
 
 def _undefined(kind: str, name: str, flag_value: str | None, context_name: str | None, where: str) -> str:
@@ -612,6 +681,11 @@ def _load_in_cluster(cluster_config: ClusterConfig, configuration: Any) -> None:
             environ={"KUBERNETES_SERVICE_HOST": "in-cluster", "KUBERNETES_SERVICE_PORT": "443"},
         ).load_and_set(configuration)
     configuration.host = cluster_config.server
+    if cluster_config.cluster.get("tls-server-name"):
+        configuration.tls_server_name = cluster_config.cluster["tls-server-name"]
+    if cluster_config.user.get("client-certificate"):
+        configuration.cert_file = cluster_config.user["client-certificate"]
+        configuration.key_file = cluster_config.user.get("client-key")
     if cluster_config.certificate_authority:
         configuration.ssl_ca_cert = cluster_config.certificate_authority
     if cluster_config.insecure_skip_tls_verify:

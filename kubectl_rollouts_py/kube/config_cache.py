@@ -2,7 +2,8 @@
 
 Parsing YAML costs a command about as much as the rest of its start-up (importing PyYAML
 compiles its regular expressions). The kubeconfig rarely changes, so what parsing it found is
-kept as JSON in `$XDG_CACHE_HOME/kubectl-rollouts-py/` (default `~/.cache/...`), one file per
+kept as JSON in `$XDG_CACHE_HOME/kubectl-rollouts-py/` (default `~/.cache/...`; with
+--cache-dir DIR, `DIR/kubectl-rollouts-py/`), one file per
 list of kubeconfig paths, keyed by each file's path, device, inode, size, mtime and ctime
 (nanoseconds). Any change to a file, or a file that appears or goes, is a miss: the files
 are parsed as before and the entry is replaced.
@@ -53,8 +54,18 @@ SETTLE_SECONDS = 2.0
 _Key = list[list[Any]]
 
 
-def cache_directory(environ: Mapping[str, str]) -> str | None:
-    """Where the cache lives: $XDG_CACHE_HOME (when absolute) or $HOME/.cache; None without either."""
+def cache_directory(environ: Mapping[str, str], cache_dir: str | None = None) -> str | None:
+    """Where the cache lives: `kubectl-rollouts-py` in --cache-dir's directory (a relative one
+    is relative to the current directory, `~` is the environment's HOME), else in
+    $XDG_CACHE_HOME (when absolute) or $HOME/.cache; None without any of them.
+
+    The directory given is left as it is (kubectl's own cache may share it); only ours in it
+    is made private."""
+    if cache_dir:
+        home = environ.get("HOME", "")
+        if (cache_dir == "~" or cache_dir.startswith("~/")) and os.path.isabs(home):
+            cache_dir = home + cache_dir[1:]
+        return os.path.join(os.path.abspath(cache_dir), DIRECTORY)
     base = environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         home = environ.get("HOME", "")
@@ -344,12 +355,18 @@ def _sweep_old_formats(directory: str) -> None:
 
 
 def load_documents(
-    paths: list[str], load: Callable[[str], Any], missing: Any, environ: Mapping[str, str], loader_class: Callable[[], Any]
+    paths: list[str],
+    load: Callable[[str], Any],
+    missing: Any,
+    environ: Mapping[str, str],
+    loader_class: Callable[[], Any],
+    cache_dir: str | None = None,
 ) -> list[Any]:
     """The parsed documents of `paths`, in order: `load(path)` for each (it returns `missing`
     for an absent file, or raises), or rebuilt from the cache for files unchanged since.
-    `loader_class()` is the PyYAML loader class `load` uses (called on a miss only)."""
-    directory = cache_directory(environ)
+    `loader_class()` is the PyYAML loader class `load` uses (called on a miss only);
+    `cache_dir` is --cache-dir (see cache_directory)."""
+    directory = cache_directory(environ, cache_dir)
     keys = [_stat_key(p) for p in paths]
     if directory is None or any(k is None for k in keys):
         return [load(p) for p in paths]

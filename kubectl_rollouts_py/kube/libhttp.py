@@ -237,6 +237,9 @@ class _Response:
         value = self._response.headers.get(name)
         return None if value is None else str(value)
 
+    def headers(self) -> kube_transport.Headers:
+        return [(str(name), str(value)) for name, value in self._response.headers.iteritems()]
+
     def set_timeout(self, seconds: float | None) -> None:
         sock = getattr(getattr(self._response, "connection", None), "sock", None)
         if sock is not None:

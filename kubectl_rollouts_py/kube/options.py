@@ -26,3 +26,9 @@ class ConnectionOptions:
     request_timeout: float | None = None  # --request-timeout, seconds; None or 0 = no timeout
     impersonate: str | None = None  # --as
     impersonate_groups: tuple[str, ...] = field(default_factory=tuple)  # --as-group (repeatable)
+    impersonate_uid: str | None = None  # --as-uid
+    client_certificate: str | None = None  # --client-certificate (relative to the current directory)
+    client_key: str | None = None  # --client-key (relative to the current directory)
+    tls_server_name: str | None = None  # --tls-server-name
+    cache_dir: str | None = None  # --cache-dir; else $XDG_CACHE_HOME or ~/.cache (kube/config_cache.py)
+    verbosity: int = 0  # -v/--v/--loglevel: 6 logs each request, 7 its headers, 8 the answer's headers

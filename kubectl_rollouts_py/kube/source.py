@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.kube import options as kube_options
@@ -141,11 +141,13 @@ def open_source(
     from_files: tuple[str, ...] = (),
     *,
     environ: Mapping[str, str] | None = None,
+    log: TextIO | None = None,
 ) -> Source:
     """Open the cluster the options select, or the saved objects in `from_files`.
 
     `environ` defaults to the process environment; tests pass their own so that
-    KUBECONFIG, HOME and the in-cluster variables are under their control.
+    KUBECONFIG, HOME and the in-cluster variables are under their control. `log` (the
+    run's stderr) gets the request log that -v 6 and above asks for (kube/client.py).
 
     Raises:
         ConfigError: the kubeconfig is missing or does not select a usable cluster.
@@ -162,7 +164,10 @@ def open_source(
     from kubectl_rollouts_py.kube import client as kube_client
     from kubectl_rollouts_py.kube import config as kube_config
 
-    return kube_client.ClusterSource(kube_config.resolve(options, environ=environ))
+    request_log = None
+    if log is not None and options.verbosity >= kube_client.LOG_REQUESTS:
+        request_log = kube_client.RequestLog(log, options.verbosity)
+    return kube_client.ClusterSource(kube_config.resolve(options, environ=environ), request_log=request_log)
 
 
 def as_resource(resource: resources.Resource | str) -> resources.Resource:

@@ -11,8 +11,9 @@ both transports accept and reject the same kubeconfigs with the same messages:
 * TLS material only matters for https servers: `*-data` wins over the file; a named file
   must exist (`File does not exist: PATH`); data must be valid base64.
 * in-cluster: the service account's token (re-read like a token file) and ca.crt, with
-  the library's messages for missing or empty files; --token, --certificate-authority and
-  --insecure-skip-tls-verify apply on top. The header says `Bearer` where the library
+  the library's messages for missing or empty files; --token, --certificate-authority,
+  --insecure-skip-tls-verify, --tls-server-name and --client-certificate/--client-key
+  apply on top. The header says `Bearer` where the library
   writes `bearer` (the API server does not care).
 
 The SSL context is built on the first connection, as urllib3 does, so a CA or client
@@ -314,6 +315,9 @@ class _Response:
         value = self._raw.getheader(name)
         return None if value is None else str(value)
 
+    def headers(self) -> kube_transport.Headers:
+        return [(str(name), str(value)) for name, value in self._raw.getheaders()]
+
     def set_timeout(self, seconds: float | None) -> None:
         try:
             self._sock.settimeout(seconds)
@@ -536,9 +540,16 @@ def _in_cluster_credentials(cluster_config: kube_config.ClusterConfig, *, tls: b
             if not handle.read():
                 raise _Invalid("Cert file exists but empty.")
         ca_file = ca_path
-    settings = _TLSSettings(verify=not cluster_config.insecure_skip_tls_verify)
-    if tls and settings.verify:
-        settings.ca_file = cluster_config.certificate_authority or ca_file
+    settings = _TLSSettings(
+        verify=not cluster_config.insecure_skip_tls_verify,
+        server_name=str(cluster_config.cluster["tls-server-name"]) if cluster_config.cluster.get("tls-server-name") else None,
+    )
+    if tls:
+        if settings.verify:
+            settings.ca_file = cluster_config.certificate_authority or ca_file
+        # --client-certificate and --client-key (kube/config.py put them in the user entry).
+        settings.cert = _file_or_data(cluster_config.user, "client-certificate")
+        settings.key = _file_or_data(cluster_config.user, "client-key")
     return token, settings
 
 

@@ -155,6 +155,10 @@ class Response(Protocol):
         """One response header's value (case-insensitive), or None."""
         ...
 
+    def headers(self) -> Headers:
+        """All response headers, in order (for the request log at -v 8)."""
+        ...
+
     def set_timeout(self, seconds: float | None) -> None:
         """Change the read timeout of an open answer (None: wait for ever)."""
         ...

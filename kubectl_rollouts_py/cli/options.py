@@ -55,9 +55,20 @@ GLOBAL_OPTIONS = [
     _global("--token", metavar="TOKEN", help="Bearer token for authentication to the API server."),
     _global("--insecure-skip-tls-verify", is_flag=True, default=None, help="Do not check the server's certificate."),
     _global("--certificate-authority", metavar="PATH", help="Path to a CA certificate file."),
+    _global("--client-certificate", metavar="PATH", help="Path to a client certificate file for TLS."),
+    _global("--client-key", metavar="PATH", help="Path to a client key file for TLS."),
+    _global("--tls-server-name", metavar="NAME",
+            help="Server name to check the server's certificate against, and send in SNI "
+                 "(default: the server's host name)."),
     _global("--request-timeout", metavar="DURATION", help="Per-request timeout, e.g. 5s, 1m; 0 means none."),
     _global("--as", "as_user", metavar="USER", help="Username to impersonate."),
     _global("--as-group", multiple=True, metavar="GROUP", help="Group to impersonate (repeatable)."),
+    _global("--as-uid", metavar="UID", help="UID to impersonate."),
+    _global("--cache-dir", metavar="DIR",
+            help="Directory of the kubeconfig cache (default: $XDG_CACHE_HOME, else ~/.cache)."),
+    _global("-v", "--v", "--loglevel", "verbosity", type=int, metavar="N",
+            help="Log level: 6 logs each API request (method, URL, status, time) to stderr, "
+                 "7 also its headers, 8 the answer's headers; never credentials or bodies."),
     _global("--no-color", is_flag=True, default=None, help="Never colour the output."),
     _global("--debug", is_flag=True, default=None,
             help="On an internal error, print its full traceback after the Error line, for a bug report "

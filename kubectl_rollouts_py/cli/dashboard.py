@@ -2,31 +2,61 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, global_options
 
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.dashboard.access import Access
+    from kubectl_rollouts_py.dashboard.server import Dashboard
+
 
 @click.command("dashboard", cls=CobraCommand)
-@click.option("--port", type=click.IntRange(0, 65535), default=3100, show_default=True, help="Port to serve on (0: any free port).")
-@click.option("--address", default="127.0.0.1", show_default=True, help="Address to bind to (loopback by default).")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=3100, show_default=True, help="Port to serve on (0: any free port).")
+@click.option("--address", default="127.0.0.1", show_default=True, metavar="ADDR",
+              help="Address to bind to: loopback unless asked (0.0.0.0 or :: for every interface; a warning says who can reach it).")
+@click.option("--root-path", default="", metavar="PREFIX",
+              help="Serve every page, asset and API under PREFIX (e.g. /rollouts), for a reverse proxy that forwards it.")
+@click.option("--auth", "auth_mode", type=click.Choice(["token", "proxy"]), default="token", show_default=True,
+              help="token: the page carries a random action token (for loopback). proxy: trust X-Forwarded-User and "
+                   "X-Forwarded-Groups from --trusted-proxy addresses and act as that person (Impersonate-User).")
+@click.option("--trusted-proxy", multiple=True, metavar="CIDR",
+              help="With --auth proxy: an address or CIDR the signing-in proxy connects from (repeatable); others are refused.")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every action (promote, abort, ...).")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Show rollouts of every namespace.")
 # Hidden: a watch is renewed after this many seconds to twice that, at random (300 s, as
 # client-go). The soak benchmark shortens it so that several renewals happen within minutes.
 @click.option("--renew-seconds", type=click.IntRange(5, 3600), default=None, hidden=True)
 @global_options
-def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool, renew_seconds: int | None) -> None:
-    """Serve a live web dashboard of rollouts and their analysis (Ctrl-C stops it)."""
+def dashboard(port: int, address: str, root_path: str, auth_mode: str, trusted_proxy: tuple[str, ...], read_only: bool,
+              all_namespaces: bool, renew_seconds: int | None) -> None:
+    """Serve a live web dashboard of rollouts and their analysis (Ctrl-C stops it).
+
+    Every request is logged on stderr as one JSON line (time, method, path, status,
+    duration, user); tokens, cookies and Authorization are never logged.
+    """
+    import dataclasses
     import signal
     import threading
 
     from kubectl_rollouts_py import errors
+    from kubectl_rollouts_py.dashboard import access
     from kubectl_rollouts_py.dashboard.server import Dashboard
+    from kubectl_rollouts_py.kube import source as kube_source
 
     app = App.of(click.get_current_context())
+    root = access.root_path(root_path)
+    auth = access.Access(auth_mode, access.networks(trusted_proxy))
     stopped = threading.Event()
+    connection = app.connection()
+
+    def as_person(identity: access.Identity) -> kube_source.Source:
+        """The dashboard's own connection, impersonating the person a trusted proxy named."""
+        options = dataclasses.replace(connection, impersonate=identity.user, impersonate_groups=identity.groups)
+        return kube_source.open_source(options, environ=app.env.environ)
 
     def stop(*_: object) -> None:  # Ctrl-C (SIGINT) and SIGTERM: stop serving, exit 0
         stopped.set()
@@ -35,7 +65,9 @@ def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool, re
     with app.source() as source:
         namespace = None if all_namespaces else source.namespace
         try:
-            dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only, renew_seconds=renew_seconds)
+            dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only, renew_seconds=renew_seconds,
+                             root_path=root, access=auth, identity_source=as_person if auth.proxy else None,
+                             log=app.env.stderr, clock=app.env.clock)
         except OSError as exc:
             raise errors.RolloutsError(f"cannot serve on {address}:{port}: {exc.strerror or exc}") from exc
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -44,12 +76,28 @@ def dashboard(port: int, address: str, read_only: bool, all_namespaces: bool, re
                 scope = "all namespaces" if namespace is None else f'namespace "{namespace}"'
                 mode = ", read-only" if read_only else ""
                 app.write(f"Dashboard for {scope}{mode}: {dash.url}\nPress Ctrl-C to stop.\n")
-                if not dash.loopback:
-                    app.warn(f"Warning: serving on {address}, not loopback: whoever can reach it can see these rollouts"
-                             + ("." if read_only else " and, with the page's token, act on them."))
+                if warning := reach_warning(dash, auth, read_only):
+                    app.warn(warning)
                 while not stopped.wait(0.5):
                     pass
             app.write("Dashboard stopped.\n")
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def reach_warning(dash: Dashboard, auth: Access, read_only: bool) -> str | None:
+    """The stderr line that says who can reach the dashboard and what protects it; None on
+    loopback with the token."""
+    where = f"{dash.address!s}:{dash.port}"
+    health = f"{dash.root}/healthz and {dash.root}/readyz answer anyone"
+    if auth.proxy:
+        acts = "" if read_only else "; actions are sent as that person (Impersonate-User/-Group)"
+        return (f"Warning: serving on {where}: only requests from the trusted proxies ({auth.describe_trusted()}) are served, "
+                f"as the person in their X-Forwarded-User header; reads use the dashboard's own credentials{acts}; {health}.")
+    if dash.loopback:
+        return None
+    acts = " (read-only: no actions)" if read_only else (
+        "; actions need the page's token, which the page gives to whoever opens it (no sign-in; "
+        "use --auth proxy behind a signing-in proxy to share it)")
+    return f"Warning: serving on {where}, not loopback: whoever can reach it can see these rollouts{acts}."

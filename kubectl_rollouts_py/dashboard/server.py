@@ -1,6 +1,7 @@
 """The dashboard's HTTP server: static pages, a JSON API, Server-Sent Events and actions.
 
-Routes (all JSON but `/`, `/static/*` and the event stream):
+Routes (all JSON but `/`, `/static/*` and the event stream), each under --root-path PREFIX
+when one is given (PREFIX alone redirects to PREFIX/; any other path outside it is 404):
 
     GET  /                                       the page (carries the action token)
     GET  /static/app.js, /static/app.css         its script and style
@@ -15,10 +16,20 @@ Routes (all JSON but `/`, `/static/*` and the event stream):
     POST /api/v1/rollouts/NS/NAME/ACTION         promote, promote-full, abort, retry, restart,
                                                  pause, set-image {container, image},
                                                  undo {revision}; header X-Rollouts-Token
+    GET  /healthz                                the process serves: 200 {"status": "ok"}
+    GET  /readyz                                 200 once every kind is listed and followed,
+                                                 else 503 (the kinds not yet current)
 
-Every request must name the served address in Host (DNS rebinding), a request with an
-Origin must come from it (cross-site pages), and a POST must carry the process's random
-token. With read-only, every POST is refused (403).
+Token mode (the default): every request must name the served address in Host (DNS
+rebinding) and a request with an Origin must come from it (cross-site pages). Proxy mode
+(--auth proxy): every request must come from a --trusted-proxy address and name the person
+in X-Forwarded-User (X-Forwarded-Groups optional); Origin, when sent, must name the Host
+the proxy forwarded; actions impersonate that person. In both, a POST must carry the
+process's random token (the page has it) and a cross-site Sec-Fetch-Site is refused; with
+read-only, every POST is refused (403). /healthz and /readyz answer anyone, and say nothing
+of the cluster. A 403 from the API server on an action is a refusal (`refused: true`, "you
+may not ..."), shown as such on the page. One JSON access-log line per request
+(access.AccessLog).
 """
 
 from __future__ import annotations
@@ -28,14 +39,19 @@ import json
 import secrets
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources as package_files
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.dashboard import model
+from kubectl_rollouts_py.dashboard.access import (GROUPS_HEADER, USER_HEADER, Access, AccessLog, Identity, IdentitySources,
+                                                  Refused, forwarded_identity)
 from kubectl_rollouts_py.dashboard.hub import Hub
+from kubectl_rollouts_py.environment import utcnow
 from kubectl_rollouts_py.kube import resources as r
 from kubectl_rollouts_py.ops import steer, templates
 from kubectl_rollouts_py.render.escape import clean
@@ -63,6 +79,10 @@ PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-
 
 
 ACTIONS = ("promote", "promote-full", "abort", "retry", "restart", "pause", "set-image", "undo")
+# How a refusal names each action: "you may not <verb> rollout NAME in NAMESPACE: <why>".
+ACTION_VERBS = {"promote": "promote", "promote-full": "fully promote", "abort": "abort", "retry": "retry",
+                "restart": "restart", "pause": "pause", "set-image": "set the image of", "undo": "roll back"}
+HEALTH_PATHS = ("/healthz", "/readyz")
 
 
 def _text(body: dict[str, Any], key: str) -> str:
@@ -160,16 +180,30 @@ class _Server(ThreadingHTTPServer):
 
 
 class Dashboard:
-    """The hub, the HTTP server and what the handler needs, for one process."""
+    """The hub, the HTTP server and what the handler needs, for one process.
+
+    `root_path` is access.root_path()'s form ("" or "/a/b"). With `access` in proxy mode,
+    `identity_source(identity)` opens the Source an action of that person goes through (the
+    dashboard's connection with Impersonate-User/-Group); reads stay on `source`. `log` gets
+    the access log's JSON lines (None: no log).
+    """
 
     def __init__(self, source: Any, namespace: str | None, *, address: str = "127.0.0.1", port: int = 3100,
-                 read_only: bool = False, renew_seconds: float | None = None) -> None:
+                 read_only: bool = False, renew_seconds: float | None = None, root_path: str = "",
+                 access: Access | None = None, identity_source: Callable[[Identity], Any] | None = None,
+                 log: TextIO | None = None, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.source = source
         self.namespace = namespace
         self.read_only = read_only
+        self.root = root_path
+        self.access = access or Access()
+        if self.access.proxy and identity_source is None:
+            raise ValueError("proxy authentication needs identity_source: actions are impersonated")
         self.token = secrets.token_urlsafe(32)
         self.hub = Hub(source, namespace, renew_seconds=renew_seconds)
         self.action_lock = threading.Lock()
+        self.sources = IdentitySources(identity_source, lock=self.action_lock) if identity_source else None
+        self.log = AccessLog(log, clock)
         self._row_memo: dict[str, dict[Any, Any]] = {}  # per namespace shown; built under the hub's lock
         self.httpd = _Server((address, port), _handler(self))
         self.address, self.port = self.httpd.server_address[:2]
@@ -182,7 +216,7 @@ class Dashboard:
             names |= {socket.gethostname(), socket.getfqdn()}
         self.allowed_hosts = {f"{name}:{self.port}" for name in names if name}
         shown = "127.0.0.1" if self.address == "0.0.0.0" else "[::1]" if self.address == "::" else host
-        self.url = f"http://{shown}:{self.port}/"
+        self.url = f"http://{shown}:{self.port}{self.root}/"
         self.loopback = self.address in ("127.0.0.1", "::1") or str(self.address).startswith("127.")
 
     def start(self) -> Dashboard:
@@ -195,6 +229,29 @@ class Dashboard:
         self.hub.close()
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.sources is not None:
+            self.sources.close()
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Ready once every kind has been listed and none is stale; the document says which
+        kinds are not current (their names only: the reasons may carry the cluster's words,
+        and anyone may ask)."""
+        synced = self.hub.wait_synced(0)
+        stale = sorted(self.hub.health()["stale"])
+        if synced and not stale:
+            return True, {"status": "ok"}
+        return False, {"status": "not ready", "synced": synced, "stale": stale}
+
+    def local_path(self, path: str) -> str | None:
+        """The route of a request's path under the root path: "/..." inside it, "" for the
+        root path itself without its slash (redirected), None outside it."""
+        if not self.root:
+            return path or "/"
+        if path == self.root:
+            return ""
+        if path.startswith(self.root + "/"):
+            return path[len(self.root):]
+        return None
 
     def __enter__(self) -> Dashboard:
         return self.start()
@@ -242,10 +299,17 @@ class Dashboard:
         return None if doc is None else {**doc, "version": version}
 
 
-class _Refused(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+def _host_port(value: str, default_port: str) -> str:
+    """host:port of a Host header or an origin's netloc, lower-case, with the scheme's
+    default port spelled out (so "a.example" and "a.example:443" over https are one)."""
+    value = value.strip().lower()
+    if value.startswith("[") and "]" in value:
+        host, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ""
+        host = f"[{host}]"
+    else:
+        host, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    return f"{host}:{port or default_port}"
 
 
 def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
@@ -253,9 +317,37 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
         server_version = "rollouts-py-dashboard"
         sys_version = ""
         timeout = IDLE_TIMEOUT  # the socket's: an idle (or too slow) client is dropped
+        _started = 0.0
+        _status: int | None = None
+        _user: str | None = None
+        _why: str | None = None
+        _identity: Identity | None = None
+        _local = "/"
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal shows the URL only
+        def log_message(self, format: str, *args: Any) -> None:  # quiet: the access log is ours (dash.log)
             pass
+
+        # ------------------------------------------------------------ access log
+
+        def parse_request(self) -> bool:
+            self._started = time.monotonic()
+            return super().parse_request()
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            self._status = code
+            super().send_response(code, message)
+
+        def handle_one_request(self) -> None:
+            """One request, then its access-log line (a request that got an answer)."""
+            self._status = self._user = self._why = self._identity = None
+            self._started = time.monotonic()
+            try:
+                super().handle_one_request()
+            finally:
+                if self._status is not None:
+                    dash.log.write(method=self.command or "-", path=getattr(self, "path", "") or "", status=self._status,
+                                   duration_ms=(time.monotonic() - self._started) * 1000, user=self._user,
+                                   remote=str(self.client_address[0]), error=self._why)
 
         # ------------------------------------------------------------ plumbing
 
@@ -272,26 +364,56 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
         def _json(self, code: int, doc: Any) -> None:
             self._send(code, json.dumps(doc, separators=(",", ":")).encode(), "application/json")
 
-        def _error(self, code: int, message: str) -> None:
-            self._json(code, {"error": _message(message), "code": code})
+        def _error(self, code: int, message: str, **extra: Any) -> None:
+            text = _message(message)
+            self._why = text
+            self._json(code, {"error": text, "code": code, **extra})
 
         def _check_origin(self) -> None:
-            """Host must be the served address; Origin, when sent, must be this origin."""
-            host = self.headers.get("Host", "")
-            if host not in dash.allowed_hosts:
-                raise _Refused(403, f"unexpected Host header: {host!r}")
+            """Token mode: Host must be the served address, and Origin, when sent, this
+            origin. Proxy mode: the proxy chooses Host; Origin, when sent, must name the host
+            it forwarded (Host or X-Forwarded-Host). Both: no cross-site POST."""
             origin = self.headers.get("Origin")
-            if origin is not None and origin not in {f"http://{h}" for h in dash.allowed_hosts}:
-                raise _Refused(403, f"cross-origin request refused (Origin {origin!r})")
+            if dash.access.proxy:
+                if origin is not None:
+                    scheme, _, netloc = origin.partition("://")
+                    default = "443" if scheme.lower() == "https" else "80"
+                    forwarded = [h.split(",")[0] for h in (self.headers.get("Host"), self.headers.get("X-Forwarded-Host")) if h]
+                    if not netloc or _host_port(netloc, default) not in {_host_port(h, default) for h in forwarded}:
+                        raise Refused(403, f"cross-origin request refused (Origin {origin!r})")
+            else:
+                host = self.headers.get("Host", "")
+                if host not in dash.allowed_hosts:
+                    raise Refused(403, f"unexpected Host header: {host!r}")
+                if origin is not None and origin not in {f"http://{h}" for h in dash.allowed_hosts}:
+                    raise Refused(403, f"cross-origin request refused (Origin {origin!r})")
             site = self.headers.get("Sec-Fetch-Site")
             if self.command == "POST" and site not in (None, "same-origin", "none"):
-                raise _Refused(403, f"cross-site request refused (Sec-Fetch-Site {site!r})")
+                raise Refused(403, f"cross-site request refused (Sec-Fetch-Site {site!r})")
+
+        def _authenticate(self) -> None:
+            """Proxy mode: the peer is a trusted proxy and names the person (else refused)."""
+            if not dash.access.proxy:
+                return
+            dash.access.check_peer(str(self.client_address[0]))
+            self._identity = forwarded_identity(self.headers.get_all(USER_HEADER) or [], self.headers.get_all(GROUPS_HEADER) or [])
+            self._user = self._identity.user
 
         def _route(self, handle: Any) -> None:
             try:
+                local = dash.local_path(urlsplit(self.path).path)
+                if local is None:
+                    return self._error(404, "not found")
+                if local in HEALTH_PATHS and self.command in ("GET", "HEAD"):
+                    return self._health(local)
+                self._authenticate()
                 self._check_origin()
+                if local == "":  # the root path without its slash: the page is one below
+                    query = urlsplit(self.path).query
+                    return self._send(301, b"", "text/plain", {"Location": dash.root + "/" + (f"?{query}" if query else "")})
+                self._local = local
                 handle()
-            except _Refused as exc:
+            except Refused as exc:
                 self._error(exc.code, exc.message)
             except (BrokenPipeError, ConnectionResetError):
                 pass
@@ -300,6 +422,12 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                     self._error(500, f"internal error: {type(exc).__name__}")
                 except OSError:
                     pass
+
+        def _health(self, local: str) -> None:
+            if local == "/healthz":
+                return self._json(200, {"status": "ok"})
+            ready, doc = dash.readiness()
+            self._json(200 if ready else 503, doc)
 
         def do_GET(self) -> None:
             self._route(self._get)
@@ -318,9 +446,8 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
         # ------------------------------------------------------------ GET
 
         def _get(self) -> None:
-            url = urlsplit(self.path)
-            parts = [unquote(p) for p in url.path.split("/") if p]
-            query = parse_qs(url.query)
+            parts = [unquote(p) for p in self._local.split("/") if p]
+            query = parse_qs(urlsplit(self.path).query)
             if parts in ([], ["index.html"]):
                 page = _static("index.html").replace(b"{{TOKEN}}", dash.token.encode())
                 page = page.replace(b"{{READONLY}}", b"true" if dash.read_only else b"false")
@@ -334,7 +461,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 return self._json(200, {"namespace": dash.namespace, "namespaces": dash.namespaces(), "readOnly": dash.read_only,
                                         "version": dash.hub.version, "error": dash.hub.error, **dash.hub.health(),
-                                        "serverTime": now})
+                                        "serverTime": now, "auth": dash.access.mode, "user": self._user})
             if rest == ["events"]:
                 return self._events() if self.command == "GET" else self._error(405, "GET the event stream")
             if rest == ["rollouts"]:
@@ -403,7 +530,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
         # ------------------------------------------------------------ POST
 
         def _post(self) -> None:
-            parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
+            parts = [unquote(p) for p in self._local.split("/") if p]
             if len(parts) != 6 or parts[:3] != ["api", "v1", "rollouts"] or parts[5] not in ACTIONS:
                 return self._error(404, "not found")
             if dash.read_only:
@@ -432,10 +559,18 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return self._error(400, "the body must be a JSON object")
             try:
                 with dash.action_lock:
-                    message = run_action(dash.source, namespace, name, action, body, now=dt.datetime.now(dt.timezone.utc))
+                    # Proxy mode: every request of the action impersonates the person.
+                    if dash.access.proxy:
+                        assert dash.sources is not None and self._identity is not None  # __init__, _authenticate
+                        source = dash.sources.get(self._identity)
+                    else:
+                        source = dash.source
+                    message = run_action(source, namespace, name, action, body, now=dt.datetime.now(dt.timezone.utc))
             except errors.UsageError as exc:
                 return self._error(400, exc.message)
             except errors.ApiError as exc:
+                if exc.status == 403:  # the cluster's RBAC said no: a refusal, not a failure
+                    return self._error(403, f"you may not {ACTION_VERBS[action]} rollout {name} in {namespace}: {exc.message}", refused=True)
                 return self._error(exc.status if 400 <= exc.status < 600 else 502, exc.message)
             except errors.RolloutsError as exc:
                 return self._error(422, exc.message)

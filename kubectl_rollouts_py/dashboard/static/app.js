@@ -136,6 +136,8 @@ function route() {
   return { page: "list" };
 }
 
+// Every URL the page asks for is relative to the page's own (no leading "/"), so that the
+// dashboard works the same under --root-path PREFIX, behind a proxy that forwards it.
 async function getJSON(path) {
   const response = await fetch(path, { headers: { Accept: "application/json" } });
   const body = await response.json();
@@ -155,13 +157,13 @@ async function refresh() {
       const ns = $("namespace").value;
       const query = ns ? "?namespace=" + encodeURIComponent(ns) : "";
       if (r.page === "list") {
-        renderList(await getJSON("/api/v1/rollouts" + query));
+        renderList(await getJSON("api/v1/rollouts" + query));
       } else if (r.page === "experiments") {
-        renderExperiments(await getJSON("/api/v1/experiments" + query));
+        renderExperiments(await getJSON("api/v1/experiments" + query));
       } else {
         const kind = r.page === "rollout" ? "rollouts" : "experiments";
         try {
-          const doc = await getJSON(`/api/v1/${kind}/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`);
+          const doc = await getJSON(`api/v1/${kind}/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.name)}`);
           if (r.page === "rollout") renderRollout(doc); else renderExperiment(doc);
         } catch (err) {
           $("view").replaceChildren(el("p", { class: "muted" }, String(err.message)), el("a", { href: r.page === "rollout" ? "#/" : "#/experiments" }, "Back to the list"));
@@ -179,11 +181,14 @@ async function refresh() {
 
 async function loadInfo() {
   const asked = Date.now();
-  const info = await getJSON("/api/v1/info");
+  const info = await getJSON("api/v1/info");
   const server = Date.parse(info.serverTime);
   if (!Number.isNaN(server)) state.skew = server - (asked + Date.now()) / 2;
   const changed = !state.info || JSON.stringify(info.namespaces) !== JSON.stringify(state.info.namespaces);
   state.info = info;
+  const user = $("user");  // --auth proxy: the person the proxy signed in
+  user.hidden = !info.user;
+  if (info.user && user.textContent !== clean(info.user)) { user.textContent = clean(info.user); user.title = clean(`Signed in as ${info.user}`); }
   showBanner();
   if (!changed) return;
   const select = $("namespace");
@@ -197,7 +202,7 @@ async function loadInfo() {
 }
 
 function connect() {
-  const events = new EventSource("/api/v1/events");
+  const events = new EventSource("api/v1/events");
   events.addEventListener("change", () => { state.connected = true; showBanner(); refresh(); });
   // EventSource reconnects by itself (the server asks for 1 s); the first change event
   // after that refetches everything.
@@ -228,10 +233,12 @@ function showBanner() {
   if (message && banner.textContent !== clean(message)) banner.textContent = clean(message);
 }
 
-function notice(text, error) {
+// kind: falsy (done), true (an error) or "refusal" (the cluster refused the action).
+function notice(text, kind) {
   const box = $("notice");
-  box.textContent = text;
-  box.className = error ? "notice error" : "notice";
+  box.textContent = clean(text);
+  box.className = kind === "refusal" ? "notice refusal" : kind ? "notice error" : "notice";
+  box.dataset.kind = kind === "refusal" ? "refusal" : kind ? "error" : "done";
   box.hidden = false;
   clearTimeout(notice.timer);
   notice.timer = setTimeout(() => { box.hidden = true; }, 8000);
@@ -328,12 +335,14 @@ async function act(doc, action, label, body, destructive) {
   const question = `${label} rollout "${doc.name}" in namespace "${doc.namespace}"?`;
   if (!(await confirmDialog(question, destructive ? CONSEQUENCES[action] : null, destructive))) return;
   try {
-    const response = await fetch(`/api/v1/rollouts/${encodeURIComponent(doc.namespace)}/${encodeURIComponent(doc.name)}/${action}`, {
+    const response = await fetch(`api/v1/rollouts/${encodeURIComponent(doc.namespace)}/${encodeURIComponent(doc.name)}/${action}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Rollouts-Token": TOKEN },
       body: JSON.stringify(body || {}),
     });
     const result = await response.json();
+    // The cluster said no to this person (RBAC): a refusal, said as such ("you may not ...").
+    if (response.status === 403 && result.refused) { notice(result.error, "refusal"); return; }
     if (!response.ok) throw new Error(result.error || response.statusText);
     notice(result.message);
   } catch (err) {

@@ -23,6 +23,7 @@ from kubectl_rollouts_py.derive import rollout as derive_rollout
 from kubectl_rollouts_py.derive import steps as derive_steps
 from kubectl_rollouts_py.derive import trend as derive_trend
 from kubectl_rollouts_py.derive.views import numeric_values
+from kubectl_rollouts_py.ops import history as ops_history
 
 def _owner_uids(obj: dict[str, Any]) -> list[str]:
     refs = f.mapping(obj, "metadata").get("ownerReferences")
@@ -200,7 +201,17 @@ def rollout_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime
     doc["actions"] = [a.to_dict() for a in derive_actions.rollout_actions(rollout)]
     doc["currentPodHash"] = f.text(f.mapping(rollout, "status").get("currentPodHash"))
     doc["explain"] = explain_document(rollout, objects, now)
+    doc["history"] = history_document(rollout, objects, now)
     return doc
+
+
+def history_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:
+    """The CLI's `history` (ops.history over what the cluster still holds), from the cached
+    objects: the revisions newest first, how each ended, its steps and its runs."""
+    found = objects.of(rollout)
+    evidence = ops_history.Evidence("cluster", ((None, rollout),), tuple((rs, None) for rs in found["replica_sets"]),
+                                    tuple((run, None) for run in found["analysis_runs"]))
+    return ops_history.history(evidence, now=now).to_dict()
 
 
 def explain_document(rollout: dict[str, Any], objects: Objects, now: dt.datetime) -> dict[str, Any]:

@@ -29,14 +29,14 @@ def _renamed(name: str, image: str, labels: dict[str, str]) -> list[dict[str, An
 
 
 def _measurements(values: list[float], threshold: float) -> list[dict[str, Any]]:
-    """Newest first, as the controller keeps them; one a minute."""
+    """Oldest first, as the controller appends them; one a minute."""
     shown = []
     for i, v in enumerate(values):
         failed = v < threshold
         shown.append({"phase": "Failed" if failed else "Successful", "value": f"[{v}]",
                       "startedAt": T.format(i, 0), "finishedAt": T.format(i, 1),
                       **({"message": f"{v} is below {threshold}"} if failed else {})})
-    return list(reversed(shown))
+    return shown
 
 
 def _by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -52,6 +52,7 @@ def paused_failing(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         started = (now - dt.timedelta(seconds=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
         objects[0]["status"]["pauseConditions"] = [{"reason": "CanaryPauseStep", "startTime": started}]
     run = _by_kind(objects, "AnalysisRun")[0]
+    run["spec"]["args"] = [{"name": "service-name", "value": "app-backend-canary"}, {"name": "canary-hash", "value": "6d8f9c7b5"}]
     values = [0.99, 0.97, 0.91, 0.96, 0.88, 0.95]
     run["spec"]["metrics"][0]["provider"]["prometheus"]["query"] = (
         'sum(rate(http_requests_total{service="app-backend-canary",code!~"5.."}[1m]))\n'
@@ -176,10 +177,10 @@ def experiment() -> list[dict[str, Any]]:
                               "provider": {"prometheus": {"address": "http://prometheus:9090",
                                                           "query": 'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_ms_bucket{app="search",role="canary"}[1m])))'}}}]},
         "status": {"phase": "Running", "metricResults": [{"name": "p99-latency-ms", "phase": "Running", "count": 4, "successful": 3, "failed": 1,
-                   "measurements": list(reversed([
+                   "measurements": [
                        {"phase": "Failed" if v >= 250 else "Successful", "value": f"[{v}]", "startedAt": T.format(i + 1, 0),
                         "finishedAt": T.format(i + 1, 2), **({"message": f"{v} ms is not below 250 ms"} if v >= 250 else {})}
-                       for i, v in enumerate([182, 205, 262, 231])]))}]},
+                       for i, v in enumerate([182, 205, 262, 231])]}]},
     })
     return objects
 

@@ -5,6 +5,7 @@ resolved queries, and the experiments' list and documents."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from kubectl_rollouts_py.sandbox.apiserver import APIServer
 
 from dashboard.conftest import request, serve
 from dashboard.gallery import NS, gallery
+from inprocess import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +25,7 @@ def dash(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         srv.seed(gallery(dt.datetime.now(dt.timezone.utc)))
         srv.kubeconfig = srv.write_kubeconfig(Path(tmp_path_factory.mktemp("docs")) / "kubeconfig", namespace=NS)  # type: ignore[attr-defined]
         d = serve(srv)
+        d.kubeconfig = srv.kubeconfig  # type: ignore[attr-defined]
         yield d
         d.close()
         d.closing_source.close()  # type: ignore[attr-defined]
@@ -80,3 +83,21 @@ def test_experiment_names_are_checked(dash: Dashboard) -> None:
     assert bad.status == 400 and "invalid experiment name" in bad.json()["error"]
     missing = request(dash, "GET", f"/api/v1/experiments/{NS}/nope")
     assert missing.status == 404 and missing.json()["error"] == f'experiment "nope" not found in namespace "{NS}"'
+
+
+@pytest.mark.parametrize("name", ["payments", "app-backend", "frontend", "search"])
+def test_the_history_panel_is_the_cli_s_history(dash: Dashboard, name: str) -> None:
+    doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/{name}").json()
+    cli = run_cli(["history", name, "-o", "json", "-n", NS, "--kubeconfig", str(dash.kubeconfig)])  # type: ignore[attr-defined]
+    assert cli.exit_code == 0, cli.stderr
+    assert doc["history"] == json.loads(cli.stdout)
+    assert [r["revision"] for r in doc["history"]["revisions"]] == [2, 1]
+
+
+def test_the_history_says_how_each_revision_ended(dash: Dashboard) -> None:
+    def outcomes(name: str) -> list[str]:
+        doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/{name}").json()
+        return [r["outcome"] for r in doc["history"]["revisions"]]
+
+    assert outcomes("payments") == ["aborted", "promoted"]
+    assert outcomes("app-backend") == ["current", "promoted"]

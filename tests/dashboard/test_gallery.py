@@ -140,8 +140,11 @@ def test_a_paused_canary_with_failing_analysis(browser: Browser, dash: object) -
     for value in ("[0.99]", "[0.97]", "[0.91]", "[0.96]", "[0.88]", "[0.95]"):
         assert value in table
     assert "2026-11-29 08:04:01 UTC" in table and "0.88 is below 0.95" in table
+    newest = browser.text('#analysis table[data-measurements="success-rate"] tbody tr')
+    assert newest.startswith("2026-11-29 08:05:01 UTC [0.95]"), newest
     assert browser.script('return document.querySelectorAll("#analysis table[data-measurements] tbody tr.phase-Failed").length') == 2
     assert "failed 2 / limit 3" in browser.text("#analysis")
+    assert browser.text("#analysis .args") == "Args: service-name=app-backend-canary, canary-hash=6d8f9c7b5"
     assert browser.script('return document.querySelector("#analysis line[data-threshold=success]") !== null')
     # The explain panel: the CLI's causes.
     assert "2 of 3 allowed failures used" in browser.text("#explain")
@@ -167,6 +170,17 @@ def test_an_aborted_rollout_offers_retry_only(browser: Browser, dash: object) ->
     assert "The rollout was aborted" in browser.text("#explain")
     # Rollback on the older revision, behind a confirmation.
     assert browser.script('return document.querySelector("#revisions button[data-undo]").textContent') == "Rollback"
+    browser.click("#revisions button[data-undo]")
+    browser.wait('return document.getElementById("confirm").open')
+    assert "Roll back to revision 1" in browser.text("#confirm-text")
+    assert "starts a new update" in browser.text("#confirm-consequence")
+    browser.click("#confirm-cancel")
+    browser.wait('return !document.getElementById("confirm").open')
+    # The history panel: the CLI's `history`, newest first, how each revision ended.
+    outcomes = browser.script('return [...document.querySelectorAll("#history [data-history-revision]")].map((li) => [li.dataset.historyRevision, li.dataset.outcome])')
+    assert outcomes == [["2", "aborted"], ["1", "promoted"]]
+    assert "Revision 2 was aborted" in browser.text('#history [data-history-revision="2"]')
+    assert "success-rate=[0.91] (Failed)" in browser.text('#history [data-history-revision="2"]')
     shot(browser, "aborted", (1280, 1300))
 
 

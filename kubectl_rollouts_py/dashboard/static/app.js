@@ -580,10 +580,29 @@ function metricBlock(m) {
 function analysisCard(doc) {
   const runs = doc.analysis.map((run) => el("div", { class: "run", "data-analysisrun": run.name },
     el("h3", {}, statusIcon(run.phase), ` ${run.name}`, el("span", { class: "muted" }, ` revision ${run.revision} · ${run.phase}${run.message ? " — " + run.message : ""}`)),
-    run.args.length ? el("div", { class: "muted args" }, "Args: ", run.args.map((a, i) => [i ? ", " : "", `${a.name}=`,
+    run.args.length ? el("div", { class: "muted args" }, "Args: ", run.args.flatMap((a, i) => [i ? ", " : "", `${a.name}=`,
       a.resolved === false ? el("em", { class: "unresolved" }, "not yet measured") : a.value])) : null,
     run.metrics.map(metricBlock)));
   return el("div", { class: "card", id: "analysis" }, el("h2", {}, "Analysis"), runs.length ? runs : el("p", { class: "muted" }, "No AnalysisRuns."));
+}
+
+// The CLI's `history` (derive/history.py): each revision newest first, how it ended, its
+// steps and its runs' last values, and the sentence that explains it.
+function historyCard(doc) {
+  const revisions = (doc.history && doc.history.revisions) || [];
+  const metric = (m) => `${m.name}=${m.lastValue || "no value"} (${m.phase})`;
+  return el("div", { class: "card", id: "history" }, el("h2", {}, "History"),
+    revisions.length ? el("ol", { class: "history" }, revisions.map((rev) => el("li", { "data-history-revision": rev.revision, "data-outcome": rev.outcome },
+      el("div", { class: "history-head" }, el("strong", {}, `Revision ${rev.revision}`), " ",
+        el("span", { class: `tag outcome-${rev.outcome.replace(/\s+/g, "-")}` }, rev.outcome),
+        el("span", { class: "muted" }, ` ${when(rev.startedAt)} → ${rev.endedAt ? when(rev.endedAt) : "now"}${rev.duration ? ` (${rev.duration})` : ""}`)),
+      el("div", { class: "muted image" }, rev.images.join(", ") || "-"),
+      rev.steps.length ? el("div", { class: "history-steps" }, rev.steps.flatMap((s, i) => [i ? " | " : "",
+        el("span", { class: `history-step ${s.state.replace(/\s+/g, "-")}`, title: s.state }, s.step + (s.duration ? ` ${s.duration}` : "") + (s.state === "done" ? "" : ` [${s.state}]`))])) : null,
+      rev.analysisRuns.map((run) => el("div", { class: "run-line", "data-history-run": run.name }, statusIcon(run.phase || "Pending"), ` ${run.name} ${run.phase || "Pending"}`,
+        run.metrics.length ? `: ${run.metrics.map(metric).join(", ")}` : "")),
+      rev.explanation ? el("p", { class: "explanation" }, rev.explanation) : null)))
+      : el("p", { class: "muted" }, "No revisions."));
 }
 
 function renderRollout(doc) {
@@ -597,6 +616,7 @@ function renderRollout(doc) {
     explainCard(doc),
     el("div", { class: "columns" }, el("div", {}, stepsCard(doc)), el("div", {}, revisionsCard(doc))),
     analysisCard(doc),
+    historyCard(doc),
     containersCard(doc));
   $("view").replaceChildren(view);
   if (focused) {

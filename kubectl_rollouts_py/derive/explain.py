@@ -19,9 +19,9 @@ import datetime as dt
 import math
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_rollouts_py._frozen import frozen
 from kubectl_rollouts_py.derive import fields as f
 from kubectl_rollouts_py.derive.analysis import build_analysis_run_view, runs_in_scope
 from kubectl_rollouts_py.derive.humantime import human_duration, seconds_between
@@ -48,7 +48,7 @@ DEFAULT_PROGRESS_DEADLINE = 600  # seconds, Argo's default for spec.progressDead
 MAX_PODS_SHOWN = 5
 
 
-@dataclass(frozen=True)
+@frozen
 class Cause:
     """One reason the rollout is where it is: a kind, a one-line summary, the facts that
     show it (with their values) and the exact commands that move it on."""
@@ -65,7 +65,7 @@ class Cause:
         return {"kind": self.kind, "summary": self.summary, "evidence": list(self.evidence), "commands": list(self.commands)}
 
 
-@dataclass(frozen=True)
+@frozen
 class NextStep:
     """What happens next, from the spec: a step to come, the end of a pause, an analysis
     that will start, or the promotion at the end."""
@@ -90,7 +90,7 @@ class NextStep:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Explanation:
     name: str
     namespace: str
@@ -122,7 +122,7 @@ class Explanation:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Lookups:
     """Facts only a read can give. None: not looked up (or the read failed), so no claim
     is made about it."""
@@ -130,7 +130,7 @@ class Lookups:
     workload_missing: str | None = None  # the workloadRef Deployment's name when it does not exist
     templates: frozenset[str] | None = None  # AnalysisTemplates of the namespace
     cluster_templates: frozenset[str] | None = None  # ClusterAnalysisTemplates
-    failed_reads: tuple[str, ...] = field(default=())
+    failed_reads: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- small helpers

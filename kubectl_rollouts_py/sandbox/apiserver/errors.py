@@ -100,11 +100,13 @@ def unauthorized() -> StatusError:
     return StatusError(401, "Unauthorized", "Unauthorized")
 
 
-def forbidden(rtype: ResourceType, verb: str, resource: str, namespace: str | None, name: str | None) -> StatusError:
+def forbidden(
+    rtype: ResourceType, verb: str, resource: str, namespace: str | None, name: str | None, *, user: str | None = None
+) -> StatusError:
     who = f'{rtype.qualified} "{name}"' if name else rtype.qualified
     where = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     message = (
-        f'{who} is forbidden: User "{_ANONYMOUS}" cannot {verb} resource "{resource}" '
+        f'{who} is forbidden: User "{user or _ANONYMOUS}" cannot {verb} resource "{resource}" '
         f'in API group "{rtype.group}" {where}'
     )
     return StatusError(403, "Forbidden", message, status_details(rtype, name))

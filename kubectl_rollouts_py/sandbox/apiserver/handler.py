@@ -262,7 +262,7 @@ class _Handler(WatchStreams):
             verb = collection_verbs.get(method)
             if verb is None or (verb == "create" and rtype.namespaced and target.namespace is None):
                 raise method_not_allowed()
-            api.authorize(verb, target)
+            api.authorize(verb, target, self.headers.get("Impersonate-User"))
             if verb == "create":
                 entry = api.create(rtype, target.ns, parse_json(body), dry_run=dry_run)
                 return self._send_json(201, entry.raw)
@@ -278,10 +278,10 @@ class _Handler(WatchStreams):
         if watch_path:  # /watch/.../name: a single-object watch
             fields = (FieldRequirement("metadata.name", "=", target.name),)
             whole = Target(rtype, target.namespace, None, None)
-            api.authorize("watch", whole)
+            api.authorize("watch", whole, self.headers.get("Impersonate-User"))
             labels = parse_label_selector(query.get("labelSelector", ""))
             return self._stream_watch(whole, query, Selector(labels, fields))
-        api.authorize(verb, target)
+        api.authorize(verb, target, self.headers.get("Impersonate-User"))
         if target.subresource == "scale":
             return self._serve_scale(verb, target, content_type, body, dry_run)
         if verb == "get":

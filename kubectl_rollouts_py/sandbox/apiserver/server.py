@@ -32,6 +32,7 @@ class _Rule:
     verb: str
     resource: str
     namespace: str | None
+    user: str | None = None  # only requests impersonating this user (Impersonate-User)
 
 
 class APIServer:
@@ -136,16 +137,18 @@ class APIServer:
         with self._store.cond:
             return str(self._store.rv)
 
-    def forbid(self, verb: str, plural: str, namespace: str | None = None) -> None:
+    def forbid(self, verb: str, plural: str, namespace: str | None = None, *, user: str | None = None) -> None:
         """Answer 403 Forbidden to `verb` on `plural`, in one namespace or (None) everywhere.
 
         `verb` is an RBAC verb (get, list, watch, create, update, patch, delete,
         deletecollection) or "*". `plural` is e.g. "rollouts", "rollouts/status" (as in RBAC,
-        a subresource is only matched by its own name) or "*".
+        a subresource is only matched by its own name) or "*". With `user`, only requests
+        that impersonate that user (an Impersonate-User header) are refused, and the message
+        names them as a real API server does.
         """
         base, _, sub = plural.partition("/")
         base = base.split(".", 1)[0]  # "rollouts.argoproj.io" names the same resource
-        self._rules.append(_Rule(verb, f"{base}/{sub}" if sub else base, namespace))
+        self._rules.append(_Rule(verb, f"{base}/{sub}" if sub else base, namespace, user))
 
     def clear_forbidden(self) -> None:
         self._rules.clear()
@@ -321,15 +324,17 @@ class APIServer:
         if not hmac.compare_digest((authorization or "").encode(), f"Bearer {self._token}".encode()):
             raise unauthorized()
 
-    def authorize(self, verb: str, target: Target) -> None:
+    def authorize(self, verb: str, target: Target, user: str | None = None) -> None:
+        """Raise 403 when a forbid() rule matches; `user` is the request's Impersonate-User."""
         resource = target.rtype.plural + (f"/{target.subresource}" if target.subresource else "")
         for rule in self._rules:
             if (
                 rule.verb in (verb, "*")
                 and rule.resource in (resource, "*")
                 and (rule.namespace is None or rule.namespace == target.namespace)
+                and (rule.user is None or rule.user == user)
             ):
-                raise forbidden(target.rtype, verb, resource, target.namespace, target.name)
+                raise forbidden(target.rtype, verb, resource, target.namespace, target.name, user=user)
 
     def _now(self) -> str:
         return self._clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

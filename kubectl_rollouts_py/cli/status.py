@@ -53,7 +53,7 @@ def _warn_why(app: App, source: Source, name: str, namespace: str) -> None:
 
 @click.command("status", cls=CobraCommand)
 @click.argument("name", shell_complete=complete_names("rollouts"))
-@click.option("-w", "--watch/--no-watch", default=True, show_default=True, help="Keep printing status changes until the rollout is Healthy or Degraded (--watch=false: print once).")
+@click.option("-w", "--watch/--no-watch", default=True, help="Keep printing status changes until the rollout is Healthy or Degraded; on by default (--watch=false or --no-watch: print once).")
 @click.option("-t", "--timeout", "timeout", default="0", metavar="DURATION", help="Give up watching after this long (e.g. 30s, 5m); 0 waits forever.")
 @output_option
 @from_file_option

@@ -8,16 +8,30 @@ after the first such end in a row the stream backs off the same way, as client-g
 reflector does after a "very short watch", instead of reconnecting hundreds of times a
 second.
 
-What the threads see goes into one `queue.SimpleQueue`. The caller's thread blocks on it
-(`Follower.get`), so a quiet cluster costs no CPU at all: no timer, no polling. The queue's
-`put` is reentrant, so a signal handler in the caller's thread may wake it with `wake()`.
+What the threads see goes into one mailbox: a `queue.SimpleQueue` and a pipe that gets a
+byte for every item. The caller's thread sleeps in poll() on the pipe (`Follower.get`), so a
+quiet cluster costs no CPU at all: no timer, no polling. A signal handler in the caller's
+thread may wake it with `wake()`.
+
+Why a pipe rather than blocking on the queue: Python runs a signal's handler only between
+bytecodes. A signal that arrives after the last check and before the thread sleeps in the
+queue's lock wait is noted, but nothing wakes the sleeper, so the handler (and the `wake()`
+in it) waits for the next item, maybe for ever: a watch that ignored SIGTERM. Inside
+`waking_on_signals()` the pipe is also the interpreter's wakeup fd (signal.set_wakeup_fd),
+which gets a byte when any handled signal arrives, whenever it arrives, so the poll()
+returns and the handler runs.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import select
+import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +118,67 @@ def _is_fatal(exc: BaseException) -> bool:
     return isinstance(exc, errors.ApiError) and 400 <= status < 500 and status not in _TRANSIENT_4XX
 
 
-def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: queue.SimpleQueue[Any], max_failures: int | None,
+class _Mailbox:
+    """A SimpleQueue whose every `put` also writes a byte into a pipe, so that a reader can
+    sleep in poll() (see the module's doc). Closed once; a put after that is dropped (a
+    stream thread ending late), so no byte goes to a descriptor number reused meanwhile."""
+
+    def __init__(self) -> None:
+        self.items: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)
+        # Reentrant: a signal handler's put in the thread that is closing must not deadlock.
+        self._lock = threading.RLock()
+        self._closed = False
+
+    def put(self, item: Any) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self.items.put(item)
+            try:
+                os.write(self.write_fd, b"\0")
+            except BlockingIOError:
+                pass  # the pipe is full of wake-ups already: the reader will look
+
+    def take(self, timeout: float | None) -> Any:
+        """The next item, waiting at most `timeout` seconds (None: for ever); raises
+        queue.Empty when none came."""
+        if self._closed:
+            return self.items.get_nowait()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        poller = select.poll()
+        poller.register(self.read_fd, select.POLLIN)
+        while True:
+            # Drain the wake-ups first, then look: an item put after the look leaves a byte.
+            try:
+                while os.read(self.read_fd, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+            try:
+                return self.items.get_nowait()
+            except queue.Empty:
+                pass
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise queue.Empty
+            poller.poll(None if remaining is None else remaining * 1000)
+
+    def get_nowait(self) -> Any:
+        return self.items.get_nowait()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            os.close(self.read_fd)
+            os.close(self.write_fd)
+
+
+def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: _Mailbox, max_failures: int | None,
                 retry_first_list: bool) -> None:
     failures = 0  # errors in a row (max_failures counts these)
     troubled = False  # a Trouble was put and no Recovered yet
@@ -190,7 +264,7 @@ class Follower:
         # False: a stream whose first list fails (after the client's own retries) gives up,
         # its error raised by `get`; True: it backs off and lists again, like later failures.
         self.retry_first_list = retry_first_list
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queue = _Mailbox()
         self._threads: list[threading.Thread] = []
 
     def start(self) -> Follower:
@@ -209,6 +283,21 @@ class Follower:
     def close(self) -> None:
         """Ask every stream to end; they do soon after (their threads are daemons)."""
         self.stop.set()
+        self._queue.close()
+
+    @contextmanager
+    def waking_on_signals(self) -> Iterator[None]:
+        """While inside, a signal with a Python handler wakes a `get` in the main thread
+        whenever it arrives (the module's doc says why this is needed). Does nothing in
+        another thread, where signals are not handled."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.set_wakeup_fd(self._queue.write_fd, warn_on_full_buffer=False)
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(previous)
 
     def __enter__(self) -> Follower:
         return self.start()
@@ -225,7 +314,7 @@ class Follower:
         all. A stream's fatal error (403, 401, 404, another 4xx but 408/409/410/429, a failed
         first list, or an unexpected one) is raised here."""
         try:
-            first = self._queue.get(timeout=timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
+            first = self._queue.take(timeout) if timeout is None or timeout > 0 else self._queue.get_nowait()
         except queue.Empty:
             return None
         batch = [first]

@@ -144,24 +144,25 @@ class Recorder:
         with threads_without_signals():
             self.follower.start()
         try:
-            while self._stopping is None:
-                batch = self.follower.get(max(0.0, next_prune - self.monotonic()))
-                changes: list[Change] = []
-                for item in batch or ():
-                    if isinstance(item, Wakeup):
-                        continue  # `stop` set the reason; the loop ends after this batch
-                    if isinstance(item, (Trouble, Recovered)):
-                        self._outage(item)
-                        continue
-                    change = changes_of(item, self.namespace)
-                    if change is not None:
-                        changes.append(change)
-                if changes:
-                    self.summary.versions += self.store.record(changes, self.clock())
-                    self.summary.batches += 1
-                if self.monotonic() >= next_prune:
-                    self.prune()
-                    next_prune = self.monotonic() + self.prune_every
+            with self.follower.waking_on_signals():  # a stop signal wakes the wait at once
+                while self._stopping is None:
+                    batch = self.follower.get(max(0.0, next_prune - self.monotonic()))
+                    changes: list[Change] = []
+                    for item in batch or ():
+                        if isinstance(item, Wakeup):
+                            continue  # `stop` set the reason; the loop ends after this batch
+                        if isinstance(item, (Trouble, Recovered)):
+                            self._outage(item)
+                            continue
+                        change = changes_of(item, self.namespace)
+                        if change is not None:
+                            changes.append(change)
+                    if changes:
+                        self.summary.versions += self.store.record(changes, self.clock())
+                        self.summary.batches += 1
+                    if self.monotonic() >= next_prune:
+                        self.prune()
+                        next_prune = self.monotonic() + self.prune_every
         except BaseException as exc:
             self.summary.ended = f"failed: {type(exc).__name__}"
             raise

@@ -125,7 +125,7 @@ def signals_wake(follower: Follower) -> Iterator[Signals]:
             continue  # e.g. SIGHUP under nohup: keep ignoring it
         previous[signum] = signal.signal(signum, handler)
     try:
-        with when_stdout_reader_goes(reader_gone):
+        with follower.waking_on_signals(), when_stdout_reader_goes(reader_gone):
             yield signals
     finally:
         for signum, old in previous.items():

@@ -41,8 +41,9 @@ def _selectors(value: Any) -> list[str] | None | bool:
 class ViewHints:
     """The selectors last used per view; reads the file at most once per process."""
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._directory = config_cache.cache_directory(environ)
+    def __init__(self, environ: Mapping[str, str], cache_dir: str | None = None) -> None:
+        """`cache_dir` is --cache-dir: the hints are kept beside the kubeconfig cache, wherever it is."""
+        self._directory = config_cache.cache_directory(environ, cache_dir)
         self._entries: dict[str, Any] | None = None
 
     def _load(self) -> dict[str, Any]:

@@ -286,7 +286,8 @@ kubectl rollouts-py sandbox --speed 1 --port 6443 -q
 """,
     "set": r"""
 # Start a canary of app-backend:1.2
-kubectl rollouts-py set image app-backend app-backend=registry.example.com/app-backend:1.2 -n ithome
+kubectl rollouts-py set image app-backend -n ithome \
+  app-backend=registry.example.com/app-backend:1.2
 
 # Show the request, and send nothing
 kubectl rollouts-py set image app-backend app-backend=registry.example.com/app-backend:1.2 \
@@ -294,7 +295,8 @@ kubectl rollouts-py set image app-backend app-backend=registry.example.com/app-b
 """,
     "set image": r"""
 # Start a canary: container app-backend runs registry.example.com/app-backend:1.2
-kubectl rollouts-py set image app-backend app-backend=registry.example.com/app-backend:1.2 -n ithome
+kubectl rollouts-py set image app-backend -n ithome \
+  app-backend=registry.example.com/app-backend:1.2
 
 # Every container of the pod template gets the same image
 kubectl rollouts-py set image app-backend '*=registry.example.com/app-backend:1.2' -n ithome
@@ -305,7 +307,8 @@ kubectl rollouts-py set image app-backend app-backend=registry.example.com/app-b
 """,
     "set-image": r"""
 # Start a canary of app-backend:1.2 (the same as `set image`)
-kubectl rollouts-py set-image app-backend app-backend=registry.example.com/app-backend:1.2 -n ithome
+kubectl rollouts-py set-image app-backend -n ithome \
+  app-backend=registry.example.com/app-backend:1.2
 
 # Show the request, and send nothing
 kubectl rollouts-py set-image app-backend app-backend=registry.example.com/app-backend:1.2 \
@@ -369,6 +372,23 @@ kubectl rollouts-py watch app-backend -n ithome --until-complete
 # Stop after 10 minutes, with no metric tables
 kubectl rollouts-py watch app-backend -n ithome --timeout 10m --analysis none
 """,
+}
+
+
+# What a group's help lists for each of its commands (the root's list comes from the table
+# in cli/app.py): one sentence that shows whole in an 80-column list.
+SUMMARIES: dict[str, str] = {
+    "create analysisrun": "Create an AnalysisRun from an AnalysisTemplate.",
+    "get analysisrun": "Show an AnalysisRun and its measurements.",
+    "get experiment": "Show an experiment and its pods.",
+    "get rollout": "Show a rollout: steps, revisions and pods.",
+    "list experiments": "List the experiments of a namespace.",
+    "list rollouts": "List the rollouts of a namespace.",
+    "retry experiment": "Retry a failed experiment.",
+    "retry rollout": "Retry an aborted rollout.",
+    "set image": "Set the image of a rollout's container.",
+    "terminate analysisrun": "Terminate a running AnalysisRun.",
+    "terminate experiment": "Terminate a running experiment.",
 }
 
 

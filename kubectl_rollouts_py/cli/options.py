@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -254,6 +255,9 @@ class AliasGroup(_Help, click.Group):
         return self.get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from kubectl_rollouts_py.cli.examples import SUMMARIES  # only when help is printed
+
+        path = command_path(ctx)
         rows = []
         for name in self.list_commands(ctx):
             command = self.summary_command(ctx, name)
@@ -261,7 +265,9 @@ class AliasGroup(_Help, click.Group):
                 continue
             aliases = sorted(a for a, target in self.aliases.items() if target == name)
             label = name + (f" ({', '.join(aliases)})" if aliases else "")
-            rows.append((label, command.get_short_help_str(limit=80)))
+            # Whole: a summary (or first sentence) cut at click's limit would end in "...".
+            summary = SUMMARIES.get(f"{path} {name}".strip()) or command.get_short_help_str(limit=sys.maxsize)
+            rows.append((label, summary))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -426,15 +426,11 @@ class Controller:
     def _measurer(self, name: str, spec: JSON, run_spec: evaluate.RunSpec) -> analysis_run.Measurer:
         """Measures on the simulated clock, queries Prometheus at wall time (its data are
         real), reads Secrets afresh each reconcile as Argo's controller does."""
-        raw_metrics = list(spec.get("metrics") or [])
-        raw = {metric.name: raw_metrics[i] for i, metric in enumerate(run_spec.metrics) if i < len(raw_metrics)}
-        arguments = [analysis_args.Argument.from_dict(arg) for arg in spec.get("args") or []]
-
         def warn(text: str) -> None:
             self.say_once(f"warn/{name}/{text}", f"AnalysisRun {name}: {text}")
 
-        return analysis_run.Measurer(
-            run_spec, raw, arguments, clock=self.clock.sim, wall=self.clock.wall,
+        return analysis_run.Measurer.for_run_spec(
+            run_spec, spec, self.clock.sim, wall=self.clock.wall,
             resolve_secret=analysis_run.SecretReader(Connected(self.source, self.namespace)), warn=warn,
         )
 

@@ -8,26 +8,7 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options, output_option
 
-EXAMPLES = """\b
-Examples:
-  # Why is the app-backend canary paused, failing or stuck, and what moves it on?
-  kubectl rollouts-py explain app-backend -n ithome
-
-\b
-  # The same, under its short name
-  kubectl rollouts-py why app-backend -n ithome
-
-\b
-  # The causes, evidence and commands as JSON (schema: docs/explain-schema.json)
-  kubectl rollouts-py explain app-backend -n ithome -o json
-
-\b
-  # Explain saved objects (a support bundle) instead of a cluster
-  kubectl rollouts-py explain app-backend -n ithome --from-file bundle/
-"""
-
-
-@click.command("explain", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("explain", cls=CobraCommand)
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @output_option
 @from_file_option

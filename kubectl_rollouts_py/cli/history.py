@@ -13,25 +13,6 @@ from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, glob
 if TYPE_CHECKING:  # pragma: no cover
     from kubectl_rollouts_py.ops.history import Evidence
 
-EXAMPLES = """\b
-Examples:
-  # The revisions of app-backend still in the cluster, newest first
-  kubectl rollouts-py history app-backend -n ithome
-
-\b
-  # Everything the recorder saw, deleted AnalysisRuns included
-  kubectl rollouts-py history app-backend -n ithome --db rollouts.db
-
-\b
-  # Revision 3 in detail: steps, every measurement, the pod template diff
-  kubectl rollouts-py history app-backend -n ithome --revision 3 --db rollouts.db
-
-\b
-  # As JSON, for scripts
-  kubectl rollouts-py history app-backend -n ithome -o json
-"""
-
-
 def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ...]) -> Evidence:
     """The history's evidence: a recording (--db), saved files, or the cluster."""
     from kubectl_rollouts_py import errors
@@ -49,7 +30,7 @@ def load_evidence(app: App, name: str, db: str | None, from_files: tuple[str, ..
         return ops_history.from_source(source, name, source.namespace, kind="files" if from_files else "cluster")
 
 
-@click.command("history", cls=CobraCommand, epilog=EXAMPLES,
+@click.command("history", cls=CobraCommand,
                short_help="Show rollout NAME's revisions, newest first, and how each ended.")
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("--revision", type=click.IntRange(min=0), default=None, help="Show this revision in detail.")

@@ -8,32 +8,13 @@ from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, global_options
 
-EXAMPLES = """\b
-Examples:
-  # Lint the app-backend canary (prints nothing and exits 0 when it is clean)
-  kubectl rollouts-py lint -f examples/app-backend-canary.yaml
-
-\b
-  # Lint the Rollout and its success-rate AnalysisTemplate together, and insist that
-  # every template and Service the Rollout names is in the files
-  kubectl rollouts-py lint -f app-backend.yaml -f success-rate.yaml --require-references
-
-\b
-  # Look up what the files do not hold (the success-rate template, the Services) in the
-  # cluster, in namespace ithome
-  kubectl rollouts-py lint -f app-backend.yaml --require-references --cluster-lookup -n ithome
-
-\b
-  # Lint what another tool renders
-  helm template charts/app-backend | kubectl rollouts-py lint -f -
-
-\b
+EXIT_STATUS = """\b
 Exit status: 0 clean; 1 problems found (or a file that cannot be read or parsed);
 2 usage error. Each problem is printed on stdout, the first again as the Error line.
 """
 
 
-@click.command("lint", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("lint", cls=CobraCommand, epilog=EXIT_STATUS)
 @click.option("-f", "--filename", "filenames", multiple=True, metavar="FILE",
               help="File to lint (YAML or JSON, several documents allowed; - for stdin). Repeatable.")
 @click.option("--require-references", is_flag=True,

@@ -12,23 +12,6 @@ import click
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, global_options
 
-EXAMPLES = """\b
-Examples:
-  # Record every namespace into the default file
-  # ($XDG_STATE_HOME/kubectl-rollouts-py/rollouts.db)
-  kubectl rollouts-py record -A
-
-\b
-  # Record namespace ithome into ithome.db: a week, 200 MiB at most
-  kubectl rollouts-py record -n ithome --db ithome.db --retain 7d \\
-    --max-size 200MiB
-
-\b
-  # Later, even once the cluster has deleted its runs
-  kubectl rollouts-py history app-backend -n ithome --db ithome.db
-"""
-
-
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--db", "db", metavar="PATH", default=None,
                         help="The recording file (default: $XDG_STATE_HOME/kubectl-rollouts-py/rollouts.db).")(func)
@@ -51,7 +34,7 @@ def _signals_stop(stop: Callable[[int], None]) -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-@click.command("record", cls=CobraCommand, epilog=EXAMPLES,
+@click.command("record", cls=CobraCommand,
                short_help="Record every change of rollouts into a file that outlives the cluster's cleanup.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Record every namespace (default: the namespace of -n or the context).")
 @db_option

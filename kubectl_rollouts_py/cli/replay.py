@@ -10,22 +10,6 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, global_options, output_option
 
-EXAMPLES = """\b
-Examples:
-  # app-backend as it was at 08:05 UTC on 1 December
-  kubectl rollouts-py replay app-backend -n ithome --db rollouts.db \\
-    --at 2026-12-01T08:05:00Z
-
-\b
-  # As it was 20 minutes ago, as JSON for scripts
-  kubectl rollouts-py replay app-backend -n ithome --db rollouts.db --at 20m -o json
-
-\b
-  # On a terminal: step through the recorded changes with left and right
-  kubectl rollouts-py replay app-backend -n ithome --db rollouts.db
-"""
-
-
 def parse_moment(value: str, now: dt.datetime) -> dt.datetime:
     """An RFC 3339 time (2026-12-01T08:05:00Z), or a duration meaning that long ago (20m, 1h30m)."""
     from kubectl_rollouts_py import errors
@@ -41,7 +25,7 @@ def parse_moment(value: str, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(seconds=seconds)
 
 
-@click.command("replay", cls=CobraCommand, epilog=EXAMPLES)
+@click.command("replay", cls=CobraCommand)
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("--db", "db", metavar="PATH", required=True, help="The recording to replay (see `record`).")
 @click.option("--at", "at", metavar="TIME", default=None,

@@ -8,23 +8,7 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import CobraCommand, from_file_option, global_options
 
-EXAMPLES = """\b
-Examples:
-  # The newest revision of app-backend as Markdown, for a pull request
-  kubectl rollouts-py report app-backend -n ithome --db rollouts.db
-
-\b
-  # Revision 3 as one HTML file with charts, for a postmortem
-  kubectl rollouts-py report app-backend -n ithome --revision 3 \\
-    --format html --db rollouts.db > app-backend-3.html
-
-\b
-  # JUnit XML for CI: one test case per metric, failed metrics as failures
-  kubectl rollouts-py report app-backend -n ithome --format junit > analysis.xml
-"""
-
-
-@click.command("report", cls=CobraCommand, epilog=EXAMPLES,
+@click.command("report", cls=CobraCommand,
                short_help="Report one revision of rollout NAME as Markdown, HTML or JUnit XML.")
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("--revision", type=click.IntRange(min=0), default=None, help="The revision to report (default: the newest).")

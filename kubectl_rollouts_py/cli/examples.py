@@ -75,7 +75,10 @@ kubectl rollouts-py create analysisrun -n ithome --from-file success-rate.yaml \
 kubectl rollouts-py dashboard -n ithome
 
 # Every namespace, on port 8080, with no promote or abort buttons
-kubectl rollouts-py dashboard -A --port 8080 --read-only
+kubectl rollouts-py dashboard -A -p 8080 --read-only
+
+# Behind a reverse proxy that forwards https://ops.example.com/rollouts/ to it
+kubectl rollouts-py dashboard -n ithome --root-path /rollouts
 """,
     "explain": r"""
 # Why is the app-backend canary paused, failing or stuck, and what moves it on?

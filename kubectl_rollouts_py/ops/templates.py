@@ -77,8 +77,10 @@ def undo(source: Source, namespace: str, name: str, *, to_revision: int = 0, exe
         plan = undo_plans.plan_undo(rollout, listed.items, to_revision)
         if isinstance(plan, undo_plans.Skip):
             return Outcome(plan.message, name, None, executor.dry_run, skipped=True)
+        # A workloadRef rollout's template is patched in the Deployment (or other workload) it names.
+        target_name = plan.spec.name if plan.spec is not None and plan.spec.name else name
         try:
-            return write(source, executor, plan, name, lambda _shown: f"rollout '{name}' undo")
+            return write(source, executor, plan, target_name, lambda _shown: f"rollout '{name}' undo")
         except errors.Conflict:
             raise
         except errors.ApiError as exc:

@@ -45,10 +45,13 @@ def get_analysisrun(name: str, watch: bool, output: str, from_files: tuple[str, 
 
     app = App.of(click.get_current_context())
     r.ANALYSISRUNS.check_name(name)  # before any request (or file lookup): a usage error
-    with app.source(from_files) as source:
-        if watch:
+    if watch:
+        from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
+
+        with leaving_on_ctrl_c(app.env), app.source(from_files) as source:  # Ctrl-C leaves: exit 130, no Error line
             watch_view(app.env, source, r.ANALYSISRUNS, name, functools.partial(_frame, app), output, related=())
-            return
+        return
+    with app.source(from_files) as source:
         run = fetch.fetch_object(source, r.ANALYSISRUNS, name, source.namespace)
         app.write(_frame(app, run, None, output, now=app.now()).text)
 

@@ -1,5 +1,9 @@
 """Turn every outcome into an exit code and at most one `Error: ...` line.
 
+Ctrl-C, SIGTERM and SIGHUP exit 130, 143 and 129 with one `Error: interrupted...` line,
+except Ctrl-C leaving a live view or a long-running command (`leaving_on_ctrl_c`): exit
+130 and no line, as kubectl's own `get -w` (which dies by SIGINT) leaves nothing either.
+
 `run` is the edge: it builds the run's Environment (or takes the one a test passes in) and
 hands it to the commands through the root context's object, an App (cli/context.py).
 """
@@ -10,6 +14,8 @@ import errno
 import os
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
@@ -59,6 +65,39 @@ _SIGNALS = {
     signal.SIGTERM: (errors.ExitCode.TERMINATED, "interrupted by SIGTERM"),
     signal.SIGHUP: (errors.ExitCode.HANGUP, "interrupted by SIGHUP"),
 }
+
+
+class LeftWithCtrlC(Exception):
+    """Ctrl-C ended a live view or a long-running command: how people leave a watch, not
+    a failure. Exit 130 (128 + SIGINT, what a shell reports for `kubectl get -w` stopped
+    the same way) with no `Error:` line. Not a KeyboardInterrupt, so that nothing on the
+    way out takes it for a fresh interrupt."""
+
+
+@contextmanager
+def leaving_on_ctrl_c(env: Environment) -> Iterator[None]:
+    """Inside, Ctrl-C (SIGINT) ends the command quietly (LeftWithCtrlC: exit 130, no Error
+    line) once whatever it interrupted has unwound (a full-screen view restores the
+    terminal on the way). SIGTERM and SIGHUP still end it with their Error line (143, 129),
+    and so does an interrupt that carries what it cut short (a write's report)."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if getattr(exc, "signum", signal.SIGINT) != signal.SIGINT or getattr(exc, "detail", ""):
+            raise
+        raise LeftWithCtrlC() from None
+
+
+def _left_with_ctrl_c(env: Environment) -> int:
+    """The end of LeftWithCtrlC: on a terminal, only a newline after the `^C` it echoed,
+    so the prompt comes back on a line of its own."""
+    if env.stderr_isatty:
+        try:
+            env.stderr.write("\n")
+            env.stderr.flush()
+        except (OSError, ValueError):
+            pass
+    return errors.ExitCode.INTERRUPTED
 
 
 def _interrupted(exc: BaseException | None, env: Environment) -> int:
@@ -168,6 +207,8 @@ def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
     except click.ClickException as exc:
         exc.show(file=env.stderr)
         return exc.exit_code
+    except LeftWithCtrlC:
+        return _left_with_ctrl_c(env)
     except (click.Abort, KeyboardInterrupt) as exc:
         return _interrupted(exc, env)
     except errors.RolloutsError as exc:

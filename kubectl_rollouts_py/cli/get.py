@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -11,10 +12,22 @@ from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
 
-if TYPE_CHECKING:  # the live engine is imported only by the commands that watch
-    from kubectl_rollouts_py.watch.frames import Frame, Memo
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.kube.resources import Resource
+    from kubectl_rollouts_py.watch.frames import Frame
 
 ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
+
+
+def _revisions_option(func):  # type: ignore[no-untyped-def]
+    return click.option("--revisions", "revisions", type=click.IntRange(min=1), default=None, metavar="N",
+                        help="Show only the N newest revisions in the tree (and in -o json|yaml).")(func)
+
+
+def _rollout_frame(app: App, analysis: str, revisions: int | None) -> Callable[..., Frame]:
+    from kubectl_rollouts_py.watch.tree_frames import rollout_frame
+
+    return functools.partial(rollout_frame, app.style(), analysis=analysis, revisions=revisions)
 
 
 @click.group("get", cls=AliasGroup)
@@ -23,79 +36,19 @@ def get() -> None:
     """Show a rollout or an experiment as the Argo Rollouts kubectl plugin's tree."""
 
 
-def _rollout_frame(app: App, rollout, objs, output: str, *, now, live: Memo | None = None, analysis: str = "auto") -> Frame:  # type: ignore[no-untyped-def]
-    """`get rollout` for one snapshot of the cluster; `-w` and `watch` call it for every frame
-    (with `live`, which keeps the last view for clock ticks). `analysis` picks the runs whose
-    metric table follows the Argo plugin's tree (none, auto: the current revision's, all).
-    Unless `analysis` is none (the Argo plugin's output exactly), a rollout that is not Healthy
-    gets a `Why:` line (JSON: a `why` field): the first cause of `explain`, without the clock."""
-    from kubectl_rollouts_py.watch.frames import Frame, view_frame
-    from kubectl_rollouts_py.derive import analysis as derive_analysis
-    from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.render import analysis as render_analysis
-    from kubectl_rollouts_py.render import tree
-
-    def derive():  # type: ignore[no-untyped-def]
-        view = derive_rollout.build_rollout_view(
-            rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
-            experiments=objs.experiments, now=now,
-        )
-        return derive_analysis.attach_analysis(
-            view, rollout, analysis_runs=objs.analysis_runs, replica_sets=objs.replica_sets, scope=analysis, now=now
-        )
-
-    view = live.view(derive, now) if live else derive()
-    why = _why(rollout, objs, now) if analysis != "none" and view.status != "Healthy" else ""
-    if output != "text" and why:
-        from kubectl_rollouts_py.render.output import document_text, serialise
-
-        document = {**view.to_dict(), "why": why}
-        return Frame(document_text(document, output) if live else serialise(document, output))
-    style = app.style()
-
-    def render(shown) -> str:  # type: ignore[no-untyped-def]
-        summary = render_analysis.render_run_summary(shown.analysis, style)
-        return tree.render_rollout(shown, style, why=why) + ("\n" + summary if summary else "")
-
-    return view_frame(view, output, now, render, live=live is not None)
-
-
-def _why(rollout, objs, now) -> str:  # type: ignore[no-untyped-def]
-    """The one-line "why" of a rollout from the objects get rollout already has (no reads):
-    the first cause of `explain`, free of the clock (the Message line has the countdown)."""
-    from kubectl_rollouts_py.derive import explain
-
-    explanation = explain.explain_rollout(
-        rollout, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs,
-        experiments=objs.experiments, now=now,
-    )
-    return explain.why_line(explanation)
-
-
-def _experiment_frame(app: App, experiment, objs, output: str, *, now, live: Memo | None = None) -> Frame:  # type: ignore[no-untyped-def]
-    """`get experiment` for one snapshot of the cluster; `-w` calls it for every frame."""
-    from kubectl_rollouts_py.watch.frames import view_frame
-    from kubectl_rollouts_py.derive import rollout as derive_rollout
-    from kubectl_rollouts_py.render import tree
-
-    def derive():  # type: ignore[no-untyped-def]
-        return derive_rollout.build_experiment_view(
-            experiment, replica_sets=objs.replica_sets, pods=objs.pods, analysis_runs=objs.analysis_runs, now=now
-        )
-
-    view = live.view(derive, now) if live else derive()
-    return view_frame(view, output, now, lambda shown: tree.render_experiment(shown, app.style()), live=live is not None)
-
-
-def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], output: str, watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _show(app: App, frame: Callable[..., Frame], resource: Resource, name: str, from_files: tuple[str, ...], output: str,
+          watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:
+    """One view of NAME (`frame(obj, objs, output, now=...)`, see watch.tree_frames), or with
+    `watch` the live view, which Ctrl-C leaves quietly (exit 130, no Error line)."""
     resource.check_name(name)  # before any request (or file lookup): a usage error
-    with app.source(from_files) as source:
-        if watch:
-            from kubectl_rollouts_py.watch.views import watch_view  # the live engine, for watches alone
+    if watch:
+        from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
+        from kubectl_rollouts_py.watch.views import watch_view  # the live engine, for watches alone
 
-            watch_view(app.env, source, resource, name, functools.partial(frame, app), output,
-                       timeout=timeout, until_complete=until_complete)
-            return
+        with leaving_on_ctrl_c(app.env), app.source(from_files) as source:
+            watch_view(app.env, source, resource, name, frame, output, timeout=timeout, until_complete=until_complete)
+        return
+    with app.source(from_files) as source:
         from kubectl_rollouts_py.kube import fetch
 
         hints = None
@@ -104,7 +57,7 @@ def _show(app: App, frame, resource, name: str, from_files: tuple[str, ...], out
 
             hints = ViewHints(app.env.environ)
         obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace, hints=hints)
-        app.write(frame(app, obj, objs, output, now=app.now()).text)
+        app.write(frame(obj, objs, output, now=app.now()).text)
 
 
 def _watch_options(func):  # type: ignore[no-untyped-def]
@@ -126,16 +79,18 @@ def _watch_seconds(timeout_seconds: int, timeout: str) -> float | None:
 @click.option("-w", "--watch", is_flag=True, help="Keep watching and redraw in place the moment anything changes.")
 @_watch_options
 @click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the Argo plugin's view).")
+@_revisions_option
 @output_option
 @from_file_option
 @global_options
-def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, output: str, from_files: tuple[str, ...]) -> None:
+def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, output: str,
+                from_files: tuple[str, ...], revisions: int | None = None) -> None:
     """Show rollout NAME: status, steps, weights, images, and the tree of its revisions,
     ReplicaSets, pods, experiments and analysis runs."""
     from kubectl_rollouts_py.kube import resources as r
 
     app = App.of(click.get_current_context())
-    _show(app, functools.partial(_rollout_frame, analysis=analysis), r.ROLLOUTS, name, from_files, output, watch or until_complete,
+    _show(app, _rollout_frame(app, analysis, revisions), r.ROLLOUTS, name, from_files, output, watch or until_complete,
           _watch_seconds(timeout_seconds, timeout), until_complete)
 
 
@@ -143,14 +98,17 @@ def get_rollout(name: str, watch: bool, timeout_seconds: int, timeout: str, unti
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @_watch_options
 @click.option("--analysis", type=ANALYSIS_CHOICE, default="auto", show_default=True, help="Which AnalysisRuns get measurement tables (none leaves the Argo plugin's view).")
+@_revisions_option
 @output_option
 @from_file_option
 @global_options
-def watch_rollout(name: str, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, output: str, from_files: tuple[str, ...]) -> None:
+def watch_rollout(name: str, timeout_seconds: int, timeout: str, until_complete: bool, analysis: str, revisions: int | None,
+                  output: str, from_files: tuple[str, ...]) -> None:
     """Watch rollout NAME live: `get rollout NAME -w`, redrawn in place as the cluster
     changes, with the time left of a timed pause."""
     click.get_current_context().invoke(get_rollout, name=name, watch=True, timeout_seconds=timeout_seconds, timeout=timeout,
-                                       until_complete=until_complete, analysis=analysis, output=output, from_files=from_files)
+                                       until_complete=until_complete, analysis=analysis, revisions=revisions, output=output,
+                                       from_files=from_files)
 
 
 @get.command("experiment", cls=CobraCommand)
@@ -165,7 +123,9 @@ def get_experiment(name: str, watch: bool, analysis: str, output: str, from_file
     from kubectl_rollouts_py.kube import resources as r
 
     app = App.of(click.get_current_context())
-    _show(app, _experiment_frame, r.EXPERIMENTS, name, from_files, output, watch)
+    from kubectl_rollouts_py.watch.tree_frames import experiment_frame
+
+    _show(app, functools.partial(experiment_frame, app.style()), r.EXPERIMENTS, name, from_files, output, watch)
 
 
 get.add_alias("rollout", "ro", "rollouts")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from kubectl_rollouts_py.cli.context import App
@@ -30,13 +32,15 @@ def _timestamp(app: App) -> str:
 @global_options
 def list_rollouts(ignored: tuple[str, ...], name: str | None, all_namespaces: bool, watch: bool, timestamps: bool, output: str, from_files: tuple[str, ...]) -> None:
     """List rollouts in the namespace, or in all namespaces with -A."""
+    from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing
 
     app = App.of(click.get_current_context())
     selector = f"metadata.name={name}" if name else None
-    with app.source(from_files) as source:
+    # -w: Ctrl-C is how the watch is left (exit 130, no Error line)
+    with leaving_on_ctrl_c(app.env) if watch else contextlib.nullcontext(), app.source(from_files) as source:
         namespace = None if all_namespaces else source.namespace
         listed = source.list(r.ROLLOUTS, namespace, field_selector=selector)
         rows = [derive_rollout.build_rollout_row(o) for o in listed.items]

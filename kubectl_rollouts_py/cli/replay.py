@@ -36,7 +36,7 @@ def replay(name: str, db: str, at: str | None, output: str) -> None:
     """Show rollout NAME as `get rollout` showed it at a moment, from a recording. On a
     terminal without --at, step through the recorded changes: left and right (or h and l)
     move one change, Home and End to the first and last, q quits."""
-    from kubectl_rollouts_py.cli.get import _rollout_frame
+    from kubectl_rollouts_py.watch.tree_frames import rollout_frame
     from kubectl_rollouts_py.ops import history as ops_history
     from kubectl_rollouts_py.recording.sqlite import open_recording
 
@@ -55,4 +55,4 @@ def replay(name: str, db: str, at: str | None, output: str) -> None:
         else:
             moment = parse_moment(at, app.now())
         rollout, objs = ops_history.state_at(store, name, namespace, moment)
-    app.write(_rollout_frame(app, rollout, objs, output, now=moment).text)
+    app.write(rollout_frame(app.style(), rollout, objs, output, now=moment).text)

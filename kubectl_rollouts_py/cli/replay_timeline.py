@@ -41,7 +41,7 @@ def keys_in(data: bytes) -> list[int | str]:
 
 
 def frame_text(app: App, store: Any, name: str, namespace: str, times: Sequence[dt.datetime], index: int) -> str:
-    from kubectl_rollouts_py.cli.get import _rollout_frame
+    from kubectl_rollouts_py.watch.tree_frames import rollout_frame
     from kubectl_rollouts_py.derive.fields import rfc3339
     from kubectl_rollouts_py.ops import history as ops_history
 
@@ -51,7 +51,7 @@ def frame_text(app: App, store: Any, name: str, namespace: str, times: Sequence[
         rollout, objs = ops_history.state_at(store, name, namespace, moment)
     except errors.NotFound as exc:
         return header + exc.message + "\n"
-    return header + _rollout_frame(app, rollout, objs, "text", now=moment).text
+    return header + rollout_frame(app.style(), rollout, objs, "text", now=moment).text
 
 
 def timeline(app: App, env: Environment, store: Any, name: str, namespace: str, times: Sequence[dt.datetime]) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kubectl_rollouts_py.kube.source import Source
 
 SETTLED = ("Healthy", "Degraded")
+PAUSED = "Paused"  # `--until-paused` stops at it too
 
 
 def parse_timeout(value: str) -> float | None:
@@ -55,23 +56,39 @@ def _warn_why(app: App, source: Source, name: str, namespace: str) -> None:
 @click.argument("name", shell_complete=complete_names("rollouts"))
 @click.option("-w", "--watch/--no-watch", default=True, help="Keep printing status changes until the rollout is Healthy or Degraded; on by default (--watch=false or --no-watch: print once).")
 @click.option("-t", "--timeout", "timeout", default="0", metavar="DURATION", help="Give up watching after this long (e.g. 30s, 5m); 0 waits forever.")
+@click.option("--until-paused", is_flag=True, help="Also stop watching, with exit 0, as soon as the rollout is Paused (a canary pause step, spec.paused, a blue-green pause awaiting promotion).")
 @output_option
 @from_file_option
 @global_options
-def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[str, ...]) -> None:
+def status(name: str, watch: bool, timeout: str, until_paused: bool, output: str, from_files: tuple[str, ...]) -> None:
     """Print the status of rollout NAME.
 
-    Exits 0 when the rollout is Healthy (or, with --watch=false, not Degraded), 1 when it
-    is Degraded or the watch timed out, 130 on Ctrl-C.
+    Exits 0 when the rollout is Healthy (or, with --watch=false, not Degraded; with
+    --until-paused, also Paused), 1 when it is Degraded or the watch timed out, 130 on Ctrl-C.
     """
+    from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
+    from kubectl_rollouts_py.kube import resources as r
+
+    app = App.of(click.get_current_context())
+    if until_paused and not watch:
+        raise errors.UsageError("--until-paused watches the rollout: it cannot be used with --watch=false")
+    seconds = parse_timeout(timeout)
+    r.ROLLOUTS.check_name(name)  # before any request (or file lookup): a usage error
+    if not watch:
+        _status(app, name, from_files, output, seconds, watch=False, until_paused=False)
+        return
+    with leaving_on_ctrl_c(app.env):  # Ctrl-C is how a watch is left: exit 130, no Error line
+        _status(app, name, from_files, output, seconds, watch=True, until_paused=until_paused)
+
+
+def _status(app: App, name: str, from_files: tuple[str, ...], output: str, seconds: float | None, *, watch: bool,
+            until_paused: bool) -> None:
     from kubectl_rollouts_py.derive import rollout as derive_rollout
     from kubectl_rollouts_py.kube import fetch
     from kubectl_rollouts_py.kube import resources as r
     from kubectl_rollouts_py.render import listing
 
-    app = App.of(click.get_current_context())
-    seconds = parse_timeout(timeout)
-    r.ROLLOUTS.check_name(name)  # before any request (or file lookup): a usage error
+    ends = (*SETTLED, PAUSED) if until_paused else SETTLED  # the states a watch stops at
     unreachable = ""  # why a timeout may not be the rollout's doing
     with app.source(from_files) as source:
         namespace = source.namespace
@@ -85,16 +102,16 @@ def status(name: str, watch: bool, timeout: str, output: str, from_files: tuple[
             return listing.status_line(state, message, watching=watch) + "\n"
 
         first = show(state, message)
-        if not watch or state in SETTLED:
+        if not watch or state in ends:
             app.write(first)
         else:
             from kubectl_rollouts_py.watch.views import watch_status
 
             state, message, unreachable = watch_status(app.env, source, rollout, show, timeout=seconds,
-                                                       settled=SETTLED, printed=first)
-        if state == "Degraded" or (watch and state != "Healthy"):
+                                                       settled=ends, printed=first)
+        if state == "Degraded" or (watch and state not in ends):
             _warn_why(app, source, name, namespace)
     if state == "Degraded":
         raise errors.RolloutsError(f"The rollout is in a degraded state with message: {message}")
-    if watch and state != "Healthy":
+    if watch and state not in ends:
         raise errors.RolloutsError(f"Rollout status watch exceeded timeout{unreachable}")

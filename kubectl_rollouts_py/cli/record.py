@@ -78,5 +78,11 @@ def record(all_namespaces: bool, db: str | None, retain: str, max_size: str) -> 
             notify(f"recording {where} into {path} (Ctrl-C stops)")
             with _signals_stop(stop):
                 summary = recorder.run()
+    done = f"{summary.versions} versions recorded into {path}"
+    if caught[:1] == [signal.SIGINT]:  # Ctrl-C, its normal stop: no Error line, exit 130
+        from kubectl_rollouts_py.cli.errors import LeftWithCtrlC
+
+        notify(f"stopped: {done}")
+        raise LeftWithCtrlC()
     if caught:
-        raise errors.Interrupted(caught[0], f"{summary.versions} versions recorded into {path}")
+        raise errors.Interrupted(caught[0], done)

@@ -42,6 +42,21 @@ def global_flags(ctx: click.Context) -> dict[str, Any]:
     return store
 
 
+class _Level(click.ParamType):
+    """kubectl's -v level: an integer, also written `-v=6` as kubectl's flag parser takes it."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value)
+        digits = text[1:] if text.startswith("=") else text
+        if not digits.lstrip("-").isdigit() or not digits.isascii():
+            self.fail(f"{text!r} is not a valid integer.", param, ctx)
+        return int(digits)
+
+
 def _global(*decls: str, **kwargs: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return decls, kwargs
 
@@ -67,7 +82,7 @@ GLOBAL_OPTIONS = [
     _global("--as-uid", metavar="UID", help="UID to impersonate."),
     _global("--cache-dir", metavar="DIR",
             help="Directory of the kubeconfig cache (default: $XDG_CACHE_HOME, else ~/.cache)."),
-    _global("-v", "--v", "--loglevel", "verbosity", type=int, metavar="N",
+    _global("-v", "--v", "--loglevel", "verbosity", type=_Level(), metavar="N",
             help="Log level: 6 logs each API request (method, URL, status, time) to stderr, "
                  "7 also its headers, 8 the answer's headers; never credentials or bodies."),
     _global("--no-color", is_flag=True, default=None, help="Never colour the output."),

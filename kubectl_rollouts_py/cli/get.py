@@ -55,7 +55,7 @@ def _show(app: App, frame: Callable[..., Frame], resource: Resource, name: str, 
         if not from_files:  # saved objects cost no round trip
             from kubectl_rollouts_py.kube.view_hints import ViewHints
 
-            hints = ViewHints(app.env.environ)
+            hints = ViewHints(app.env.environ, app.flags.get("cache_dir"))
         obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace, hints=hints)
         app.write(frame(obj, objs, output, now=app.now()).text)
 

@@ -40,7 +40,7 @@ def test_v6_logs_each_request_on_stderr_and_leaves_stdout_as_it_was(server, tmp_
     plain = run(server, tmp_path, *GET)
     assert plain.code == 0 and plain.err == "", plain.err
     server.clear_requests()
-    for flag in (("-v", "6"), ("--v=6",), ("--loglevel", "6")):
+    for flag in (("-v", "6"), ("-v=6",), ("--v=6",), ("--loglevel", "6")):
         logged = run(server, tmp_path, *GET, *flag)
         assert logged.code == 0, logged.err
         assert logged.out == plain.out  # byte for byte
@@ -136,9 +136,11 @@ def test_cache_dir_holds_the_kubeconfig_cache_privately(server, tmp_path, monkey
     entries = [p for p in ours.iterdir() if p.name.startswith("kubeconfig-")]
     assert len(entries) == 1
     assert stat.S_IMODE(ours.stat().st_mode) == 0o700
-    assert stat.S_IMODE(entries[0].stat().st_mode) == 0o600
-    assert TOKEN not in entries[0].read_text()
-    assert not (home / ".cache" / "kubectl-rollouts-py" / entries[0].name).exists()
+    hints = ours / "view-selectors.json"  # get rollout's selectors, beside it
+    for written in (entries[0], hints):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600
+        assert TOKEN not in written.read_text()
+    assert not (home / ".cache").exists()
     # A second run reads the kubeconfig from there (a hit) and shows the same.
     again = run_inprocess([*GET, "--cache-dir", str(cache)], environ=environ)
     assert (again.exit_code, again.stdout) == (0, result.stdout)

@@ -66,7 +66,7 @@ def project_containers(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
 def test_there_are_manifests_and_a_default_set() -> None:
     names = {p.relative_to(DEPLOY).as_posix() for p in MANIFESTS}
     assert {"dashboard.yaml", "recorder.yaml", "optional/actions.yaml", "optional/actions-binding.yaml",
-            "optional/impersonation.yaml", "optional/oauth2-proxy.yaml"} <= names
+            "optional/impersonation.yaml", "optional/oauth2-proxy.yaml", "optional/ingress.yaml"} <= names
 
 
 # ------------------------------------------------------------------ kubectl
@@ -290,6 +290,12 @@ def test_the_oauth2_proxy_sidecar_forwards_to_the_dashboards_loopback_port() -> 
     assert options["pass-user-headers"] == "true"
     (service,) = [d for d in documents(DEPLOY / "optional" / "oauth2-proxy.yaml") if d["kind"] == "Service"]
     assert [p["targetPort"] for p in service["spec"]["ports"]] == ["proxy"]  # never the dashboard's own port
+    (ingress,) = documents(DEPLOY / "optional" / "ingress.yaml")
+    ((path,),) = [rule["http"]["paths"] for rule in ingress["spec"]["rules"]]
+    assert (path["path"], path["pathType"]) == (root, "Prefix")
+    backend = path["backend"]["service"]
+    assert backend["name"] == service["metadata"]["name"]
+    assert backend["port"]["name"] in {p["name"] for p in service["spec"]["ports"]}
 
 
 # ------------------------------------------------------------------ the CLI

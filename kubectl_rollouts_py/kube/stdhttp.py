@@ -1,4 +1,5 @@
-"""The stdlib transport: http.client and ssl, for kubeconfigs with static credentials.
+"""The stdlib transport: a socket, ssl for https, and a small HTTP/1.1 client (kube/http1.py,
+cheaper to import than http.client), for kubeconfigs with static credentials.
 
 `needs_library` says which kubeconfigs this transport cannot serve (see transport.py);
 for the others the credentials are loaded here with the kubernetes library's rules, so
@@ -13,8 +14,8 @@ both transports accept and reject the same kubeconfigs with the same messages:
 * in-cluster: the service account's token (re-read like a token file) and ca.crt, with
   the library's messages for missing or empty files; --token, --certificate-authority,
   --insecure-skip-tls-verify, --tls-server-name and --client-certificate/--client-key
-  apply on top. The header says `Bearer` where the library
-  writes `bearer` (the API server does not care).
+  apply on top. The header says `Bearer` where the library writes `bearer` (the API
+  server does not care).
 
 The SSL context is built on the first connection, as urllib3 does, so a CA or client
 certificate that OpenSSL rejects is reported as a TLS failure of that request, in the
@@ -41,22 +42,24 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import http.client
 import os
 import select
 import socket
-import ssl
 import sys
 import threading
 import time
 import zlib
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from kubectl_rollouts_py._threads import Alarm, alarms
 from kubectl_rollouts_py.kube import config as kube_config
+from kubectl_rollouts_py.kube import http1
 from kubectl_rollouts_py.kube import transport as kube_transport
+
+if TYPE_CHECKING:  # ssl is imported by the first https connection
+    import ssl
 
 # How often a token file is re-read (client-go's cachingTokenSource and the library's
 # in-cluster loader both use one minute).
@@ -94,7 +97,7 @@ def needs_library(cluster_config: kube_config.ClusterConfig, environ: Mapping[st
 
 
 class StdlibTransport:
-    """Requests to one API server over http.client, with static credentials."""
+    """Requests to one API server over kube/http1.py, with static credentials."""
 
     name = "http.client"
 
@@ -119,7 +122,7 @@ class StdlibTransport:
         self._server_hostname = self._tls_settings.server_name or self._host
         self._context: ssl.SSLContext | None = None
         self._context_lock = threading.Lock()
-        self._idle: list[http.client.HTTPConnection] = []  # most recently used last
+        self._idle: list[http1.Connection] = []  # most recently used last
         self._idle_lock = threading.Lock()
         self._closed = False
 
@@ -150,24 +153,21 @@ class StdlibTransport:
         if conn is None:
             conn = self._connect(connect_timeout if read_timeout is None else min(connect_timeout, read_timeout))
         sock = conn.sock
+        assert sock is not None
         alarm = None if deadline is None else alarms().arm(deadline, lambda: _shut(sock))
         try:
             sock.settimeout(read_timeout)
-            conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            conn.putheader("Host", self._host_header)
+            sent = [("Host", self._host_header), *headers]
+            if body is not None or method in ("POST", "PUT", "PATCH"):
+                sent.append(("Content-Length", str(len(body or b""))))
             try:
-                for name, value in headers:
-                    conn.putheader(name, value)
-            except ValueError:
-                # http.client rejects a header value with a newline in it, and its message
-                # quotes the value: that may be the token, so neither text nor cause is kept.
+                raw = conn.request(method, target, sent, body)
+            except http1.InvalidHeader:
+                # A header value with a newline in it (say) may be the token: neither the
+                # text nor the cause is kept.
                 raise kube_transport.TransportError(
                     "a request header is not valid HTTP; check the credentials in the kubeconfig"
                 ) from None
-            if body is not None or method in ("POST", "PUT", "PATCH"):
-                conn.putheader("Content-Length", str(len(body or b"")))
-            conn.endheaders(body)
-            raw = conn.getresponse()
         except kube_transport.TransportError:
             _cancel(alarm)
             conn.close()
@@ -194,7 +194,7 @@ class StdlibTransport:
 
     # -- connections
 
-    def _idle_connection(self) -> http.client.HTTPConnection | None:
+    def _idle_connection(self) -> http1.Connection | None:
         """An idle keep-alive connection the server has not closed, if there is one."""
         while True:
             with self._idle_lock:
@@ -205,14 +205,14 @@ class StdlibTransport:
                 return conn
             conn.close()  # the server closed it while it was idle
 
-    def _give_back(self, conn: http.client.HTTPConnection) -> None:
+    def _give_back(self, conn: http1.Connection) -> None:
         with self._idle_lock:
             if not self._closed and len(self._idle) < MAX_IDLE_CONNECTIONS:
                 self._idle.append(conn)
                 return
         conn.close()
 
-    def _connect(self, connect_timeout: float) -> http.client.HTTPConnection:
+    def _connect(self, connect_timeout: float) -> http1.Connection:
         """A new connection, TLS handshake done. Failures are classified as urllib3 does."""
         try:
             sock = socket.create_connection((self._host, self._port), timeout=connect_timeout)
@@ -229,11 +229,11 @@ class StdlibTransport:
         except BaseException:
             sock.close()
             raise
-        conn = http.client.HTTPConnection(self._host, self._port)
-        conn.sock = sock
-        return conn
+        return http1.Connection(sock)
 
     def _handshake(self, sock: socket.socket) -> ssl.SSLSocket:
+        import ssl
+
         try:
             context = self._ssl_context()
             # The handshake runs under the connect timeout, like urllib3's.
@@ -254,14 +254,14 @@ class StdlibTransport:
 
 
 class _Response:
-    """An http.client answer behind the Response interface."""
+    """A kube/http1.py answer behind the Response interface."""
 
     def __init__(
         self,
         transport: StdlibTransport,
-        conn: http.client.HTTPConnection,
+        conn: http1.Connection,
         sock: socket.socket,
-        raw: http.client.HTTPResponse,
+        raw: http1.Response,
         *,
         reusable: bool,
         alarm: Alarm | None = None,
@@ -269,7 +269,7 @@ class _Response:
         self.status = raw.status
         self._transport = transport
         self._conn = conn
-        self._sock = sock  # kept: http.client forgets it once an answer says "close"
+        self._sock = sock  # kept: the connection forgets it once closed
         self._raw = raw
         self._reusable = reusable
         self._alarm = alarm  # the exchange's deadline, until the body is read
@@ -354,9 +354,11 @@ def _read_failure(exc: BaseException, alarm: Alarm | None = None) -> kube_transp
     a read that the exchange's deadline ended (`alarm` fired) is a ReadTimeout."""
     if isinstance(exc, TimeoutError) or (alarm is not None and alarm.fired):
         return kube_transport.ReadTimeout()
-    if isinstance(exc, ssl.SSLError):
+    ssl_module = sys.modules.get("ssl")  # no SSLError without it
+    if ssl_module is not None and isinstance(exc, ssl_module.SSLError):
         return kube_transport.TLSFailure()
-    if isinstance(exc, (OSError, http.client.HTTPException, ValueError)):
+    http_client = sys.modules.get("http.client")  # kube/http1.py's failures are its exceptions
+    if isinstance(exc, (OSError, ValueError)) or (http_client is not None and isinstance(exc, http_client.HTTPException)):
         return kube_transport.ConnectionBroken()
     return kube_transport.TransportError()
 
@@ -447,6 +449,8 @@ class _TLSSettings:
         self.server_name = server_name
 
     def context(self) -> ssl.SSLContext:
+        import ssl
+
         # The settings of urllib3's create_urllib3_context, so that a server one path
         # accepts the other accepts too.
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import client as kube_client
 from kubectl_rollouts_py.kube import config as kube_config
 from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
@@ -303,3 +304,20 @@ def test_in_cluster_takes_the_flags_too(tmp_path, pki):
     assert cfg.impersonation_headers() == [("Impersonate-User", "jane"), ("Impersonate-Uid", "7")]
     assert cfg.cluster == {"tls-server-name": "kube.test"}
     assert (cfg.user["client-certificate"], cfg.user["client-key"]) == (pki.client_cert, pki.client_key)
+
+
+def test_in_cluster_client_certificate_and_server_name_over_tls(tmp_path, apiserver, pki):
+    directory = tmp_path / "sa"
+    directory.mkdir()
+    (directory / "token").write_text("sa-token\n")
+    (directory / "ca.crt").write_bytes(Path(pki.ca).read_bytes())
+    (directory / "namespace").write_text("team")
+    with TLSFront(apiserver.url or "", name_only_certificate(pki), require_client_cert=True) as named_mtls:
+        env = {"HOME": "/nonexistent-home", "KUBERNETES_SERVICE_HOST": "127.0.0.1",
+               "KUBERNETES_SERVICE_PORT": str(named_mtls.port)}
+        options = ConnectionOptions(tls_server_name="kube.test", client_certificate=pki.client_cert,
+                                    client_key=pki.client_key, request_timeout=5)
+        cfg = kube_config.resolve(options, environ=env, service_account_dir=str(directory))
+        with kube_client.ClusterSource(cfg) as source:
+            assert source.via == "http.client"
+            assert source.get(resources.ROLLOUTS, "web", cfg.namespace)["metadata"]["name"] == "web"

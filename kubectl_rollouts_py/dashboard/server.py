@@ -68,7 +68,7 @@ MAX_CONNECTIONS = 128
 LISTEN_BACKLOG = 128
 # How much of a message an error answer quotes.
 MAX_MESSAGE = 2000
-STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8"}
+STATIC = {"app.js": "text/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8", "icon.svg": "image/svg+xml"}
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",

@@ -96,6 +96,7 @@ def test_every_route_is_under_the_root_path_and_nothing_outside_it(rooted: Dashb
     assert request(rooted, "GET", "/rollouts/index.html").status == 200
     assert request(rooted, "GET", "/rollouts/static/app.js").status == 200
     assert request(rooted, "GET", "/rollouts/static/app.css").status == 200
+    assert request(rooted, "GET", "/rollouts/static/icon.svg").headers["content-type"] == "image/svg+xml"
     assert request(rooted, "GET", "/rollouts/api/v1/info").json()["namespace"] == NS
     assert [i["name"] for i in request(rooted, "GET", f"/rollouts/api/v1/rollouts?namespace={NS}").json()["items"]] == ["app-backend"]
     assert request(rooted, "GET", f"/rollouts/api/v1/rollouts/{NS}/app-backend").json()["name"] == "app-backend"

@@ -297,6 +297,38 @@ class ExperimentRow:
         }
 
 
+# The metric phases an AnalysisRunRow counts, in the order its METRICS column names them.
+METRIC_PHASES = ("Successful", "Failed", "Error", "Inconclusive", "Running", "Pending")
+
+
+@frozen
+class AnalysisRunRow:
+    """One line of `get analysisrun` without a NAME (the namespace's runs)."""
+
+    namespace: str
+    name: str
+    status: str  # the run's phase as written ("" before the controller set one)
+    rollout: str  # the Rollout that owns it ("" for runs of an experiment, or created by hand)
+    owner_kind: str  # the kind of its controller owner ("Rollout", "Experiment", "" if none)
+    owner_name: str
+    revision: int  # 0 without the rollout.argoproj.io/revision annotation
+    metrics: tuple[tuple[str, int], ...]  # (phase, how many metrics are in it), METRIC_PHASES order, all phases
+    age: str
+    created: dt.datetime = field(compare=False, default=dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace,
+            "name": self.name,
+            "status": self.status,
+            "owner": {"kind": self.owner_kind, "name": self.owner_name} if self.owner_kind else None,
+            "rollout": self.rollout or None,
+            "revision": self.revision or None,
+            "metrics": {"total": sum(n for _, n in self.metrics), **{phase[0].lower() + phase[1:]: n for phase, n in self.metrics}},
+            "creationTimestamp": rfc3339(self.created),
+        }
+
+
 @frozen
 class MeasurementView:
     phase: str

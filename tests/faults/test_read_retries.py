@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -41,6 +42,23 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kube_client, "BACKOFF_BASE", 0.01)
 
 
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits the client asks for between attempts, in order (each still waited in full).
+
+    The tests read the policy from these and from the requests the server saw, never from
+    the wall clock, so a slow machine cannot fail them."""
+    asked: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        assert seconds < 60, f"the client asked to wait {seconds}s"  # fail, rather than hang
+        time.sleep(seconds)
+
+    monkeypatch.setattr(kube_client, "time", types.SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
+    return asked
+
+
 def _gets(server: APIServer, path: str) -> int:
     return sum(1 for r in server.requests if r.method == "GET" and r.path == path)
 
@@ -57,21 +75,23 @@ def test_a_read_recovers_after_transient_faults(server, tmp_path, transport, fas
     assert _gets(server, RO + "/web") == 3
 
 
-def test_retry_after_is_honoured(server, tmp_path, transport) -> None:
+def test_retry_after_is_honoured(server, tmp_path, transport, waits) -> None:
     server.inject("GET", RO, Fault.error(429, retry_after=0.3), times=1)
     with _source(server, tmp_path, transport) as src:
         started = time.monotonic()
         src.list("rollouts", "team")
-        assert time.monotonic() - started >= 0.3
+        assert time.monotonic() - started >= 0.3  # a lower bound: never retried before the server's time
+    assert waits == [0.3]
+    assert _gets(server, RO) == 2
 
 
-def test_retry_after_is_capped(monkeypatch, server, tmp_path, transport) -> None:
+def test_retry_after_is_capped(monkeypatch, server, tmp_path, transport, waits) -> None:
     monkeypatch.setattr(kube_client, "RETRY_AFTER_CAP", 0.2)
     server.inject("GET", RO, Fault.error(429, retry_after=3600), times=1)
     with _source(server, tmp_path, transport) as src:
-        started = time.monotonic()
         src.list("rollouts", "team")
-        assert time.monotonic() - started < 2
+    assert waits == [0.2]  # not the hour the server asked for
+    assert _gets(server, RO) == 2
 
 
 def test_a_read_gives_up_after_a_bounded_number_of_attempts(server, tmp_path, transport, fast_backoff) -> None:
@@ -84,22 +104,31 @@ def test_a_read_gives_up_after_a_bounded_number_of_attempts(server, tmp_path, tr
     assert _gets(server, RO + "/web") == kube_client.MAX_READ_ATTEMPTS
 
 
-def test_a_read_gives_up_at_the_request_timeout(server, tmp_path, transport) -> None:
-    server.inject("GET", RO + "/web", Fault.error(503, retry_after=0.2), times=None)
-    with _source(server, tmp_path, transport, request_timeout=0.5) as src, pytest.raises(errors.ApiError) as caught:
+def test_a_read_gives_up_at_the_request_timeout(server, tmp_path, transport, waits) -> None:
+    # Retries every second would go on for MAX_ATTEMPTS_WITH_TIMEOUT tries; --request-timeout
+    # 1.8 ends them after the second (the third would start past it). The last try gets what
+    # is left of the timeout (about 0.8s), ample for a 503 even on a busy machine.
+    server.inject("GET", RO + "/web", Fault.error(503, retry_after=1), times=None)
+    with _source(server, tmp_path, transport, request_timeout=1.8) as src, pytest.raises(errors.ApiError) as caught:
         started = time.monotonic()
         src.get("rollouts", "web", "team")
-    assert time.monotonic() - started < 1.0
-    assert "giving up after 0." in caught.value.message and "answered 503 Service Unavailable" in caught.value.message
+    assert time.monotonic() - started < 18  # a hang guard (ten times the timeout), not a measure
+    assert re.match(r"the API server answered 503 Service Unavailable (once|\d+ times); giving up after \d+\.\ds",
+                    caught.value.message), caught.value.message
+    assert 1 <= _gets(server, RO + "/web") < kube_client.MAX_ATTEMPTS_WITH_TIMEOUT
+    assert waits == [1] * (_gets(server, RO + "/web") - 1)
+    assert sum(waits) < 1.8  # no wait ran past the timeout
 
 
 def test_a_slow_answer_past_the_request_timeout(server, tmp_path, transport) -> None:
+    # Without the timeout the answer would come after 3s and the read would succeed.
     server.inject("GET", RO + "/web", Fault.delay(3), times=None)
     with _source(server, tmp_path, transport, request_timeout=0.4) as src, pytest.raises(errors.ConnectionFailed) as caught:
         started = time.monotonic()
         src.get("rollouts", "web", "team")
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started >= 0.4  # a lower bound: not before the timeout
     assert "did not answer within 0." in caught.value.message
+    assert _gets(server, RO + "/web") == 1  # no retry once the timeout is spent
 
 
 def test_malformed_json_is_a_clear_error_not_retried(server, tmp_path, transport) -> None:
@@ -132,11 +161,12 @@ def test_a_write_is_never_retried_after_an_ambiguous_failure(server, tmp_path, t
     assert sum(1 for r in server.requests if r.method == "PATCH") == 1
 
 
-def test_a_retry_after_past_the_request_timeout_gives_up_at_once_and_says_why(server, tmp_path, transport) -> None:
+def test_a_retry_after_past_the_request_timeout_gives_up_at_once_and_says_why(server, tmp_path, transport, waits) -> None:
     server.inject("GET", RO + "/web", Fault.error(429, retry_after=5), times=None)
     with _source(server, tmp_path, transport, request_timeout=1) as src, pytest.raises(errors.ApiError) as caught:
-        started = time.monotonic()
         src.get("rollouts", "web", "team")
-    assert time.monotonic() - started < 0.9
-    assert caught.value.message.startswith("the API server answered 429 Too Many Requests once; giving up after 0.")
+    assert waits == []  # at once: no wait towards a retry that could not fit
+    assert _gets(server, RO + "/web") == 1
+    assert re.match(r"the API server answered 429 Too Many Requests once; giving up after \d+\.\ds",
+                    caught.value.message), caught.value.message
     assert caught.value.message.endswith("; the server asked to retry after 5s, past --request-timeout")

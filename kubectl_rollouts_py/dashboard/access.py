@@ -80,15 +80,32 @@ def networks(values: Iterable[str]) -> tuple[Network, ...]:
 
 @dataclass(frozen=True)
 class Identity:
-    """The person a trusted proxy named. `groups` keep their order (duplicates dropped)."""
+    """The person a trusted proxy named. `groups` keep their order (duplicates dropped).
+
+    The names are kept as HTTP carries them (each byte one Latin-1 character, as the
+    standard library reads and writes header values), so that the Impersonate-* headers
+    repeat the proxy's bytes exactly; `display` is the user as text (UTF-8)."""
 
     user: str
     groups: tuple[str, ...] = ()
 
+    @property
+    def display(self) -> str:
+        return _text(self.user) or ""
+
+
+def _text(wire: str) -> str | None:
+    """A header value's text (its bytes read as UTF-8), or None when they are not UTF-8."""
+    try:
+        return wire.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+
 
 def _name(value: str, what: str) -> str:
     value = value.strip()
-    if not value or len(value) > MAX_NAME or _BAD_NAME.search(value):
+    text = _text(value)
+    if not text or len(text) > MAX_NAME or _BAD_NAME.search(text):
         raise Refused(401, f"invalid {what} from the proxy")
     return value
 

@@ -397,7 +397,7 @@ def _handler(dash: Dashboard) -> type[BaseHTTPRequestHandler]:
                 return
             dash.access.check_peer(str(self.client_address[0]))
             self._identity = forwarded_identity(self.headers.get_all(USER_HEADER) or [], self.headers.get_all(GROUPS_HEADER) or [])
-            self._user = self._identity.user
+            self._user = self._identity.display
 
         def _route(self, handle: Any) -> None:
             try:

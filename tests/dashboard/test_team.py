@@ -331,3 +331,21 @@ def test_identity_sources_are_bounded_and_close_the_least_recently_used() -> Non
     assert opened == [a, b, c] and closed == [b] and sources.count() == 2
     sources.close()
     assert sorted(i.user for i in closed) == ["a", "b", "c"]
+
+
+def test_a_non_ascii_name_is_impersonated_byte_for_byte(team, cluster: APIServer) -> None:
+    """Header values travel as bytes (the standard library reads and writes them as Latin-1):
+    the proxy's UTF-8 name reaches the API server unchanged and shows as text on the page."""
+    dash, log = team
+    wire = "José Ñúñez".encode().decode("latin-1")
+    info = request(dash, "GET", "/rollouts/api/v1/info", headers={"X-Forwarded-User": wire}).json()
+    assert info["user"] == "José Ñúñez"
+    cluster.clear_requests()
+    assert promote(dash, {"X-Forwarded-User": wire, "X-Forwarded-Groups": "équipe".encode().decode("latin-1")}).status == 200
+    patch = next(r for r in cluster.requests if r.method == "PATCH")
+    assert [v.encode("latin-1").decode() for v in patch.headers.get_all("Impersonate-User")] == ["José Ñúñez"]
+    assert [v.encode("latin-1").decode() for v in patch.headers.get_all("Impersonate-Group")] == ["équipe"]
+    assert logged(log, 2)[-1]["user"] == "José Ñúñez"
+    # Bytes that are not UTF-8, or a C1 control character in UTF-8, are no name.
+    for bad in ("\xff\xfe", "a\u0085b".encode().decode("latin-1")):
+        assert request(dash, "GET", "/rollouts/api/v1/info", headers={"X-Forwarded-User": bad}).status == 401

@@ -19,7 +19,8 @@ from kubectl_rollouts_py.cli.options import AliasGroup, global_options
 EPILOG = """\b
 Exit codes: 0 success; 1 error (not found, unreachable, forbidden, degraded rollout,
 status timeout); 2 usage error; 3/4/5 `analyze` ended Failed/Inconclusive/Error;
-130 interrupted (Ctrl-C); 143 SIGTERM; 129 SIGHUP.
+130 interrupted (Ctrl-C; leaving a watch this way prints no Error line); 143 SIGTERM;
+129 SIGHUP.
 The global flags above are accepted anywhere after the plugin name.
 Use "kubectl rollouts-py COMMAND --help" for a command's flags and examples.
 """

@@ -108,19 +108,25 @@ def test_bookmarks_only_when_allowed() -> None:
         server.seed([rollout("r"), pod("p")])
         assert server.url
         allowed = WatchStream(server.url, ROLLOUTS, resourceVersion=server.resource_version, allowWatchBookmarks="true")
-        event = allowed.next(timeout=2)
+        event = allowed.next(timeout=30)  # bounds on a failure, not measures
         assert event["type"] == "BOOKMARK"
         assert event["object"] == {"kind": "Rollout", "apiVersion": "argoproj.io/v1alpha1",
                                    "metadata": {"resourceVersion": server.resource_version}}
         server.apply_change(pod("p2"))  # other kinds still advance the bookmark's version
-        while (event := allowed.next(timeout=2))["object"]["metadata"]["resourceVersion"] != server.resource_version:
+        while (event := allowed.next(timeout=30))["object"]["metadata"]["resourceVersion"] != server.resource_version:
             assert event["type"] == "BOOKMARK"
         allowed.close()
-        # Without allowWatchBookmarks: changes after several bookmark intervals, and the
-        # timeout's end, bring no BOOKMARK.
-        plain = WatchStream(server.url, ROLLOUTS, resourceVersion=server.resource_version, timeoutSeconds="0.8")
-        threading.Timer(0.4, lambda: server.apply_change(rollout("r", replicas=2))).start()
-        assert [e["type"] for e in plain.rest()] == ["MODIFIED"]
+        # Without allowWatchBookmarks: no BOOKMARK with a change replayed from before the
+        # watch, nor with one made while it is open, nor in the twenty bookmark intervals
+        # until the timeout ends the stream. Both changes happen in a fixed order: the first
+        # before the watch opens, the second once the first event has arrived.
+        before = server.resource_version
+        server.apply_change(rollout("r", replicas=2))
+        plain = WatchStream(server.url, ROLLOUTS, resourceVersion=before, timeoutSeconds="2", read_timeout=30)
+        first = plain.next()
+        server.apply_change(rollout("r", replicas=3))
+        events = [first, *plain.rest()]
+        assert [(e["type"], e["object"]["spec"]["replicas"]) for e in events] == [("MODIFIED", 2), ("MODIFIED", 3)]
         plain.close()
 
 

@@ -52,17 +52,24 @@ def dashboard(port: int, address: str, root_path: str, auth_mode: str, trusted_p
     auth = access.Access(auth_mode, access.networks(trusted_proxy))
     stopped = threading.Event()
     connection = app.connection()
+    if auth.proxy and (connection.impersonate or connection.impersonate_groups or connection.impersonate_uid):
+        raise errors.UsageError("--auth proxy sends each action as the person the proxy names: --as, --as-group and "
+                                "--as-uid do not go with it")
 
     def as_person(identity: access.Identity) -> kube_source.Source:
         """The dashboard's own connection, impersonating the person a trusted proxy named."""
-        options = dataclasses.replace(connection, impersonate=identity.user, impersonate_groups=identity.groups)
+        options = dataclasses.replace(connection, impersonate=identity.user, impersonate_groups=identity.groups,
+                                      impersonate_uid=None)
         return kube_source.open_source(options, environ=app.env.environ)
 
     def stop(*_: object) -> None:  # Ctrl-C (SIGINT) and SIGTERM: stop serving, exit 0
         stopped.set()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts at once
 
-    with app.source() as source:
+    from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
+
+    # A second Ctrl-C while it stops ends it at once: exit 130, without an Error line either.
+    with leaving_on_ctrl_c(app.env), app.source() as source:
         namespace = None if all_namespaces else source.namespace
         try:
             dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only, renew_seconds=renew_seconds,

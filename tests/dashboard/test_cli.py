@@ -159,6 +159,7 @@ def test_auth_proxy_acts_as_the_forwarded_person(cluster) -> None:
     (("--trusted-proxy", "10.0.0.0/8"), "Error: --trusted-proxy is only for --auth proxy"),
     (("--auth", "proxy", "--trusted-proxy", "10.0.0.300"), "Error: invalid --trusted-proxy '10.0.0.300'"),
     (("--root-path", "/a/../b"), "Error: invalid --root-path '/a/../b'"),
+    (("--auth", "proxy", "--trusted-proxy", "127.0.0.1", "--as", "admin"), "Error: --auth proxy sends each action as the person"),
 ])
 def test_bad_team_flags_are_one_error_line(cluster, args, message) -> None:
     script = find_console_script()

@@ -170,6 +170,7 @@ def test_an_aborted_rollout_offers_retry_only(browser: Browser, dash: object) ->
     assert "The rollout was aborted" in browser.text("#explain")
     # Rollback on the older revision, behind a confirmation.
     assert browser.script('return document.querySelector("#revisions button[data-undo]").textContent') == "Rollback"
+    shot(browser, "aborted", (1280, 1300))
     browser.click("#revisions button[data-undo]")
     browser.wait('return document.getElementById("confirm").open')
     assert "Roll back to revision 1" in browser.text("#confirm-text")
@@ -181,7 +182,6 @@ def test_an_aborted_rollout_offers_retry_only(browser: Browser, dash: object) ->
     assert outcomes == [["2", "aborted"], ["1", "promoted"]]
     assert "Revision 2 was aborted" in browser.text('#history [data-history-revision="2"]')
     assert "success-rate=[0.91] (Failed)" in browser.text('#history [data-history-revision="2"]')
-    shot(browser, "aborted", (1280, 1300))
 
 
 def test_a_phone_width_never_scrolls_sideways(browser: Browser, dash: object) -> None:

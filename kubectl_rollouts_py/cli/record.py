@@ -75,8 +75,8 @@ def record(all_namespaces: bool, db: str | None, retain: str, max_size: str) -> 
                 recorder.stop("interrupted")
 
             where = f"namespace {namespace}" if namespace else "all namespaces"
-            notify(f"recording {where} into {path} (Ctrl-C stops)")
-            with _signals_stop(stop):
+            with _signals_stop(stop):  # before saying Ctrl-C stops it, so a Ctrl-C right after is a stop
+                notify(f"recording {where} into {path} (Ctrl-C stops)")
                 summary = recorder.run()
     done = f"{summary.versions} versions recorded into {path}"
     if caught[:1] == [signal.SIGINT]:  # Ctrl-C, its normal stop: no Error line, exit 130

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py._frozen import frozen
 
 # Kubernetes' name rules (k8s.io/apimachinery/pkg/util/validation): an RFC 1123 label
-# (namespaces) or an RFC 1123 subdomain (most kinds, these CRDs included).
-_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-_LABEL_RE = re.compile(_LABEL)
-_SUBDOMAIN_RE = re.compile(rf"{_LABEL}(\.{_LABEL})*")
+# (namespaces), [a-z0-9]([-a-z0-9]*[a-z0-9])?, or an RFC 1123 subdomain (most kinds, these
+# CRDs included): labels joined by dots. Checked without a regular expression (none is
+# compiled at import: this module is on every command's path).
+_LABEL_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 LABEL_MAX = 63
 SUBDOMAIN_MAX = 253
 _LABEL_RULE = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -21,12 +20,17 @@ _SUBDOMAIN_RULE = ("a lowercase RFC 1123 subdomain must consist of lower case al
                    "and must start and end with an alphanumeric character")
 
 
+def _is_label(text: str) -> bool:
+    return bool(text) and text[0] != "-" and text[-1] != "-" and all(c in _LABEL_CHARACTERS for c in text)
+
+
 def name_problem(name: str, rule: str = "subdomain") -> str | None:
     """What is wrong with `name` under Kubernetes' `rule` ("subdomain" or "label"); None if nothing."""
-    limit, pattern, words = (LABEL_MAX, _LABEL_RE, _LABEL_RULE) if rule == "label" else (SUBDOMAIN_MAX, _SUBDOMAIN_RE, _SUBDOMAIN_RULE)
+    label = rule == "label"
+    limit, words = (LABEL_MAX, _LABEL_RULE) if label else (SUBDOMAIN_MAX, _SUBDOMAIN_RULE)
     if len(name) > limit:
         return f"must be no more than {limit} characters"
-    if pattern.fullmatch(name) is None:
+    if not (_is_label(name) if label else all(_is_label(part) for part in name.split("."))):
         return words
     return None
 
@@ -43,7 +47,7 @@ def _shown(text: str) -> str:
     return text if len(text) <= 80 else text[:80] + "..."
 
 
-@dataclass(frozen=True)
+@frozen
 class Resource:
     """One API resource: where it lives and what it is called."""
 

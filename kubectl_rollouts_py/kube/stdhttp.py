@@ -215,7 +215,8 @@ class StdlibTransport:
     def _connect(self, connect_timeout: float) -> http1.Connection:
         """A new connection, TLS handshake done. Failures are classified as urllib3 does."""
         try:
-            sock = socket.create_connection((self._host, self._port), timeout=connect_timeout)
+            address = (_resolvable(self._host), self._port)
+            sock = socket.create_connection(address, timeout=connect_timeout)  # type: ignore[arg-type]  # bytes resolve too
         except socket.gaierror as exc:
             raise kube_transport.CannotResolve() from exc
         except TimeoutError as exc:
@@ -361,6 +362,15 @@ def _read_failure(exc: BaseException, alarm: Alarm | None = None) -> kube_transp
     if isinstance(exc, (OSError, ValueError)) or (http_client is not None and isinstance(exc, http_client.HTTPException)):
         return kube_transport.ConnectionBroken()
     return kube_transport.TransportError()
+
+
+def _resolvable(host: str) -> str | bytes:
+    """`host` as getaddrinfo gets it: an ASCII name as the bytes the idna codec would make of
+    it (its fast path), so that the codec is not imported; any other name as it is."""
+    labels = host.split(".")
+    if host.isascii() and all(0 < len(label) < 64 for label in labels[:-1]) and len(labels[-1]) < 64:
+        return host.encode("ascii")
+    return host
 
 
 def _shut(sock: socket.socket) -> None:

@@ -37,9 +37,7 @@ kubectl logs it (see RequestLog), from the one place both transports are called.
 from __future__ import annotations
 
 import builtins
-import http
 import json
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -115,10 +113,8 @@ class RequestLog:
         if status is None:
             outcome = "failed"
         else:
-            try:
-                outcome = f"{status} {http.HTTPStatus(status).phrase}"
-            except ValueError:
-                outcome = str(status)
+            phrase = _phrase(status)
+            outcome = f"{status} {phrase}" if phrase else str(status)
         timing = f"{outcome} in {round(elapsed * 1000)} milliseconds"
         target = f"{method} {_printable(redact(url))}"
         if self.verbosity < LOG_REQUEST_HEADERS:
@@ -632,8 +628,21 @@ def _not_http(exc: BaseException) -> bool:
     return False
 
 
+def _phrase(status: int) -> str:
+    """The reason phrase of an HTTP status ("" for one http.HTTPStatus does not know). The
+    http package is imported here: a run that logs and retries nothing does without it."""
+    import http
+
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _backoff(failures: int) -> float:
     """Full-ish jitter: BACKOFF_BASE * 2^(n-1), capped, times a random 0.5-1."""
+    import random  # a retry's first wait imports it; a run without retries does without
+
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1)) * random.uniform(0.5, 1.0)
 
 
@@ -661,10 +670,7 @@ def _give_up(failures: list[errors.RolloutsError], elapsed: float) -> errors.Rol
     statuses = {getattr(f, "status", None) for f in failures}
     if isinstance(last, errors.ApiError) and len(statuses) == 1:
         code = last.status
-        try:
-            phrase = http.HTTPStatus(code).phrase
-        except ValueError:
-            phrase = ""
+        phrase = _phrase(code)
         text = f"the API server answered {code} {phrase}".rstrip() + f" {times}; giving up after {elapsed:.1f}s"
         if last.message and not last.message.startswith("the server returned HTTP"):
             text += f" (last: {last.message})"

@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -20,6 +19,8 @@ from kubectl_rollouts_py.render.style import Style
 from kubectl_rollouts_py.term.colour import use_colour
 
 if TYPE_CHECKING:
+    from pathlib import Path  # imported by the commands that use recordings
+
     from kubectl_rollouts_py.kube.source import Source
 
 
@@ -101,6 +102,8 @@ class App:
     def recording_path(self, db: str | None) -> Path:
         """The recording file: --db, else the default under the environment's XDG_STATE_HOME
         (or HOME)."""
+        from pathlib import Path
+
         from kubectl_rollouts_py.recording.paths import default_path
 
         return Path(db) if db else default_path(self.env.environ)

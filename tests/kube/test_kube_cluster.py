@@ -10,11 +10,13 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 import time
+import types
 from collections.abc import Iterator
 
 import pytest
 
 from kubectl_rollouts_py import errors
+from kubectl_rollouts_py.kube import client as kube_client
 from kubectl_rollouts_py.kube import resources
 from kubectl_rollouts_py.kube import source as kube_source
 from kubectl_rollouts_py.kube.options import ConnectionOptions
@@ -170,17 +172,40 @@ def test_forbidden_carries_the_server_message(src, server):
     assert str(caught.value).startswith('rollouts.argoproj.io "web" is forbidden: ')
 
 
-def test_connection_refused_after_the_server_is_gone(kubeconfig, server):
+def test_connection_refused_after_the_server_is_gone(kubeconfig, server, monkeypatch):
     source = kube_source.open_source(ConnectionOptions(kubeconfig=kubeconfig), environ=NO_HOME)
     server.stop()
-    started = time.monotonic()
+    waits: list[float] = []  # what the client would wait before a retry: a refusal is not retried
+    monkeypatch.setattr(kube_client, "time", types.SimpleNamespace(monotonic=time.monotonic, sleep=waits.append))
     with pytest.raises(errors.ConnectionFailed) as caught:
         source.get(resources.ROLLOUTS, "web", "team")
-    assert time.monotonic() - started < 2.0
+    assert waits == []
     assert str(caught.value) == f"cannot reach the Kubernetes API at {server.url}: connection refused"
 
 
 # -- watch -------------------------------------------------------------------------------
+
+# A watch that `stop` should end is opened with this timeoutSeconds, so a broken stop shows as
+# a watch that outlives HANG_GUARD rather than one the server ends soon after anyway.
+LONG_WATCH = 120
+HANG_GUARD = 30.0  # seconds; a bound on a failure, not a measure of speed
+
+
+def _when(check, action) -> threading.Thread:
+    """Run `action` in another thread once `check()` holds (polled; gives up after HANG_GUARD)."""
+    def run() -> None:
+        give_up = time.monotonic() + HANG_GUARD
+        while not check() and time.monotonic() < give_up:
+            time.sleep(0.01)
+        action()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _watching(server: APIServer) -> bool:
+    with server.store.cond:
+        return server.store.watchers > 0
 
 
 def test_watch_replays_changes_after_the_listed_version_and_stops_on_request(src, server):
@@ -190,39 +215,45 @@ def test_watch_replays_changes_after_the_listed_version_and_stops_on_request(src
     stop = threading.Event()
     events = []
     started = time.monotonic()
-    # timeout_seconds only keeps a broken stop from hanging the test run.
-    for event in src.watch(resources.ROLLOUTS, "team", resource_version=listed.resource_version, timeout_seconds=10, stop=stop):
+    for event in src.watch(resources.ROLLOUTS, "team", resource_version=listed.resource_version, timeout_seconds=LONG_WATCH, stop=stop):
         events.append((event.type, event.object["metadata"]["name"]))
         if len(events) == 2:
             stop.set()
     assert events == [("MODIFIED", "web"), ("ADDED", "new")]
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < HANG_GUARD  # ended by stop, not by the server after LONG_WATCH
 
 
-def test_watch_ends_promptly_when_stop_is_set_from_another_thread(src, server):
+def test_watch_ends_when_stop_is_set_from_another_thread(src, server):
     stop = threading.Event()
-    threading.Timer(0.2, stop.set).start()
+    setter = _when(lambda: _watching(server), stop.set)  # set while the watch is open and idle
     started = time.monotonic()
-    events = list(src.watch(resources.ROLLOUTS, "team", resource_version=server.resource_version, timeout_seconds=10, stop=stop))
+    events = list(src.watch(resources.ROLLOUTS, "team", resource_version=server.resource_version, timeout_seconds=LONG_WATCH, stop=stop))
     assert events == []
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < HANG_GUARD  # ended by stop, not by the server after LONG_WATCH
+    setter.join()
 
 
 def test_watch_sees_live_changes(src, server):
     stop = threading.Event()
     rv = server.resource_version
-    threading.Timer(0.1, lambda: server.apply_change(rollout("db", replicas=5))).start()
-    for event in src.watch(resources.ROLLOUTS, "team", resource_version=rv, timeout_seconds=10, stop=stop):
+    # The change is made once the watch is open, so it arrives live rather than replayed.
+    changer = _when(lambda: _watching(server), lambda: server.apply_change(rollout("db", replicas=5)))
+    for event in src.watch(resources.ROLLOUTS, "team", resource_version=rv, timeout_seconds=LONG_WATCH, stop=stop):
         assert (event.type, event.object["metadata"]["name"], event.object["spec"]["replicas"]) == ("MODIFIED", "db", 5)
         stop.set()
         break
+    changer.join()
 
 
-def test_watch_ends_when_the_server_ends_it_at_timeout_seconds(src, server):
+def test_watch_ends_when_the_server_ends_it_at_timeout_seconds(src, server, monkeypatch):
+    # Our own deadline (timeout_seconds plus a grace) is pushed past HANG_GUARD, so only the
+    # server's end of the stream can end this watch in time.
+    monkeypatch.setattr(kube_client, "WATCH_DEADLINE_GRACE", 2 * HANG_GUARD)
     started = time.monotonic()
     events = list(src.watch(resources.ROLLOUTS, "team", resource_version=server.resource_version, timeout_seconds=1))
     assert events == []
-    assert 0.9 <= time.monotonic() - started < 3.0
+    took = time.monotonic() - started
+    assert 0.9 <= took < HANG_GUARD  # not before the server's timeout; the upper bound is a hang guard
     assert server.requests[-1].query["timeoutSeconds"] == "1"
 
 

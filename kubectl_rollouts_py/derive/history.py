@@ -174,7 +174,9 @@ def _weights(steps: Sequence[Any]) -> list[int | None]:
 
 
 def _step_records(steps: Sequence[Any], firsts: Mapping[int, dt.datetime], index_now: int | None,
-           ended: dt.datetime | None) -> tuple[StepRecord, ...]:
+           ended: dt.datetime | None, *, stopped: bool = False) -> tuple[StepRecord, ...]:
+    """The steps' records; the one at index_now is running, or stopped once the revision
+    ended (`ended`) or was aborted (`stopped`: a live snapshot knows no end time)."""
     weights = _weights(steps)
     seen = sorted(firsts)
     records = []
@@ -185,7 +187,7 @@ def _step_records(steps: Sequence[Any], firsts: Mapping[int, dt.datetime], index
         if index_now is not None and i < index_now or later:
             state = "done"
         elif index_now == i:
-            state = "running" if ended is None else "stopped"
+            state = "running" if ended is None and not stopped else "stopped"
         else:
             state = "not reached"
         records.append(StepRecord(i, step_text(step), weights[i], state, started, end if state != "running" else None))
@@ -337,7 +339,8 @@ def build_history(
             else:
                 outcome = PROMOTED if pod_hash == stable_hash else SUPERSEDED
             ended = None if is_current or later is None else f.created_of(later)
-            steps = _step_records(steps_of(rollout), {}, current_step_index(rollout) if is_current else None, None) if is_current else ()
+            steps = (_step_records(steps_of(rollout), {}, current_step_index(rollout), None, stopped=outcome == ABORTED)
+                     if is_current else ())
         if next_is_rollback and outcome in (PROMOTED, SUPERSEDED):
             outcome = ROLLED_BACK
             if ended is None and later is not None:

@@ -97,6 +97,11 @@ def test_a_live_snapshot_and_a_rollback() -> None:
                             [], source="cluster", now=at(30))
     assert [(e.revision, e.outcome) for e in current.revisions] == [(2, "current"), (1, "promoted")]
     assert [s.state for s in current.revisions[0].steps] == ["done", "running", "not reached", "not reached"]
+    # Aborted at its second step: that step stopped there, it is not running.
+    aborted = build_history([(None, rollout("h2", "h1", 1, abort=True))], [(rs(1, "h1", "app:1"), None), (rs(2, "h2", "app:2"), None)],
+                            [], source="cluster", now=at(30))
+    assert [(e.revision, e.outcome) for e in aborted.revisions] == [(2, "aborted"), (1, "promoted")]
+    assert [s.state for s in aborted.revisions[0].steps] == ["done", "stopped", "not reached", "not reached"]
 
 
 def test_step_words() -> None:

@@ -182,6 +182,7 @@ def test_an_aborted_rollout_offers_retry_only(browser: Browser, dash: object) ->
     assert outcomes == [["2", "aborted"], ["1", "promoted"]]
     assert "Revision 2 was aborted" in browser.text('#history [data-history-revision="2"]')
     assert "success-rate=[0.91] (Failed)" in browser.text('#history [data-history-revision="2"]')
+    assert browser.text('#history [data-history-revision="2"] .history-step.stopped') == "setWeight 10 [stopped]"
 
 
 def test_a_phone_width_never_scrolls_sideways(browser: Browser, dash: object) -> None:

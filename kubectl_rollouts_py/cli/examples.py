@@ -110,21 +110,24 @@ kubectl rollouts-py get rollout app-backend -n ithome
 # Watch it until it is Healthy (exit 0) or Degraded (exit 1), for 10 minutes at most
 kubectl rollouts-py get rollout app-backend -n ithome --until-complete --timeout 10m
 
-# Add the metric tables of every revision's AnalysisRuns
-kubectl rollouts-py get rollout app-backend -n ithome --analysis all
+# Only the 2 newest revisions, each with the metric tables of its AnalysisRuns
+kubectl rollouts-py get rollout app-backend -n ithome --revisions 2 --analysis all
 
 # As JSON, for scripts
 kubectl rollouts-py get rollout app-backend -n ithome -o json
 """,
     "get analysisrun": r"""
+# List the AnalysisRuns of namespace ithome: status, rollout and revision, metrics, age
+kubectl rollouts-py get analysisrun -n ithome
+
 # Show the success-rate run of app-backend's revision 2: every measurement, newest first
 kubectl rollouts-py get analysisrun app-backend-7d9f8c6b5-2 -n ithome
 
 # Watch it while the canary's 3-minute pause runs
 kubectl rollouts-py get ar app-backend-7d9f8c6b5-2 -n ithome -w
 
-# As YAML
-kubectl rollouts-py get analysisrun app-backend-7d9f8c6b5-2 -n ithome -o yaml
+# List the AnalysisRuns of every namespace, as YAML
+kubectl rollouts-py get analysisruns -A -o yaml
 """,
     "get experiment": r"""
 # Show an experiment of app-backend with its ReplicaSets, pods and analysis runs
@@ -324,6 +327,9 @@ kubectl rollouts-py status app-backend -n ithome
 # Print its status once and exit
 kubectl rollouts-py status app-backend -n ithome --watch=false
 
+# In CI: wait for the canary's first pause (exit 0), then test the canary
+kubectl rollouts-py status app-backend -n ithome --until-paused --timeout 5m
+
 # Give up after 10 minutes (exit 1), as a CI job would
 kubectl rollouts-py status app-backend -n ithome --timeout 10m
 """,
@@ -372,8 +378,8 @@ kubectl rollouts-py watch app-backend -n ithome
 # Stop when it is Healthy (exit 0) or Degraded (exit 1)
 kubectl rollouts-py watch app-backend -n ithome --until-complete
 
-# Stop after 10 minutes, with no metric tables
-kubectl rollouts-py watch app-backend -n ithome --timeout 10m --analysis none
+# Stop after 10 minutes; only the 2 newest revisions, with no metric tables
+kubectl rollouts-py watch app-backend -n ithome --timeout 10m --revisions 2 --analysis none
 """,
 }
 
@@ -382,7 +388,7 @@ kubectl rollouts-py watch app-backend -n ithome --timeout 10m --analysis none
 # in cli/app.py): one sentence that shows whole in an 80-column list.
 SUMMARIES: dict[str, str] = {
     "create analysisrun": "Create an AnalysisRun from an AnalysisTemplate.",
-    "get analysisrun": "Show an AnalysisRun and its measurements.",
+    "get analysisrun": "Show an AnalysisRun, or list them.",
     "get experiment": "Show an experiment and its pods.",
     "get rollout": "Show a rollout: steps, revisions and pods.",
     "list experiments": "List the experiments of a namespace.",

@@ -314,20 +314,38 @@ def test_writes_are_refused_as_a_usage_error(tmp_path):
         assert str(caught.value) == "cannot change saved objects: --from-file is read-only"
 
 
+HANG_GUARD = 30.0  # seconds; a bound on a failure, not a measure of speed
+
+
+def _watch_in_a_thread(src, **kwargs) -> tuple[threading.Thread, list]:
+    """Consume a watch in another thread, so a watch that never ends fails the test rather
+    than hanging it."""
+    events: list = []
+    thread = threading.Thread(
+        target=lambda: events.extend(src.watch(resources.ROLLOUTS, "ns", resource_version="0", **kwargs)), daemon=True
+    )
+    thread.start()
+    return thread, events
+
+
 def test_watch_yields_nothing_and_returns_at_the_timeout(tmp_path):
     src = open_files(write(tmp_path, "r.json", json.dumps(rollout("web", "ns"))))
     started = time.monotonic()
-    assert list(src.watch(resources.ROLLOUTS, "ns", resource_version="0", timeout_seconds=0.2)) == []
-    assert 0.15 <= time.monotonic() - started < 1.0
+    watcher, events = _watch_in_a_thread(src, timeout_seconds=0.2)
+    watcher.join(HANG_GUARD)
+    assert not watcher.is_alive()  # the timeout ended it (without one it would block for ever)
+    assert time.monotonic() - started >= 0.15  # not before the timeout
+    assert events == []
 
 
-def test_watch_returns_promptly_when_stop_is_set_from_another_thread(tmp_path):
+def test_watch_returns_when_stop_is_set_from_another_thread(tmp_path):
     src = open_files(write(tmp_path, "r.json", json.dumps(rollout("web", "ns"))))
     stop = threading.Event()
-    threading.Timer(0.1, stop.set).start()
-    started = time.monotonic()
-    assert list(src.watch(resources.ROLLOUTS, "ns", resource_version="0", timeout_seconds=30, stop=stop)) == []
-    assert time.monotonic() - started < 1.0
+    watcher, events = _watch_in_a_thread(src, timeout_seconds=10 * HANG_GUARD, stop=stop)
+    stop.set()
+    watcher.join(HANG_GUARD)
+    assert not watcher.is_alive()  # stop ended it, long before its timeout
+    assert events == []
 
 
 def test_file_source_never_imports_kubernetes(tmp_path):

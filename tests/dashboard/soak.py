@@ -60,6 +60,19 @@ def objects(count: int) -> list[dict]:
     return out
 
 
+def probe(browser: Browser, srv: APIServer, desired: int, timeout: float = 30) -> float:
+    """Set app-000's desired replicas in the API server; the seconds until the open list
+    page shows it (also benchmarks/page_bench.py's measure of a change)."""
+    ro = srv.get_object("rollouts", NS, "app-000")
+    assert ro is not None
+    ro["spec"]["replicas"] = desired
+    t0 = time.monotonic()
+    srv.apply_change(ro)
+    browser.wait(f"const r = document.querySelector('#rollouts tr[data-rollout=\"app-000\"]');"
+                 f" return r && r.lastChild.textContent.endsWith('/ {desired}')", timeout=timeout, interval=0.01)
+    return time.monotonic() - t0
+
+
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -118,14 +131,8 @@ def main() -> int:
             next_minute = 30.0
             while (elapsed := time.monotonic() - started) < args.seconds:
                 desired = 6 if desired == 5 else 5
-                ro = srv.get_object("rollouts", NS, "app-000")
-                assert ro is not None
-                ro["spec"]["replicas"] = desired
                 t0 = time.monotonic()
-                srv.apply_change(ro)
-                browser.wait(f"const r = document.querySelector('#rollouts tr[data-rollout=\"app-000\"]');"
-                             f" return r && r.lastChild.textContent.endsWith('/ {desired}')", timeout=30, interval=0.01)
-                latencies.append(time.monotonic() - t0)
+                latencies.append(probe(browser, srv, desired))
                 if elapsed >= next_minute:
                     rss.append((elapsed, rss_kib(proc.pid)))
                     next_minute += 30.0

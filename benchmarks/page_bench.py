@@ -40,7 +40,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from dashboard.soak import NS, objects  # noqa: E402
+from dashboard.soak import NS, objects, probe  # noqa: E402
 from dashboard.webdriver import Browser, find_browser  # noqa: E402
 
 from kubectl_rollouts_py.sandbox.apiserver import APIServer  # noqa: E402
@@ -117,20 +117,12 @@ def report(label: str, found: dict[str, Any]) -> None:
           f"  {label}: no paint entries: {found['paint']}")
 
 
-def changes(browser: Browser, srv: APIServer, count: int, rounds: int) -> list[float]:
-    """Change one rollout's desired replicas in the API server; seconds until the page shows it."""
-    name = "app-000"
+def changes(browser: Browser, srv: APIServer, rounds: int) -> list[float]:
+    """Change one rollout's desired replicas in the API server `rounds` times; each time the
+    seconds until the open page shows it."""
     took = []
     for i in range(rounds):
-        desired = 6 + i % 2
-        ro = srv.get_object("rollouts", NS, name)
-        assert ro is not None
-        ro["spec"]["replicas"] = desired
-        t0 = time.monotonic()
-        srv.apply_change(ro)
-        browser.wait(f"const r = document.querySelector('#rollouts tr[data-rollout=\"{name}\"]');"
-                     f" return r && r.lastChild.textContent.endsWith('/ {desired}')", timeout=60, interval=0.01)
-        took.append(time.monotonic() - t0)
+        took.append(probe(browser, srv, 6 + i % 2, timeout=60))
         time.sleep(0.5)  # let the page settle before the next change
     return took
 
@@ -155,7 +147,7 @@ def bench(count: int, rounds: int, found: tuple[str, str], cli: str) -> dict[str
             report("cold", cold)
             warm = load(browser, url, count, reload=True)
             report("reload", warm)
-            took = changes(browser, srv, count, rounds)
+            took = changes(browser, srv, rounds)
             print(f"  a change shows on the open list after (s): median {statistics.median(took):.3f}, max {max(took):.3f} "
                   f"over {len(took)} changes")
         finally:

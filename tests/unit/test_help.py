@@ -39,14 +39,16 @@ def _ids(path: tuple[str, ...]) -> str:
 
 
 def help_page(path: tuple[str, ...], width: int = WIDTH) -> str:
-    """The help of the command at `path`, with the contexts `kubectl rollouts-py PATH --help` makes."""
-    ctx = click.Context(app.root, info_name=PROG, terminal_width=width)
+    """The help of the command at `path`, with the contexts `kubectl rollouts-py PATH --help` makes
+    (each command's context_settings too: click caches a command's help option, made from the
+    first context's help_option_names, so a bare Context would take `-h` from the root)."""
+    ctx = click.Context(app.root, info_name=PROG, **{**app.root.context_settings, "terminal_width": width})
     for name in path:
         group = ctx.command
         assert isinstance(group, click.Group)
         command = group.get_command(ctx, name)
         assert command is not None
-        ctx = click.Context(command, info_name=name, parent=ctx)
+        ctx = click.Context(command, info_name=name, parent=ctx, **command.context_settings)
     return ctx.get_help()
 
 

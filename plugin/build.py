@@ -30,7 +30,11 @@ against the sha256 pinned in plugin/*-requirements.txt, and are kept in a cache 
 network at all.
 
 The zipapp unpacks itself on its first run into ~/.shiv/kubectl-rollouts_py_<hash>/ (or
-$SHIV_ROOT/...); `kubectl krew uninstall` does not remove that folder.
+$SHIV_ROOT/...); `kubectl krew uninstall` does not remove that folder. Its `__main__.py` is
+plugin/zipapp_main.py with shiv's build id written in: once unpacked, a run goes straight
+to the entry point instead of through shiv's bootstrap (which imports hashlib, compileall,
+subprocess, zipfile and more on every run); the first run and SHIV_* overrides still go
+through shiv's.
 
 --update-manifest writes the archive's version, uri and sha256 into krew-manifest.yaml,
 with a digest of the inputs (see inputs_digest) in its first comment line, so a test can
@@ -67,6 +71,8 @@ BUILD_REQUIREMENTS = "plugin/build-requirements.txt"
 LAUNCHER = "plugin/kubectl_complete-rollouts_py"
 BUNDLE_ENTRY = "plugin/bundle_entry.py"
 BUNDLE_ENTRY_MODULE = "kubectl_rollouts_py_bundle"
+ZIPAPP_MAIN = "plugin/zipapp_main.py"
+_BUILD_LINE = "BUILD = {}  # plugin/build.py: build_id, entry_point and root from environment.json\n"
 
 BIN = "kubectl-rollouts_py"
 COMPLETE_BIN = "kubectl_complete-rollouts_py"
@@ -348,8 +354,25 @@ def _zip_time(epoch: int) -> tuple[int, int, int, int, int, int]:
     return time.gmtime(epoch)[:6]
 
 
-def normalize_zipapp(source: Path, target: Path) -> None:
-    """Rewrite shiv's zipapp: same shebang and contents, entries sorted, fixed time and modes."""
+def zipapp_main(src: Path, zipapp: Path) -> bytes:
+    """The zipapp's `__main__.py`: plugin/zipapp_main.py with the build id, entry point and
+    root of the environment.json shiv wrote (the launcher that skips shiv's bootstrap once
+    the zipapp is unpacked)."""
+    import json
+
+    with zipfile.ZipFile(zipapp) as archive:
+        environment = json.loads(archive.read("environment.json"))
+    settings = {key: environment.get(key) for key in ("build_id", "entry_point", "root")}
+    template = (src / ZIPAPP_MAIN).read_text(encoding="utf-8")
+    if template.count(_BUILD_LINE) != 1:
+        raise BuildError(f"{ZIPAPP_MAIN} has no line {_BUILD_LINE.strip()!r}")
+    return template.replace(_BUILD_LINE, f"BUILD = {settings!r}\n").encode("utf-8")
+
+
+def normalize_zipapp(source: Path, target: Path, replace: dict[str, bytes] | None = None) -> None:
+    """Rewrite shiv's zipapp: same shebang and contents (but the entries in `replace`),
+    entries sorted, fixed time and modes."""
+    replace = replace or {}
     data = source.read_bytes()
     first_line = data.split(b"\n", 1)[0] + b"\n"
     if not first_line.startswith(b"#!"):
@@ -365,7 +388,7 @@ def normalize_zipapp(source: Path, target: Path) -> None:
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.create_system = 3  # Unix, so that external_attr holds the mode
                 entry.external_attr = (stat.S_IFREG | 0o644) << 16
-                rewritten.writestr(entry, original.read(info))
+                rewritten.writestr(entry, replace.get(info.filename) or original.read(info))
     os.chmod(target, 0o755)
 
 
@@ -427,7 +450,7 @@ def _build(out_dir: Path, wheel_cache: Path | None, log: Log, src: Path) -> Buil
         stage_site_packages(src, [*wheels, package_wheel], site_packages, log)
         run_shiv(tool_dir, site_packages, work / "shiv.pyz")
         zipapp_path = work / BIN
-        normalize_zipapp(work / "shiv.pyz", zipapp_path)
+        normalize_zipapp(work / "shiv.pyz", zipapp_path, {"__main__.py": zipapp_main(src, work / "shiv.pyz")})
         members = [
             (BIN, zipapp_path.read_bytes(), 0o755),
             (COMPLETE_BIN, (src / LAUNCHER).read_bytes(), 0o755),

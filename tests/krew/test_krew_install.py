@@ -7,16 +7,19 @@ imports comes from the zipapp.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from kubectl_rollouts_py import __version__
 
-from .conftest import EXAMPLE, KrewShell, pythons, system_python3
+from .conftest import EXAMPLE, KrewShell, Result, pythons, system_python3
 
 GET_ROLLOUT = ["get", "rollout", "app-backend", "--from-file", str(EXAMPLE), "-n", "ithome"]
 FLOOR = (3, 10)
@@ -209,3 +212,48 @@ def test_python_below_the_floor_gets_a_clear_error(krew: KrewShell) -> None:
     assert result.returncode == 1, result.output
     assert "Traceback" not in result.stderr
     assert f"needs Python 3.10 or newer, not {older[0]}" in result.stderr, result.stderr
+
+
+# --------------------------------------------------------------------------- the zipapp's launcher
+
+
+def _imported(krew: KrewShell, argv: Sequence[str], **extra: str) -> tuple[Result, set[str]]:
+    """Run the zipapp under `python -X importtime`; the result and the modules it imported."""
+    env = {**krew.env, **extra}
+    python = system_python3()
+    done = subprocess.run([python, "-X", "importtime", str(krew.install.link), *argv], env=env,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return Result(done.returncode, done.stdout, done.stderr), modules
+
+
+def test_once_unpacked_the_zipapp_skips_shivs_bootstrap(krew: KrewShell, unpacked: Path) -> None:
+    fast, modules = _imported(krew, ["version"])
+    assert fast.returncode == 0, fast.output
+    assert "_bootstrap" not in modules and "zipfile" not in modules and "compileall" not in modules, sorted(modules)
+    assert any(name.startswith("kubectl_rollouts_py.") for name in modules)
+    # What only shiv's bootstrap does still goes through it, with the same answer.
+    forced, modules = _imported(krew, ["version"], SHIV_FORCE_EXTRACT="1")
+    assert forced.returncode == 0, forced.output
+    assert "_bootstrap" in modules
+    assert forced.stdout == fast.stdout
+
+
+def test_the_launcher_is_the_projects_with_shivs_build_id(built: Any) -> None:
+    import json
+    import tarfile
+    import zipfile
+
+    with tarfile.open(built.path) as tar:
+        member = tar.extractfile("kubectl-rollouts_py")
+        assert member is not None
+        data = member.read()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        main = archive.read("__main__.py").decode()
+        environment = json.loads(archive.read("environment.json"))
+    template = (Path(__file__).resolve().parents[2] / "plugin" / "zipapp_main.py").read_text(encoding="utf-8")
+    settings = {key: environment[key] for key in ("build_id", "entry_point", "root")}
+    assert settings["build_id"] and settings["entry_point"] == "kubectl_rollouts_py_bundle:main"
+    assert main == template.replace(
+        "BUILD = {}  # plugin/build.py: build_id, entry_point and root from environment.json\n", f"BUILD = {settings!r}\n"
+    )

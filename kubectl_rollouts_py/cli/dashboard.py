@@ -25,18 +25,22 @@ if TYPE_CHECKING:
                    "X-Forwarded-Groups from --trusted-proxy addresses and act as that person (Impersonate-User).")
 @click.option("--trusted-proxy", multiple=True, metavar="CIDR",
               help="With --auth proxy: an address or CIDR the signing-in proxy connects from (repeatable); others are refused.")
+@click.option("--access-log/--no-access-log", "access_log", default=None,
+              help="Log every request on stderr as one JSON line (default: on when serving beyond loopback or "
+                   "with --auth proxy, off for a dashboard on your own machine).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every action (promote, abort, ...).")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Show rollouts of every namespace.")
 # Hidden: a watch is renewed after this many seconds to twice that, at random (300 s, as
 # client-go). The soak benchmark shortens it so that several renewals happen within minutes.
 @click.option("--renew-seconds", type=click.IntRange(5, 3600), default=None, hidden=True)
 @global_options
-def dashboard(port: int, address: str, root_path: str, auth_mode: str, trusted_proxy: tuple[str, ...], read_only: bool,
-              all_namespaces: bool, renew_seconds: int | None) -> None:
+def dashboard(port: int, address: str, root_path: str, auth_mode: str, trusted_proxy: tuple[str, ...],
+              access_log: bool | None, read_only: bool, all_namespaces: bool, renew_seconds: int | None) -> None:
     """Serve a live web dashboard of rollouts and their analysis (Ctrl-C stops it).
 
-    Every request is logged on stderr as one JSON line (time, method, path, status,
-    duration, user); tokens, cookies and Authorization are never logged.
+    Served for a team (beyond loopback, or with --auth proxy), every request is logged on
+    stderr as one JSON line (time, method, path, status, duration, user); tokens, cookies
+    and Authorization are never logged.
     """
     import dataclasses
     import signal
@@ -74,9 +78,11 @@ def dashboard(port: int, address: str, root_path: str, auth_mode: str, trusted_p
         try:
             dash = Dashboard(source, namespace, address=address, port=port, read_only=read_only, renew_seconds=renew_seconds,
                              root_path=root, access=auth, identity_source=as_person if auth.proxy else None,
-                             log=app.env.stderr, clock=app.env.clock)
+                             log=None, clock=app.env.clock)
         except OSError as exc:
             raise errors.RolloutsError(f"cannot serve on {address}:{port}: {exc.strerror or exc}") from exc
+        if access_log if access_log is not None else (auth.proxy or not dash.loopback):
+            dash.log.stream = app.env.stderr
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             with dash:

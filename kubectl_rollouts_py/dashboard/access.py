@@ -36,6 +36,7 @@ MAX_NAME = 256  # characters of a forwarded user or group name
 MAX_GROUPS = 64
 IDENTITY_SOURCES = 32  # per-identity sources kept open at once
 MAX_LOGGED_PATH = 512
+RESERVED_PREFIX = "system:"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Characters a root path may have: RFC 3986 unreserved ones and "/" (no %-escapes, no "..").
@@ -107,6 +108,10 @@ def _name(value: str, what: str) -> str:
     text = _text(value)
     if not text or len(text) > MAX_NAME or _BAD_NAME.search(text):
         raise Refused(401, f"invalid {what} from the proxy")
+    if text.startswith(RESERVED_PREFIX):
+        # Kubernetes keeps "system:" for its own users and groups (system:masters is every
+        # right there is): no person signing in through a proxy is one of them.
+        raise Refused(403, f"{what} {text[:64]!r} refused: names starting with {RESERVED_PREFIX!r} are Kubernetes' own")
     return value
 
 

@@ -92,7 +92,7 @@ def test_port_short_flag_root_path_and_the_access_log(cluster) -> None:
     with socket.socket() as s:  # a free port for -p (closed again before the dashboard binds it)
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc, _, first = start(cluster, "-p", str(port), "--root-path", "/rollouts/")  # start() also passes --port 0: -p wins
+    proc, _, first = start(cluster, "-p", str(port), "--root-path", "/rollouts/", "--access-log")  # start() also passes --port 0: -p wins
     try:
         url = first.split(": ", 1)[1].strip()
         assert url == f"http://127.0.0.1:{port}/rollouts/"
@@ -114,6 +114,16 @@ def test_port_short_flag_root_path_and_the_access_log(cluster) -> None:
         ("GET", "/rollouts/", 200), ("POST", "/rollouts/api/v1/rollouts/ithome/app-backend/promote", 200), ("GET", "/api/v1/info", 404)]
     for secret in (token, "in-the-query", "cookie-value", "bearer-value"):
         assert secret not in err and secret not in out
+
+
+def test_on_loopback_the_access_log_is_off_unless_asked(cluster) -> None:
+    proc, url, _ = start(cluster)
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            assert resp.status == 200
+    finally:
+        out, err = stop(proc) if proc.poll() is None else proc.communicate()
+    assert err == "" and "Dashboard stopped." in out
 
 
 def test_beyond_loopback_a_warning_says_who_can_reach_it(cluster) -> None:

@@ -294,6 +294,10 @@ def test_forwarded_identity() -> None:
         with pytest.raises(access.Refused) as refused:
             access.forwarded_identity(users, groups)
         assert refused.value.code == 401
+    for users, groups in ((["system:admin"], []), (["alice"], ["team-a,system:masters"]), (["system:serviceaccount:x:y"], [])):
+        with pytest.raises(access.Refused) as reserved:
+            access.forwarded_identity(users, groups)
+        assert reserved.value.code == 403 and "system:" in reserved.value.message
 
 
 def test_trusted_networks() -> None:

@@ -167,6 +167,7 @@ async function refresh(version) {
       const key = `${location.hash}|${ns}`;
       if (!force && state.shown && state.shown.key === key && state.shown.version === state.latest) continue;
       let doc = null;
+      if (r.page !== "list") state.listRows = null;  // the list's row elements go with it
       if (r.page === "list") {
         renderList(doc = await getJSON("api/v1/rollouts" + query));
       } else if (r.page === "experiments") {

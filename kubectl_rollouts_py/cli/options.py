@@ -217,24 +217,33 @@ class _Help:
 
 
 class CobraCommand(_Help, click.Command):
-    """A command whose boolean flags also take `--flag=true|false`, as cobra's do."""
+    """A command whose flags are read as cobra reads them: boolean flags also take
+    `--flag=true|false`, and short options also `-n=VALUE`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _rewrite_bool_flags(self, args))
+        return super().parse_args(ctx, _rewrite_cobra_forms(self, args))
 
 
-def _rewrite_bool_flags(command: click.Command, args: list[str]) -> list[str]:
+def _rewrite_cobra_forms(command: click.Command, args: list[str]) -> list[str]:
+    """`--flag=true|false` of a boolean flag as click spells it, and `-n=VALUE` of a short
+    option that takes a value as `-n VALUE` (click would read the value as "=VALUE")."""
     flags: dict[str, tuple[str | None, str | None]] = {}
+    short_valued: set[str] = set()
     for param in command.params:
         if isinstance(param, click.Option) and param.is_flag and param.is_bool_flag:
             off = param.secondary_opts[0] if param.secondary_opts else None
             for opt in param.opts:
                 flags[opt] = (opt, off)
+        elif isinstance(param, click.Option) and not param.is_flag:
+            short_valued.update(opt for opt in param.opts if len(opt) == 2 and opt[0] == "-" and opt[1] != "-")
     result: list[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
             return result + args[i:]
         name, sep, value = arg.partition("=")
+        if sep and name in short_valued:
+            result += [name, value]
+            continue
         if sep and name in flags and (value in _TRUE or value in _FALSE):
             on, off = flags[name]
             if value in _TRUE:
@@ -252,6 +261,9 @@ class AliasGroup(_Help, click.Group):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.aliases: dict[str, str] = {}
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _rewrite_cobra_forms(self, args))
 
     def add_alias(self, command_name: str, *aliases: str) -> None:
         for alias in aliases:

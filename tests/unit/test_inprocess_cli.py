@@ -236,3 +236,23 @@ def test_the_installed_cli_prints_the_traceback_with_debug(tmp_path: Path, flags
     assert lines[1] == "Traceback (most recent call last):"
     assert any("kubectl_rollouts_py/cli/version.py" in line for line in lines)
     assert lines[-1] == "RuntimeError: injected fault"
+
+
+# -- flags as cobra reads them ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ("get", "rollout", "app-backend", "-n=ithome", "--from-file", EXAMPLE, "--analysis=none"),
+    ("-n=ithome", "get", "rollout", "app-backend", "--from-file", EXAMPLE, "--analysis=none"),
+    ("get", "rollout", "app-backend", "-n", "ithome", "-w=false", "--from-file", EXAMPLE, "--analysis=none"),
+])
+def test_short_options_also_take_an_equals_sign_as_kubectl_s_do(argv: tuple[str, ...]) -> None:
+    plain = run_cli(list(GET), environ=ENVIRON, now=SCENARIO_NOW)
+    result = run_cli(list(argv), environ=ENVIRON, now=SCENARIO_NOW)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == plain.stdout and "Namespace:       ithome" in plain.stdout
+
+
+def test_an_equals_sign_after_it_stays_in_the_value() -> None:
+    result = run_cli(["get", "rollout", "app-backend", "-n==ithome", "--from-file", EXAMPLE], environ=ENVIRON, now=SCENARIO_NOW)
+    assert result.exit_code == 1 and 'rollout.argoproj.io "app-backend" not found' in result.stderr

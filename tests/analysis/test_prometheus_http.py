@@ -192,26 +192,33 @@ def test_null_samples_are_skipped_and_null_result_is_empty() -> None:
 # --------------------------------------------------------------------------- time limits
 
 
+# Each slow reply comes seconds after the timeout: without the timeout the query would
+# succeed, so the error itself proves the timeout ended it. The lower bounds say "not before
+# the timeout"; nothing bounds the time from above (a busy machine may be slow to notice).
+
+
 def test_slow_prometheus_times_out(stub: StubServer) -> None:
     stub.reply(200, OK, delay=3)
     began = time.monotonic()
     message = error_of(adapter.query, {"address": stub.url, "query": "up"}, timeout=0.5)
-    assert 0.4 < time.monotonic() - began < 1.5
+    assert time.monotonic() - began >= 0.5
     assert message == f'Post "{stub.url}/api/v1/query": context deadline exceeded'
+    assert len(stub.seen) == 1  # not retried
 
 
 def test_slow_body_times_out_too(stub: StubServer) -> None:
     stub.reply(200, OK, body_delay=3)
-    began = time.monotonic()
     assert error_of(adapter.query, {"address": stub.url, "query": "up"}, timeout=0.5) == "context deadline exceeded"
-    assert time.monotonic() - began < 1.5
+    assert len(stub.seen) == 1
 
 
 def test_provider_timeout_is_used(stub: StubServer) -> None:
+    # Argo's default (30 s) would let the answer through after 3 s.
     stub.reply(200, OK, delay=3)
     began = time.monotonic()
-    error_of(adapter.query, {"address": stub.url, "query": "up", "timeout": 1})
-    assert 0.9 < time.monotonic() - began < 2
+    message = error_of(adapter.query, {"address": stub.url, "query": "up", "timeout": 1})
+    assert time.monotonic() - began >= 1  # the provider's 1 s, not less
+    assert message == f'Post "{stub.url}/api/v1/query": context deadline exceeded'
 
 
 def test_timeout_zero_times_out_without_a_request(stub: StubServer) -> None:

@@ -71,7 +71,8 @@ def threshold(condition: str) -> dict[str, Any] | None:
 
 
 def _chart(metric: dict[str, Any]) -> dict[str, Any]:
-    """Points (oldest first) of the first number of each measurement, and the thresholds."""
+    """Points (oldest first) of the first number of each measurement, the thresholds and
+    the lines to draw for them."""
     points = []
     for m in reversed(metric.get("measurements") or []):
         numbers = numeric_values(str(m.get("value") or ""))
@@ -83,6 +84,10 @@ def _chart(metric: dict[str, Any]) -> dict[str, Any]:
         "points": points,
         "success": threshold(success),
         "failure": threshold(failure),
+        # every comparison with a number, drawn as a line: both ends of `result[0] > 1 && result[0] < 5`
+        "lines": [{"condition": name, "op": t.op, "value": t.value}
+                  for name, condition in (("success", success), ("failure", failure))
+                  for t in derive_trend.condition_comparisons(condition)],
         # the y axis: the same scale as the CLI's TREND sparkline (0..1 for a ratio)
         "scale": derive_trend.trend_scale([p["value"] for p in points], success, failure).to_dict(),
     }

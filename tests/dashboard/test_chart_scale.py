@@ -5,6 +5,7 @@ below its threshold line. In headless Chromium, as test_browser.py."""
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 
@@ -56,3 +57,34 @@ def test_the_chart_draws_on_the_metric_scale(dash, cluster, values: list[float],
         assert min(ys) > threshold + 30, (ys, threshold)  # well under the line (SVG y grows downwards)
     else:
         assert max(ys) < threshold, (ys, threshold)
+
+
+@pytest.mark.skipif(FOUND is None, reason="no chromium + chromedriver (apt-get install chromium chromium-driver)")
+def test_every_comparison_of_the_conditions_is_a_line(dash, cluster) -> None:
+    run = copy.deepcopy(cluster.get_object("analysisruns", NS, RUN))
+    run["spec"]["metrics"][0].update(successCondition="result[0] > 0.9 && result[0] < 0.999", failureCondition="0.5 > result[0]")
+    cluster.apply_change(run)
+    measure(cluster, [0.95, 0.97])
+
+    def seen() -> dict | None:  # the metric once the dashboard has both changes
+        doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend").json()
+        (metric,) = [m for r in doc["analysis"] if r["name"] == RUN for m in r["metrics"] if m["name"] == "success-rate"]
+        return metric if metric["failureCondition"] and len(metric["chart"]["points"]) == 2 else None
+
+    deadline = time.monotonic() + 10
+    while (metric := seen()) is None:
+        assert time.monotonic() < deadline, "the dashboard did not show the changed run within 10 s"
+        time.sleep(0.05)
+    assert metric["chart"]["lines"] == [{"condition": "success", "op": ">", "value": 0.9}, {"condition": "success", "op": "<", "value": 0.999},
+                                        {"condition": "failure", "op": "<", "value": 0.5}]
+    assert metric["chart"]["success"] is None  # not one comparison
+    assert FOUND is not None
+    browser = Browser(*FOUND)
+    try:
+        browser.get(f"{dash.url}#/rollout/{NS}/app-backend")
+        browser.wait(f'return document.querySelectorAll("{CHART} circle").length === 2')
+        lines = browser.script(f'return [...document.querySelectorAll("{CHART} line[data-threshold]")].map((l) => [l.dataset.threshold, l.dataset.op, Number(l.dataset.value), Number(l.getAttribute("y1"))])')
+    finally:
+        browser.close()
+    assert [line[:3] for line in lines] == [["success", ">", 0.9], ["success", "<", 0.999], ["failure", "<", 0.5]]
+    assert lines[1][3] < lines[0][3] < lines[2][3]  # 0.999 above 0.9 above 0.5 (SVG y grows downwards)

@@ -558,7 +558,7 @@ function revisionsCard(doc) {
 }
 
 function chart(metric) {
-  const { points, success, failure } = metric.chart;
+  const { points } = metric.chart;
   const W = 520, H = 160, L = 44, R = 10, T = 10, B = 24;
   const node = svg("svg", { class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": `Measurements of ${clean(metric.name)}` });
   if (!points.length) {
@@ -577,9 +577,10 @@ function chart(metric) {
   node.append(svg("line", { class: "axis", x1: L, y1: T, x2: L, y2: H - B }), svg("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }));
   node.append(svg("text", { x: 2, y: T + 8 }, hi.toPrecision(3)), svg("text", { x: 2, y: H - B }, lo.toPrecision(3)));
   node.append(svg("text", { x: L, y: H - 6 }, new Date(t0).toISOString().slice(11, 19)), svg("text", { x: W - R - 48, y: H - 6 }, new Date(t1).toISOString().slice(11, 19)));
-  for (const [t, label] of [[success, "success"], [failure, "failure"]]) {
-    if (!t) continue;
-    node.append(svg("line", { class: `threshold ${label}`, "data-threshold": label, x1: L, x2: W - R, y1: y(t.value), y2: y(t.value) }),
+  // A line per comparison of the value with a number in the conditions (both ends of a range).
+  for (const t of metric.chart.lines) {
+    const label = t.condition === "failure" ? "failure" : "success";
+    node.append(svg("line", { class: `threshold ${label}`, "data-threshold": label, "data-op": t.op, "data-value": t.value, x1: L, x2: W - R, y1: y(t.value), y2: y(t.value) }),
       svg("text", { x: W - R - 110, y: y(t.value) - 3 }, `${label}: ${t.op} ${t.value}`));
   }
   node.append(svg("polyline", { class: "line", points: points.map((p, i) => `${x(times[i])},${y(p.value)}`).join(" ") }));

@@ -6,7 +6,8 @@ metric draws flat and a failing one sits visibly below its threshold:
 
 * the thresholds are the constants the successCondition and failureCondition compare the
   measured value with (`result[0] >= 0.95`, `isNaN(result[0]) || result[0] >= 0.95` and
-  `0.95 <= result[0]` all give 0.95), read from the conditions' syntax tree;
+  `0.95 <= result[0]` all give 0.95), read from the conditions' syntax tree (the plain
+  `result[0] >= 0.95` without it);
 * a ratio (every value and every threshold within 0..1, with at least one threshold) is
   drawn on 0..1;
 * anything else on a range holding the thresholds and the values, anchored at 0 when they
@@ -116,8 +117,37 @@ def condition_comparisons(condition: str) -> tuple[Threshold, ...]:
 
 @functools.lru_cache(maxsize=256)
 def _comparisons(condition: str) -> tuple[Threshold, ...]:
-    # Imported here: the parser is needed only once a metric has a condition and values,
-    # not to start `get rollout`.
+    simple = _simple_comparison(condition)
+    return simple if simple is not None else _parsed_comparisons(condition)
+
+
+def _simple_comparison(condition: str) -> tuple[Threshold, ...] | None:
+    """The commonest condition, `result[0] >= 0.95` (`result` or `result[N]`, a comparison, an
+    unsigned decimal number, single spaces between), read without the expression parser
+    (which costs a few milliseconds to import); None for anything else. Its Threshold is the
+    one the syntax tree gives (tests/unit/test_trend_fast_path.py checks that)."""
+    words = condition.split(" ")
+    if len(words) != 3 or words[1] not in _COMPARISONS:
+        return None
+    subject, op, number = words
+    if subject != "result":
+        index = subject[7:-1] if subject.startswith("result[") and subject.endswith("]") else ""
+        if not _canonical_digits(index, 9):
+            return None
+    whole, dot, fraction = number.partition(".")
+    if not _canonical_digits(whole, 15) or (dot and not (fraction.isdigit() and fraction.isascii() and len(fraction) <= 15)):
+        return None
+    return (Threshold(op, float(number), subject),)
+
+
+def _canonical_digits(text: str, most: int) -> bool:
+    """ASCII decimal digits without a leading zero (but "0"), at most `most` of them."""
+    return text.isascii() and text.isdigit() and len(text) <= most and (text == "0" or text[0] != "0")
+
+
+def _parsed_comparisons(condition: str) -> tuple[Threshold, ...]:
+    # Imported here: the parser is needed only for a condition _simple_comparison does not
+    # read, not to start `get rollout`.
     from kubectl_rollouts_py.analysis.expr import parser
     from kubectl_rollouts_py.analysis.expr.base import DEFAULT_LIMITS, ConditionError
 

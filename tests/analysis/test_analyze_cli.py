@@ -29,6 +29,8 @@ def write(tmp_path: Path, obj: dict[str, Any], name: str = "template.json") -> s
 
 
 def analyze(*argv: str, **kwargs: Any) -> tuple[Result, float]:
+    """The run and its wall time. Only lower bounds are asserted on the time (the schedule's
+    waits happened); run_cli's 30 s timeout is the hang guard, at least ten times any run here."""
     began = time.monotonic()
     result = run_cli("analyze", *argv, **kwargs)
     return result, time.monotonic() - began
@@ -71,7 +73,7 @@ def test_healthy_canary_passes_on_the_controllers_schedule(prom_server: Promethe
     assert row[1:3] == ["✔", "Successful"] and row[4:6] == ["3", "0/3"]  # SUCCESSFUL, FAILED/LIMIT
     assert sum(1 for line in last if line.strip().startswith("✔ Successful")) == 3  # every measurement listed
     assert "Next reconcile in" in frames[0] and "Next reconcile in" not in frames[-1]
-    assert 2.0 <= took < 10  # interval 1 s after each finishedAt: two waits
+    assert took >= 2.0  # interval 1 s after each finishedAt: two waits
 
 
 def test_canary_answering_5xx_fails_after_failure_limit(prom_server: PrometheusServer, tmp_path: Path) -> None:
@@ -87,7 +89,7 @@ def test_canary_answering_5xx_fails_after_failure_limit(prom_server: PrometheusS
     final = metric(docs[-1])
     assert final["counts"]["failed"] == 4 and final["limits"]["failureLimit"] == 3
     assert all(m["phase"] == "Failed" and 0.3 < json.loads(m["value"])[0] < 0.95 for m in final["measurements"])
-    assert 3.0 <= took < 12
+    assert took >= 3.0  # three waits of the 1 s interval
 
 
 def test_no_traffic_takes_the_nan_path_and_succeeds(prom_server: PrometheusServer, tmp_path: Path) -> None:
@@ -116,7 +118,7 @@ def test_prometheus_down_ends_in_error_with_the_connection_message(tmp_path: Pat
     # consecutiveErrorLimit 0: the first Error measurement ends the metric (the default, 4,
     # takes five attempts 10 s apart, exactly as the controller retries).
     path = write(tmp_path, template(metrics=[success_rate_metric(consecutiveErrorLimit=0)]))
-    result, took = analyze("-f", path, "--arg", "canary-hash=good", "--prometheus", down)
+    result, _ = analyze("-f", path, "--arg", "canary-hash=good", "--prometheus", down)
     assert result.code == 5
     refused = f'Post "{down}/api/v1/query": dial tcp {down[7:]}: connect: connection refused'
     assert result.err == (
@@ -124,7 +126,6 @@ def test_prometheus_down_ends_in_error_with_the_connection_message(tmp_path: Pat
         f'consecutiveErrors (1) > consecutiveErrorLimit (0): "Error Message: {refused}"\n'
     )
     assert "Status:          ⚠ Error" in result.out and refused in result.out
-    assert took < 5
 
 
 def test_prometheus_down_once_with_the_success_rate_template(tmp_path: Path) -> None:
@@ -140,13 +141,12 @@ def test_prometheus_down_once_with_the_success_rate_template(tmp_path: Path) -> 
 
 def test_once_takes_one_measurement_now_ignoring_the_schedule(prom_server: PrometheusServer, tmp_path: Path) -> None:
     path = write(tmp_path, template(metrics=[success_rate_metric(initialDelay="1h", count=10)]))
-    result, took = analyze("-f", path, "-a", "canary-hash=good", "--prometheus", prom_server.url, "--once", "-o", "json")
+    result, _ = analyze("-f", path, "-a", "canary-hash=good", "--prometheus", prom_server.url, "--once", "-o", "json")
     assert result.code == 0, result.err
     doc = json.loads(result.out)  # one indented document
     assert result.out.startswith("{\n")
     assert doc["kind"] == "AnalysisRunView" and doc["phase"] == "Successful"
-    assert len(metric(doc)["measurements"]) == 1
-    assert took < 5
+    assert len(metric(doc)["measurements"]) == 1  # at once: honouring the 1h initialDelay would hang past the guard
 
 
 def test_once_reports_a_single_failed_measurement(prom_server: PrometheusServer, tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_timeout_terminates_an_indefinite_run(prom_server: PrometheusServer, tmp
     final = documents(result)[-1]
     assert (final["phase"], final["message"]) == ("Successful", "Run Terminated")
     assert len(metric(final)["measurements"]) >= 2
-    assert 2.5 <= took < 8
+    assert took >= 2.5  # not before the timeout
 
 
 def test_initial_delay_and_interval_follow_the_engine_schedule() -> None:

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -93,6 +94,9 @@ def test_port_short_flag_root_path_and_the_access_log(cluster) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc, _, first = start(cluster, "-p", str(port), "--root-path", "/rollouts/", "--access-log")  # start() also passes --port 0: -p wins
+    logged: list[str] = []  # stderr, read as it comes: a line is written just after its answer
+    reader = threading.Thread(target=lambda: logged.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
     try:
         url = first.split(": ", 1)[1].strip()
         assert url == f"http://127.0.0.1:{port}/rollouts/"
@@ -107,11 +111,20 @@ def test_port_short_flag_root_path_and_the_access_log(cluster) -> None:
         with pytest.raises(urllib.error.HTTPError) as outside:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/info", timeout=5)
         assert outside.value.code == 404
+        deadline = time.monotonic() + 30  # a bound on a failure only
+        while len(logged) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
-        out, err = stop(proc) if proc.poll() is None else proc.communicate()
-    lines = [json.loads(line) for line in err.splitlines()]
-    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
-        ("GET", "/rollouts/", 200), ("POST", "/rollouts/api/v1/rollouts/ithome/app-backend/promote", 200), ("GET", "/api/v1/info", 404)]
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        reader.join(10)  # stderr's end: the reader has every line
+        out = proc.stdout.read()  # type: ignore[union-attr]
+    assert proc.returncode == 0
+    err = "".join(logged)
+    lines = [json.loads(line) for line in logged]
+    # Each line is written once its answer is sent, by the request's own thread: in any order.
+    assert sorted((line["method"], line["path"], line["status"]) for line in lines) == sorted([
+        ("GET", "/rollouts/", 200), ("POST", "/rollouts/api/v1/rollouts/ithome/app-backend/promote", 200), ("GET", "/api/v1/info", 404)])
     for secret in (token, "in-the-query", "cookie-value", "bearer-value"):
         assert secret not in err and secret not in out
 

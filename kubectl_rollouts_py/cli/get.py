@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import click
 
 from kubectl_rollouts_py.cli.completion import complete_names
 from kubectl_rollouts_py.cli.context import App
 from kubectl_rollouts_py.cli.options import AliasGroup, CobraCommand, from_file_option, global_options, output_option
-
-if TYPE_CHECKING:
-    from kubectl_rollouts_py.kube.resources import Resource
-    from kubectl_rollouts_py.watch.frames import Frame
+# What the commands do once their arguments are read: free of click, so that cli/quick.py runs it too.
+from kubectl_rollouts_py.cli.showing import rollout_frame as _rollout_frame
+from kubectl_rollouts_py.cli.showing import show as _show
 
 ANALYSIS_CHOICE = click.Choice(["none", "auto", "all"])
 
@@ -24,40 +21,10 @@ def _revisions_option(func):  # type: ignore[no-untyped-def]
                         help="Show only the N newest revisions in the tree (and in -o json|yaml).")(func)
 
 
-def _rollout_frame(app: App, analysis: str, revisions: int | None) -> Callable[..., Frame]:
-    from kubectl_rollouts_py.watch.tree_frames import rollout_frame
-
-    return functools.partial(rollout_frame, app.style(), analysis=analysis, revisions=revisions)
-
-
 @click.group("get", cls=AliasGroup)
 @global_options
 def get() -> None:
     """Show a rollout or an experiment as the Argo Rollouts kubectl plugin's tree."""
-
-
-def _show(app: App, frame: Callable[..., Frame], resource: Resource, name: str, from_files: tuple[str, ...], output: str,
-          watch: bool, timeout: float | None = None, until_complete: bool = False) -> None:
-    """One view of NAME (`frame(obj, objs, output, now=...)`, see watch.tree_frames), or with
-    `watch` the live view, which Ctrl-C leaves quietly (exit 130, no Error line)."""
-    resource.check_name(name)  # before any request (or file lookup): a usage error
-    if watch:
-        from kubectl_rollouts_py.cli.errors import leaving_on_ctrl_c
-        from kubectl_rollouts_py.watch.views import watch_view  # the live engine, for watches alone
-
-        with leaving_on_ctrl_c(app.env), app.source(from_files) as source:
-            watch_view(app.env, source, resource, name, frame, output, timeout=timeout, until_complete=until_complete)
-        return
-    with app.source(from_files) as source:
-        from kubectl_rollouts_py.kube import fetch
-
-        hints = None
-        if not from_files:  # saved objects cost no round trip
-            from kubectl_rollouts_py.kube.view_hints import ViewHints
-
-            hints = ViewHints(app.env.environ, app.flags.get("cache_dir"))
-        obj, objs = fetch.fetch_with_namespace(source, resource, name, source.namespace, hints=hints)
-        app.write(frame(obj, objs, output, now=app.now()).text)
 
 
 def _watch_options(func):  # type: ignore[no-untyped-def]

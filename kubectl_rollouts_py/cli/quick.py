@@ -1,0 +1,62 @@
+"""The plainest `get rollout NAME`, run without click.
+
+`get rollout NAME -n NS` is the command run most, and click costs it about a fifth of its
+run on a slow machine: importing click, building the command tree, parsing kubectl's global
+flags at three levels. When the arguments are exactly `get rollout|ro|rollouts NAME` with at
+most one namespace (`-n NS`, `--namespace NS`, `-n=NS` or `--namespace=NS`, before or after
+NAME), cli/errors.run calls `get rollout`'s own code (cli/showing.py) with what click would
+have handed it: the namespace as the global flag, every other option at its default. Any
+other argument (another flag, -h, a second name, `--`, a value that starts with `-`) goes
+through click as before. Both paths run the same functions, so what they print and how they
+fail is the same (tests/unit/test_quick.py runs each accepted form both ways).
+
+No click here, nor anything that imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kubectl_rollouts_py.cli.context import App
+
+ROLLOUT_NAMES = ("rollout", "ro", "rollouts")  # the command and its aliases (cli/get.py)
+NAMESPACE_FLAGS = ("-n", "--namespace")
+
+
+def quick_command(argv: Sequence[str]) -> Callable[[App], None] | None:
+    """`get rollout NAME [-n NS]` as a function of the run's App; None for anything else."""
+    if len(argv) < 3 or argv[0] != "get" or argv[1] not in ROLLOUT_NAMES:
+        return None
+    name: str | None = None
+    namespace: str | None = None
+    rest = list(argv[2:])
+    while rest:
+        arg = rest.pop(0)
+        flag, equals, value = arg.partition("=")
+        if flag in NAMESPACE_FLAGS and namespace is None:
+            if not equals:
+                if not rest:
+                    return None
+                value = rest.pop(0)
+            if not value or value.startswith("-"):
+                return None
+            namespace = value
+        elif arg.startswith("-") or name is not None:
+            return None
+        else:
+            name = arg
+    if name is None:
+        return None
+    return lambda app: _get_rollout(app, name, namespace)
+
+
+def _get_rollout(app: App, name: str, namespace: str | None) -> None:
+    """What cli/get.py's get_rollout does with these arguments and no other flag."""
+    from kubectl_rollouts_py.cli.showing import rollout_frame, show
+    from kubectl_rollouts_py.kube import resources as r
+
+    if namespace is not None:
+        app.flags["namespace"] = namespace  # as the global flag's callback keeps it
+    show(app, rollout_frame(app, "auto", None), r.ROLLOUTS, name, (), "text", False, None, False)

@@ -18,8 +18,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
-import click
-
 from kubectl_rollouts_py import errors
 from kubectl_rollouts_py.environment import Environment
 from kubectl_rollouts_py.render.escape import clean, clean_bounded
@@ -104,7 +102,8 @@ def _interrupted(exc: BaseException | None, env: Environment) -> int:
     """The one line for Ctrl-C, SIGTERM or SIGHUP (with what was done, when known)."""
     # click turns KeyboardInterrupt into Abort, chained (having ended the line after the ^C
     # the terminal echoed): find the original.
-    newline = not isinstance(exc, click.Abort)
+    click = sys.modules.get("click")  # not imported by a command that runs without it (cli/quick.py)
+    newline = not (click is not None and isinstance(exc, click.Abort))
     while exc is not None and not isinstance(exc, KeyboardInterrupt):
         exc = exc.__cause__ or exc.__context__
     signum = getattr(exc, "signum", signal.SIGINT)
@@ -185,6 +184,28 @@ def run(argv: list[str] | None, *, prog_name: str, env: Environment | None = Non
 
 
 def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
+    # The plainest `get rollout NAME [-n NS]` runs without click (cli/quick.py), the rest
+    # through the root command.
+    args = sys.argv[1:] if argv is None else argv
+    quick = None
+    if args[:1] == ["get"]:
+        from kubectl_rollouts_py.cli.quick import quick_command
+
+        quick = quick_command(args)
+    if quick is None:
+        return _run_click(argv, prog_name, app)
+    try:
+        quick(app)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, app.env)
+    except Exception as exc:
+        return _failed(exc, app)
+    return errors.ExitCode.SUCCESS
+
+
+def _run_click(argv: list[str] | None, prog_name: str, app: App) -> int:
+    import click
+
     env = app.env
     try:
         from kubectl_rollouts_py.cli.app import root
@@ -207,17 +228,25 @@ def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
     except click.ClickException as exc:
         exc.show(file=env.stderr)
         return exc.exit_code
-    except LeftWithCtrlC:
-        return _left_with_ctrl_c(env)
     except (click.Abort, KeyboardInterrupt) as exc:
         return _interrupted(exc, env)
-    except errors.RolloutsError as exc:
+    except Exception as exc:
+        return _failed(exc, app)
+    return errors.ExitCode.SUCCESS
+
+
+def _failed(exc: Exception, app: App) -> int:
+    """The exit code (and the one line) for an exception a command ended with."""
+    env = app.env
+    if isinstance(exc, LeftWithCtrlC):
+        return _left_with_ctrl_c(env)
+    if isinstance(exc, errors.RolloutsError):
         print_error(exc.message, env.stderr)
         return exc.exit_code
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         _silence_broken_pipe(env.stdout)
         return errors.ExitCode.SUCCESS
-    except OSError as exc:
+    if isinstance(exc, OSError):
         failure = _output_failure(exc, env.stdout)
         if failure is None:
             return _internal_error(exc, app)
@@ -225,9 +254,7 @@ def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
         print_error(f"cannot write the output: {failure}", env.stderr)
         _silence_broken_pipe(env.stdout)
         return errors.ExitCode.ERROR
-    except Exception as exc:
-        return _internal_error(exc, app)
-    return errors.ExitCode.SUCCESS
+    return _internal_error(exc, app)
 
 
 def _internal_error(exc: Exception, app: App) -> int:

@@ -9,10 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from kubectl_rollouts_py import errors
-from kubectl_rollouts_py.cli.options import global_flags
 from kubectl_rollouts_py.environment import Environment
 from kubectl_rollouts_py.kube.options import ConnectionOptions
 from kubectl_rollouts_py.render.style import Style
@@ -20,6 +17,8 @@ from kubectl_rollouts_py.term.colour import use_colour
 
 if TYPE_CHECKING:
     from pathlib import Path  # imported by the commands that use recordings
+
+    import click  # the commands' modules import it; cli/quick.py runs without it
 
     from kubectl_rollouts_py.kube.source import Source
 
@@ -52,6 +51,8 @@ class App:
     def of(cls, ctx: click.Context) -> App:
         """The App of this run: the root context's object (set by cli/errors.run), with the
         global flags given so far; outside run() (shell completion), this process's world."""
+        from kubectl_rollouts_py.cli.options import global_flags
+
         root = ctx.find_root()
         env = root.obj.env if isinstance(root.obj, App) else Environment.from_process()
         return cls(dict(global_flags(ctx)), env)

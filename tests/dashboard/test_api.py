@@ -100,18 +100,21 @@ def _read_event(sock_file, deadline: float) -> tuple[str, str]:
     raise AssertionError("no event before the deadline")
 
 
-def test_a_cluster_change_reaches_every_event_stream_within_a_second(dash, cluster) -> None:
+HANG_GUARD = 30.0  # seconds; a bound on a failure, not a measure (benchmarks/page_bench.py times changes)
+
+
+def test_a_cluster_change_reaches_every_event_stream(dash, cluster) -> None:
     def watch_threads() -> int:
         return sum(t.name.startswith("follow-") for t in threading.enumerate())
 
     before = watch_threads()
     streams = []
     for _ in range(3):  # three tabs, one set of watches
-        conn = http.client.HTTPConnection(str(dash.address), dash.port, timeout=5)
+        conn = http.client.HTTPConnection(str(dash.address), dash.port, timeout=HANG_GUARD)
         conn.request("GET", "/api/v1/events", headers={"Host": f"{dash.address}:{dash.port}"})
         resp = conn.getresponse()
         assert resp.status == 200 and resp.getheader("Content-Type") == "text/event-stream"
-        first = _read_event(resp.fp, time.monotonic() + 5)
+        first = _read_event(resp.fp, time.monotonic() + HANG_GUARD)
         streams.append((conn, resp, int(first[1])))
     assert dash.hub.subscriber_count() == 3
     assert watch_threads() == before and len(dash.hub.follower.streams) == len(hub_module.KINDS)  # not one per tab
@@ -119,13 +122,11 @@ def test_a_cluster_change_reaches_every_event_stream_within_a_second(dash, clust
     rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
     rollout["status"]["currentStepIndex"] = 2
     rollout["status"].pop("pauseConditions")
-    started = time.monotonic()
     cluster.apply_change(rollout)
     for conn, resp, version in streams:
-        event, data = _read_event(resp.fp, started + 1.0)
+        event, data = _read_event(resp.fp, time.monotonic() + HANG_GUARD)
         assert event == "change" and int(data) > version
         conn.close()
-    assert time.monotonic() - started < 1.0
     doc = request(dash, "GET", f"/api/v1/rollouts/{NS}/app-backend").json()
     assert [s["state"] for s in doc["steps"]][2] == "current"
 
@@ -274,12 +275,21 @@ def test_a_connection_reset_before_the_request_prints_no_traceback(dash, capfd) 
     import socket
     import struct
 
+    def handlers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if "process_request_thread" in t.name}
+
+    earlier = handlers()  # connections of earlier tests the server may still hold
     for _ in range(3):
         conn = socket.create_connection((str(dash.address), dash.port), timeout=5)
         conn.sendall(b"GET / HTTP/1.1\r\n")  # the handler waits for the rest of the request
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         conn.close()  # linger 0: a reset (RST), as a browser dropping a kept-alive connection
-    time.sleep(0.5)
+    # Accepted after the three, so their handlers have started by the time this is answered.
     assert request(dash, "GET", "/api/v1/info").status == 200
+    # Once those handlers are gone, a traceback they printed would be in the captured output.
+    give_up = time.monotonic() + HANG_GUARD
+    while handlers() - earlier:
+        assert time.monotonic() < give_up, "the reset connections are still being handled"
+        time.sleep(0.02)
     err = capfd.readouterr().err
     assert "Traceback" not in err and "ConnectionResetError" not in err, err

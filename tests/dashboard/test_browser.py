@@ -79,17 +79,15 @@ def test_list_rollout_analysis_live_update_and_promote(browser, dash, cluster) -
     browser.script('document.getElementById("analysis").scrollIntoView()')
     shot(browser, "analysis")
 
-    # A change in the cluster appears in place, within a second, without a reload.
+    # A change in the cluster appears in place, without a reload. (How soon is a speed figure:
+    # benchmarks/page_bench.py times it; the wait here is bounded only against a hang.)
     browser.script('window.__kept = "same page"; document.body.dataset.marker = "kept";')
     rollout = copy.deepcopy(cluster.get_object("rollouts", NS, "app-backend"))
     rollout["status"]["currentStepIndex"] = 2
     rollout["status"].pop("pauseConditions")
     rollout["status"]["phase"], rollout["status"]["message"] = "Progressing", "more replicas need to be updated"
-    started = time.monotonic()
     cluster.apply_change(rollout)
-    browser.wait('const li = document.querySelector("#steps li.current"); return li && li.dataset.step === "2"', timeout=5, interval=0.01)
-    latency = time.monotonic() - started
-    assert latency < 1.0, f"the page showed the change after {latency:.2f} s"
+    browser.wait('const li = document.querySelector("#steps li.current"); return li && li.dataset.step === "2"', timeout=30)
     assert browser.script('return window.__kept + "/" + document.body.dataset.marker') == "same page/kept"
 
     # Promote, through the confirmation dialog: first cancelled (nothing sent), then confirmed.
@@ -102,16 +100,13 @@ def test_list_rollout_analysis_live_update_and_promote(browser, dash, cluster) -
     assert 'Promote rollout "app-backend"' in browser.text("#confirm-text")
     browser.click("#confirm-cancel")
     browser.wait('return !document.getElementById("confirm").open')
-    time.sleep(0.3)
-    assert writes(cluster) == []
     browser.click('#actions button[data-action="promote"]')
     browser.wait('return document.getElementById("confirm").open')
     browser.click("#confirm-ok")
-    deadline = time.monotonic() + 5
-    while not writes(cluster) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    assert "promoted" in browser.wait('const n = document.getElementById("notice"); return n.hidden ? null : n.textContent', timeout=30)
+    # The confirmed promote is answered, so its write is done: it is the only one. A request
+    # from the cancelled dialog would have gone out before it and shown here too.
     assert writes(cluster) == [("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"pauseConditions": None}})]
-    assert "promoted" in browser.wait('const n = document.getElementById("notice"); return n.hidden ? null : n.textContent')
 
 
 def test_a_cross_origin_page_cannot_drive_actions(browser, dash, cluster) -> None:
@@ -208,15 +203,20 @@ def test_ages_and_the_pause_countdown_move_with_the_clock_without_a_cluster_chan
     browser.wait(pod_age), browser.wait(left)
     browser.wait('return document.getElementById("live").textContent === "live"')
     updates = settled(browser)
+    read_from = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
     first_age, first_left = browser.script(pod_age), browser.script(left)
-    # Shown as the CLI would now: kubectl's age format, Go's duration for the time left.
-    shown_at = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
-    assert abs(int(first_age.rstrip("s")) - (30 + shown_at)) <= 3, first_age
+    read_to = (dt.datetime.now(dt.timezone.utc) - now).total_seconds()
+    # Shown as the CLI would now: kubectl's age format, Go's duration for the time left. The
+    # page's text is of some moment up to its last tick before the reads (a few seconds of
+    # slack for a busy machine), and never of a moment after them (one for the rounding).
+    age = int(first_age.rstrip("s"))
+    assert 30 + read_from - 3 <= age <= 30 + read_to + 1, (first_age, read_from, read_to)
     minutes, seconds = first_left.rstrip("s").split("m")
-    assert abs(int(minutes) * 60 + int(seconds) - (170 - shown_at)) <= 3, first_left
+    remaining = int(minutes) * 60 + int(seconds)
+    assert 170 - read_to - 1 <= remaining <= 170 - read_from + 3, (first_left, read_from, read_to)
     # Both move on by themselves; no server event has redrawn the page meanwhile.
-    browser.wait(f"const n = document.querySelector('[data-pod=\"app-backend-6d8f9c7b5-jx2vd\"] [data-since]'); return n.textContent !== {json.dumps(first_age)}", timeout=5)
-    browser.wait(f'return document.querySelector("#summary [data-until]").textContent !== {json.dumps(first_left)}', timeout=5)
+    browser.wait(f"const n = document.querySelector('[data-pod=\"app-backend-6d8f9c7b5-jx2vd\"] [data-since]'); return n.textContent !== {json.dumps(first_age)}", timeout=30)
+    browser.wait(f'return document.querySelector("#summary [data-until]").textContent !== {json.dumps(first_left)}', timeout=30)
     assert browser.script("return document.body.dataset.updates") == updates
 
 

@@ -72,8 +72,9 @@ class Terminal:
         except (ValueError, OSError):
             return []
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 5.0) -> float:
-        """Seconds until the screen satisfies `predicate`; fails with the screen after `timeout`."""
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> float:
+        """Seconds until the screen satisfies `predicate`; fails with the screen after `timeout`,
+        a bound on a failure, not a measure (benchmarks/live_bench.py times changes to screen)."""
         start = time.monotonic()
         while True:
             text = self.screen()
@@ -147,7 +148,7 @@ def _patch_status(server: APIServer, plural: str, name: str, **status: object) -
     server.apply_change(obj)
 
 
-def test_changes_are_on_screen_within_a_second_drawn_in_place(terminal, server: APIServer) -> None:
+def test_changes_are_drawn_in_place(terminal, server: APIServer) -> None:
     term = terminal("watch", "app-backend")
     term.wait_for(lambda s: STABLE_POD in s)
     first = term.screen()
@@ -158,17 +159,16 @@ def test_changes_are_on_screen_within_a_second_drawn_in_place(terminal, server: 
     assert term.flag("cursor_flag") == "0"
 
     server.delete_object("pods", NS, STABLE_POD)
-    assert term.wait_for(lambda s: STABLE_POD not in s) < 1.0
+    term.wait_for(lambda s: STABLE_POD not in s)
 
     _patch_status(server, "replicasets", "app-backend-6d8f9c7b5", availableReplicas=0)
-    assert term.wait_for(lambda s: "ReplicaSet   ◌ Progressing" in s) < 1.0
+    term.wait_for(lambda s: "ReplicaSet   ◌ Progressing" in s)
 
     rollout = server.get_object("rollouts", NS, "app-backend")
     assert rollout is not None
     rollout["status"].update(phase="Degraded", message="RolloutAborted: Rollout aborted update to revision 2", abort=True)
     server.apply_change(rollout)
-    took = term.wait_for(lambda s: "Status:          ✖ Degraded" in s)
-    assert took < 1.0
+    term.wait_for(lambda s: "Status:          ✖ Degraded" in s)
     screen = term.screen()
     assert "Message:         RolloutAborted: Rollout aborted update to revision 2" in screen
     assert screen.splitlines()[0] == "Name:            app-backend"  # in place: the header did not scroll away
@@ -194,11 +194,11 @@ def test_survives_the_server_ending_streams_and_restarting(terminal, server: API
     port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
     server.stop()  # ends every open watch stream, then refuses connections
     server.delete_object("pods", NS, CANARY_POD)  # a change made while the watch is down
-    time.sleep(0.3)
+    term.wait_for(lambda s: s.startswith("reconnecting: "))  # the view knows the server is gone
     server.start(port=port)
-    term.wait_for(lambda s: CANARY_POD not in s, timeout=5.0)
+    term.wait_for(lambda s: CANARY_POD not in s)
     server.delete_object("pods", NS, STABLE_POD)  # and it keeps watching afterwards
-    assert term.wait_for(lambda s: STABLE_POD not in s) < 1.0
+    term.wait_for(lambda s: STABLE_POD not in s)
 
 
 def test_a_status_line_says_while_the_view_cannot_reconnect(terminal, server: APIServer) -> None:
@@ -207,10 +207,10 @@ def test_a_status_line_says_while_the_view_cannot_reconnect(terminal, server: AP
     term.wait_for(lambda s: CANARY_POD in s)
     port = int(server.url.rsplit(":", 1)[1])  # type: ignore[union-attr]
     server.stop()
-    term.wait_for(lambda s: s.startswith("reconnecting: cannot reach the Kubernetes API at http://127.0.0.1:"), timeout=30.0)
+    term.wait_for(lambda s: s.startswith("reconnecting: cannot reach the Kubernetes API at http://127.0.0.1:"))
     assert CANARY_POD in term.screen()  # the last view stays below the line
     server.start(port=port)
-    term.wait_for(lambda s: "reconnecting" not in s and s.startswith("Name:"), timeout=30.0)
+    term.wait_for(lambda s: "reconnecting" not in s and s.startswith("Name:"))
 
 
 def test_relists_after_410_without_losing_a_change(terminal, server: APIServer) -> None:
@@ -224,7 +224,7 @@ def test_relists_after_410_without_losing_a_change(terminal, server: APIServer) 
     for i in range(6):
         _patch_status(server, "analysisruns", "app-backend-6d8f9c7b5-2", message=f"tick {i}")
     server.start(port=port)
-    term.wait_for(lambda s: CANARY_POD not in s, timeout=5.0)
+    term.wait_for(lambda s: CANARY_POD not in s)
     expired = [q for q in server.requests if q.path.endswith("/pods") and q.query.get("watch") != "true"]
     assert len(expired) >= 2, "pods were listed only once: no relist after 410"
 
@@ -239,7 +239,7 @@ def test_injected_watch_failures_are_retried(terminal, server: APIServer) -> Non
     server.fail_next("GET", pods, 500)  # ...and the relist fails once: back off, retry
     server.delete_object("pods", NS, CANARY_POD)
     server.start(port=port)
-    term.wait_for(lambda s: CANARY_POD not in s, timeout=6.0)
+    term.wait_for(lambda s: CANARY_POD not in s)
 
 
 def test_ctrl_c_restores_the_terminal_and_exits_130(terminal) -> None:
@@ -293,12 +293,13 @@ def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: AP
             server.fail_next("GET", pods, 410)  # the re-watch must list again...
             server.inject("GET", pods, Fault.delay(60), times=None)  # ...and the list hangs
             server.start(port=port)
-            deadline = time.monotonic() + 15
+            deadline = time.monotonic() + 30
             while not any(q.path == pods and q.query.get("watch") != "true" and q.method == "GET"
                           for q in server.requests[-20:]):
                 assert time.monotonic() < deadline, "the watch never listed again"
                 time.sleep(0.05)
-        time.sleep(0.5)
+        else:
+            term.wait_for(lambda s: s.startswith("reconnecting: "))  # every stream backing off
     # Stopped while the pty hangs up, the CLI finds SIGHUP waiting when the SIGCONT the
     # kernel sends after it wakes every thread at once: whichever thread runs first takes
     # it. (A hang-up does this by itself now and then; here it happens every time.)
@@ -306,7 +307,7 @@ def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: AP
     while _state(pid) not in ("T", ""):
         time.sleep(0.01)
     term.kill_server()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a hang guard: without the fix the CLI lived on for good
     while _alive(pid):
         assert time.monotonic() < deadline, f"the CLI (pid {pid}) outlived its terminal ({state})"
         time.sleep(0.05)
@@ -318,7 +319,7 @@ def test_closing_the_terminal_ends_the_watch_in_every_state(terminal, server: AP
 def test_a_signal_restores_the_terminal_of_every_full_screen_view(terminal, slow_analysis, view: str, sig: int, code: int, words: str) -> None:
     args = ["get", "analysisrun", "app-backend-6d8f9c7b5-2", "-w"] if view != "analyze" else slow_analysis
     term = terminal(*args)
-    term.wait_for(lambda s: "success-rate" in s and term.flag("alternate_on") == "1", timeout=10)
+    term.wait_for(lambda s: "success-rate" in s and term.flag("alternate_on") == "1")
     os.kill(term.cli_pid(), sig)
     term.wait_for(lambda s: f"EXIT={code}" in s)
     assert term.flag("alternate_on") == "0"

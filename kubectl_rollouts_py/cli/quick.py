@@ -1,4 +1,4 @@
-"""The plainest `get rollout NAME`, run without click.
+"""The plainest `get rollout NAME` and `version`, run without click.
 
 `get rollout NAME -n NS` is the command run most, and click costs it about a fifth of its
 run on a slow machine: importing click, building the command tree, parsing kubectl's global
@@ -8,7 +8,8 @@ NAME), cli/errors.run calls `get rollout`'s own code (cli/showing.py) with what 
 have handed it: the namespace as the global flag, every other option at its default. Any
 other argument (another flag, -h, a second name, `--`, a value that starts with `-`) goes
 through click as before. Both paths run the same functions, so what they print and how they
-fail is the same (tests/unit/test_quick.py runs each accepted form both ways).
+fail is the same (tests/unit/test_quick.py runs each accepted form both ways). `version` and
+`version --short` alike: their text is made here, for cli/version.py too.
 
 No click here, nor anything that imports it.
 """
@@ -26,7 +27,11 @@ NAMESPACE_FLAGS = ("-n", "--namespace")
 
 
 def quick_command(argv: Sequence[str]) -> Callable[[App], None] | None:
-    """`get rollout NAME [-n NS]` as a function of the run's App; None for anything else."""
+    """`get rollout NAME [-n NS]` or `version [--short]` as a function of the run's App;
+    None for anything else."""
+    if list(argv) in (["version"], ["version", "--short"]):
+        short = len(argv) == 2
+        return lambda app: app.write(version_text(short))
     if len(argv) < 3 or argv[0] != "get" or argv[1] not in ROLLOUT_NAMES:
         return None
     name: str | None = None
@@ -60,3 +65,23 @@ def _get_rollout(app: App, name: str, namespace: str | None) -> None:
     if namespace is not None:
         app.flags["namespace"] = namespace  # as the global flag's callback keeps it
     show(app, rollout_frame(app, "auto", None), r.ROLLOUTS, name, (), "text", False, None, False)
+
+
+_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64", "amd64": "amd64"}
+
+
+def version_text(short: bool) -> str:
+    """What `version` prints (`--short`: the first line only)."""
+    import platform
+    import sys
+
+    from kubectl_rollouts_py import __version__
+
+    lines = [f"kubectl-rollouts_py: v{__version__}"]
+    if not short:
+        machine = platform.machine().lower()
+        lines += [
+            f"  PythonVersion: {platform.python_version()}",
+            f"  Platform: {sys.platform}/{_ARCH.get(machine, machine)}",
+        ]
+    return "\n".join(lines) + "\n"

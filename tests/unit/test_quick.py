@@ -1,5 +1,5 @@
-"""cli/quick.py: the plainest `get rollout NAME [-n NS]` runs without click, and says and
-fails exactly as the click command does (each accepted form is run both ways here)."""
+"""cli/quick.py: the plainest `get rollout NAME [-n NS]` and `version` run without click, and
+say and fail exactly as the click commands do (each accepted form is run both ways here)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,13 @@ def test_the_same_output_and_exit_code_as_through_click(argv: list[str], code: i
         assert fast.stderr.startswith("Error: ") and fast.stderr.count("\n") == 1, fast.stderr
 
 
+@pytest.mark.parametrize("argv", [["version"], ["version", "--short"]], ids=" ".join)
+def test_version_says_the_same_as_through_click(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, slow = both_ways(argv, {}, monkeypatch)
+    assert fast == slow and fast.exit_code == 0 and fast.stdout.startswith("kubectl-rollouts_py: v")
+    assert fast.stdout.count("\n") == (1 if "--short" in argv else 3)
+
+
 def test_an_unreachable_server_fails_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(
@@ -88,6 +95,8 @@ def test_an_unreachable_server_fails_alike(tmp_path: Path, monkeypatch: pytest.M
     ["get", "rollout", "x", "--namespace="], ["get", "rollout", "-x"], ["get", "rollout", "x", "--debug"],
     ["get", "rollout", "x", "--kubeconfig", "k"], ["--debug", "get", "rollout", "x"], ["get", "-n", "a", "rollout", "x"],
     ["get", "rollout", "x", "--nam", "a"], ["get", "rollout", "x", "-na"],
+    ["version", "--short", "--short"], ["version", "-h"], ["version", "--short=true"], ["--short", "version"],
+    ["version", "-n", "x"], ["version", "x"],
 ])
 def test_anything_else_goes_through_click(argv: list[str]) -> None:
     assert quick.quick_command(argv) is None

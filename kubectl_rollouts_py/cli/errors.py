@@ -184,11 +184,11 @@ def run(argv: list[str] | None, *, prog_name: str, env: Environment | None = Non
 
 
 def _run(argv: list[str] | None, prog_name: str, app: App) -> int:
-    # The plainest `get rollout NAME [-n NS]` runs without click (cli/quick.py), the rest
-    # through the root command.
+    # The plainest `get rollout NAME [-n NS]` and `version` run without click (cli/quick.py),
+    # the rest through the root command.
     args = sys.argv[1:] if argv is None else argv
     quick = None
-    if args[:1] == ["get"]:
+    if args[:1] in (["get"], ["version"]):
         from kubectl_rollouts_py.cli.quick import quick_command
 
         quick = quick_command(args)

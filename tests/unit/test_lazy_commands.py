@@ -51,7 +51,7 @@ try:
 except SystemExit:
     pass
 loaded = sorted(m for m in sys.modules if m.startswith("kubectl_rollouts_py.cli.") and m.rsplit(".", 1)[1] not in
-                ("app", "errors", "options", "context", "version", "completion", "examples"))
+                ("app", "errors", "options", "context", "version", "completion", "examples", "quick"))
 sys.stderr.write("LOADED " + " ".join(loaded) + "\\n")
 """
 

@@ -234,7 +234,7 @@ def test_the_installed_cli_prints_the_traceback_with_debug(tmp_path: Path, flags
     lines = proc.stderr.splitlines()
     assert lines[0] == "Error: internal error: RuntimeError: injected fault (please report this)"
     assert lines[1] == "Traceback (most recent call last):"
-    assert any("kubectl_rollouts_py/cli/version.py" in line for line in lines)
+    assert any("kubectl_rollouts_py/cli/quick.py" in line for line in lines)  # version's text is made there
     assert lines[-1] == "RuntimeError: injected fault"
 
 

@@ -212,7 +212,8 @@ def _run_click(argv: list[str] | None, prog_name: str, app: App) -> int:
 
         # The App is the root context's object: commands find the Environment there, and
         # the global flags are kept in it (so --debug is known here afterwards).
-        root.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=app)
+        root.main(args=argv, prog_name=prog_name, standalone_mode=False, obj=app,
+                  terminal_width=_help_width(root.context_settings.get("max_content_width", 80)))
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except SystemExit as exc:
@@ -233,6 +234,24 @@ def _run_click(argv: list[str] | None, prog_name: str, app: App) -> int:
     except Exception as exc:
         return _failed(exc, app)
     return errors.ExitCode.SUCCESS
+
+
+def _help_width(most: int) -> int:
+    """The width click gives help and usage text when told none: the terminal's columns at
+    most `most`, less 2, at least 50; the columns as shutil.get_terminal_size counts them
+    (COLUMNS, else the terminal of sys.__stdout__, else 80). Worked out here so that
+    printing help does not import shutil (and the compression modules it imports)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return max(min(columns, most) - 2, 50)
 
 
 def _failed(exc: Exception, app: App) -> int:

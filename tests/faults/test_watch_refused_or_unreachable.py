@@ -94,7 +94,12 @@ def test_a_server_failing_every_relist_is_reported_once(command) -> None:
         with matrix.running(srv, *command) as (proc, out, err):
             err.wait_for(lambda text: "Warning: reconnecting:" in text, 60, "the warning")
             if command[0] == "list":
-                time.sleep(3)  # several more failed attempts: still one warning
+                # Several more failed attempts after the warning: still one warning.
+                failed = srv.fault_hits()
+                deadline = time.monotonic() + 60  # a bound on a failure only
+                while srv.fault_hits() < failed + 3:
+                    assert time.monotonic() < deadline and proc.poll() is None, err.text
+                    time.sleep(0.05)
                 proc.terminate()
             code = proc.wait(60)
     lines = err.text.splitlines()

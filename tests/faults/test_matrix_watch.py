@@ -184,8 +184,10 @@ def _turned_away(command: str, fault: str):  # type: ignore[no-untyped-def]
             out.wait_for(watcher.first, 30, "first frame")
             _wait(lambda: _watches(srv, path) >= 1, 30, "a first watch")
             before = _watches(srv, path)
-            time.sleep(TURNED_AWAY_SECONDS)
+            time.sleep(TURNED_AWAY_SECONDS)  # a window to count in, not a wait for something
             watches = _watches(srv, path) - before
+            # It keeps trying: another watch comes, however slow the box (a bound on a failure only).
+            _wait(lambda: _watches(srv, path) > before, 30, "another watch")
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)
         return proc.returncode, out.text, err.text, watches
@@ -201,7 +203,9 @@ def test_a_server_turning_every_watch_away_is_not_hammered(batch, request, comma
     assert code == 130 and err == "", (code, err)
     assert WATCHERS[command].first(out), out
     # In the 2 s after the first: about 3 (at once, +0.5 s, +1 s); without the backoff, hundreds.
-    assert 1 <= watches <= 12, watches
+    # A busy box only makes it fewer, so there is no lower bound here: that it keeps trying
+    # is waited for above.
+    assert watches <= 12, watches
 
 
 # -- the reads before the first frame

@@ -60,7 +60,7 @@ LAYERS: dict[str, Layer] = {
     "derive": Layer(project=("errors", "_frozen", "govalues", "analysis.expr")),
     # render/ lays out finished view models; the builders (derive.rollout, derive.listing)
     # are not its business
-    "render": Layer(project=("errors", "derive.views"), libraries=("tabulate", "yaml")),
+    "render": Layer(project=("errors", "_frozen", "derive.views"), libraries=("tabulate", "yaml")),
     "patches": Layer(project=("errors", "kube.resources")),
     "analysis": Layer(project=("errors", "_frozen", "govalues"), libraries=("prometheus_api_client", "requests", "urllib3")),
     # the use cases: no front end, no text

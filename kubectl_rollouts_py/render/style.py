@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kubectl_rollouts_py._frozen import frozen
 
 ESC = "\x1b"
 
@@ -55,7 +55,7 @@ def pod_icon(status: str) -> str:
     }.get(status, " ")
 
 
-@dataclass(frozen=True)
+@frozen
 class Style:
     """How to paint: colour on or off. With colour, every painted string is wrapped in
     `ESC[<code>m … ESC[0m`, code 0 included, exactly as Argo does."""

@@ -163,7 +163,7 @@ def test_an_outer_deadline_cuts_a_query_short(stub: StubServer) -> None:
 def test_run_timeout_is_not_held_up_by_a_hung_prometheus(stub: StubServer, tmp_path: Path) -> None:
     stub.reply(200, b"{}", delay=60)
     result, took, _ = analyze(tmp_path, stub.url, "--timeout", "2s", consecutiveErrorLimit=None)
-    assert took < 15, took
+    assert took < 30, took  # a hang guard: waiting for the answer would take 60 s
     # `--timeout` terminates the run as `terminate analysisrun` would: a metric whose errors
     # stayed within consecutiveErrorLimit is assessed Successful.
     assert result.code == 0, result.err
@@ -318,7 +318,7 @@ def test_errors_are_retried_every_10s_until_the_limit(tmp_path: Path) -> None:
     docs = [json.loads(line) for line in result.out.splitlines()]
     assert [d["phase"] for d in docs] == ["Running", "Error"]
     assert [m["phase"] for m in docs[-1]["metrics"][0]["measurements"]] == ["Error", "Error"]
-    assert 10 <= took < 40
+    assert took >= 10  # the retry waited Argo's 10 s, not the 1 s interval (analyze's 120 s timeout is the hang guard)
 
 
 def test_an_error_between_good_answers_does_not_fail_the_run(stub: StubServer, tmp_path: Path) -> None:
@@ -330,4 +330,4 @@ def test_an_error_between_good_answers_does_not_fail_the_run(stub: StubServer, t
     measurements = final_measurements(result)
     assert [m["phase"] for m in measurements] == ["Successful", "Successful", "Error"]  # newest first
     assert measurements[-1]["message"] == "bad_response: invalid character '<' looking for beginning of value"
-    assert 10 <= took < 40
+    assert took >= 10  # the Error was retried after 10 s (analyze's 120 s timeout is the hang guard)

@@ -103,7 +103,8 @@ class ScriptedSource:
             yield item
 
 
-def drain(follower: Follower, until: int, timeout: float = 5.0) -> list[Any]:
+def drain(follower: Follower, until: int, timeout: float = 30.0) -> list[Any]:
+    """The first `until` items the follower hands over (`timeout` only bounds a failure)."""
     got: list[Any] = []
     deadline = time.monotonic() + timeout
     while len(got) < until and time.monotonic() < deadline:
@@ -135,7 +136,9 @@ def test_follower_starts_from_a_given_list_without_listing() -> None:
     stream = Stream(r.PODS, "ns", listed=ObjectList([pod("a", "1")], "7"))
     with Follower(source, [stream]) as follower:
         got = drain(follower, 1)
-        time.sleep(0.05)
+        deadline = time.monotonic() + 30  # the watch starts after the list is handed over
+        while not source.watched and time.monotonic() < deadline:
+            time.sleep(0.01)
     assert got == [(r.PODS, "LIST", {"items": [pod("a", "1")]})]
     assert source.listed == 0 and source.watched == ["7"]
 
@@ -185,6 +188,7 @@ def test_get_blocks_without_timeout_until_woken() -> None:
     with Follower(source, [Stream(r.PODS, "ns")]) as follower:
         assert drain(follower, 1)[0][1] == "LIST"
         assert follower.get(0.05) is None
+        # Usually the wake-up comes while get() waits; earlier, get() must return it all the same.
         threading.Timer(0.05, follower.wake, args=("stop",)).start()
         batch = follower.get()  # no timeout: only the wake-up ends the wait
     assert batch is not None and isinstance(batch[0], Wakeup) and batch[0].reason == "stop"

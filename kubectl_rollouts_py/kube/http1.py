@@ -64,7 +64,7 @@ class Connection:
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock: socket.socket | None = sock
-        self._reader = sock.makefile("rb")
+        self._reader: BufferedReader | None = None
 
     def request(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes | None) -> Response:
         """Send the request and read the answer's status line and headers."""
@@ -80,12 +80,19 @@ class Connection:
         if body:
             lines.append(body)
         self.sock.sendall(b"".join(lines))
+        # A reader of its own for each answer, as http.client has: whatever a server sends
+        # past the end of one answer is not taken for the start of the next.
+        if self._reader is not None:
+            self._reader.close()
+        self._reader = self.sock.makefile("rb")
         return Response(self._reader, method)
 
     def close(self) -> None:
         sock, self.sock = self.sock, None
-        if sock is not None:
+        if self._reader is not None:
             self._reader.close()
+            self._reader = None
+        if sock is not None:
             sock.close()
 
 

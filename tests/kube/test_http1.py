@@ -167,3 +167,13 @@ def test_importing_it_imports_neither_http_client_nor_ssl():
     code = "import sys, kubectl_rollouts_py.kube.stdhttp; print(sorted(m for m in ('http.client', 'ssl', 'email') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_bytes_past_the_end_of_an_answer_are_not_the_next_answer(pair):
+    # A server that sends more than its Content-Length: as with http.client, what the reader
+    # buffered past the answer goes with it.
+    conn, theirs = pair
+    theirs.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}junk")
+    assert conn.request("GET", "/", [], None).read() == b"{}"
+    again, _ = exchange(pair, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx")
+    assert again.read() == b"x"

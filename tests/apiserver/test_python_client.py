@@ -6,7 +6,6 @@ Only ApiClient and CustomObjectsApi: the typed core API would import ~250 models
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +82,13 @@ def test_raw_call_for_core_objects(server: APIServer, custom: Any) -> None:
 def test_watch_stream_replays_and_follows(server: APIServer, custom: Any) -> None:
     rv = custom.list_namespaced_custom_object(*ARGO, "default", "rollouts")["metadata"]["resourceVersion"]
     server.apply_change(rollout("web", replicas=2))  # between list and watch: must not be lost
-    threading.Timer(0.2, lambda: server.apply_change(rollout("api", replicas=3))).start()
     seen = []
     stream = k8s_watch.Watch()
     for event in stream.stream(custom.list_namespaced_custom_object, *ARGO, "default", "rollouts",
-                               resource_version=rv, timeout_seconds=5, _request_timeout=10):
+                               resource_version=rv, timeout_seconds=30, _request_timeout=60):
         seen.append((event["type"], event["object"]["metadata"]["name"], event["object"]["spec"]["replicas"]))
+        if len(seen) == 1:
+            server.apply_change(rollout("api", replicas=3))  # made while the stream is open: followed live
         if len(seen) == 2:
             stream.stop()
     assert seen == [("MODIFIED", "web", 2), ("MODIFIED", "api", 3)]

@@ -7,6 +7,7 @@ import http.client
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -250,12 +251,28 @@ def test_a_client_resetting_its_connection_prints_no_traceback(server: APIServer
     # Tests kill CLIs and cut connections on purpose: socketserver printed a traceback for
     # each into the test run's output, where it looked like a failure.
     host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
+
+    def handlers() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if "process_request_thread" in t.name}
+
+    def wait_until(check: Callable[[], object], what: str) -> None:
+        deadline = time.monotonic() + 30  # a bound on a failure only
+        while not check():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.01)
+
+    earlier = handlers()
+    seen = set(earlier)
     for _ in range(3):
         sock = socket.create_connection((host, port))
         sock.sendall(b"GET /api HTTP/1.1\r\nHost: x\r\n")  # no blank line: the server waits for more
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # close = RST
-        time.sleep(0.1)
+        wait_until(lambda: handlers() - seen, "the server never took the connection")  # reset while it is served
+        seen |= handlers()
         sock.close()
-    time.sleep(0.5)
-    assert Client(server.url).get("/version").status == 200  # still serving
+    client = Client(server.url)
+    assert client.get("/version").status == 200  # still serving
+    client.close()
+    # Once the handlers of the reset connections are gone, a traceback they printed is in the output.
+    wait_until(lambda: not handlers() - earlier, "the reset connections are still being handled")
     assert "Traceback" not in capfd.readouterr().err

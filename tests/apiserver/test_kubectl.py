@@ -77,6 +77,19 @@ def _wait_for_watch(server: APIServer, timeout: float = 10) -> RecordedRequest:
     raise AssertionError("kubectl never started its watch")
 
 
+def _wait_for_watch_loop(server: APIServer, timeout: float = 30) -> None:
+    """Until a watch stream has taken its starting point and waits for changes (a thread waits
+    on the store's condition): a change from now on is an event of its own, not part of the
+    synthetic ADDED events the stream starts with."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with server.store.cond:
+            if server.store.cond._waiters:  # type: ignore[attr-defined]  # threading.Condition's waiting threads
+                return
+        assert time.monotonic() < deadline, "the watch never started waiting for changes"
+        time.sleep(0.02)
+
+
 def test_watch_prints_a_line_per_change(seeded: APIServer, kubectl: Kubectl) -> None:
     proc = subprocess.Popen([*kubectl.cmd, "get", "ro", "web", "-w"], env=kubectl.env,  # type: ignore[attr-defined]
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -90,7 +103,7 @@ def test_watch_prints_a_line_per_change(seeded: APIServer, kubectl: Kubectl) -> 
         # so a change made before its watch is registered would be swallowed: wait for it.
         watch = _wait_for_watch(seeded)
         assert watch.query["fieldSelector"] == "metadata.name=web"
-        time.sleep(0.2)
+        _wait_for_watch_loop(seeded)
         seeded.apply_change(rollout("web", replicas=4))
         assert lines.get(timeout=10).split()[0] == "web"  # the MODIFIED event, printed
         seeded.apply_change(rollout("api", replicas=4))  # not watched: no line

@@ -28,10 +28,23 @@ def test_a_relist_leaves_one_copy_of_each_object(renewing_dash, cluster) -> None
     before = copies_of_the_pod()  # the cache's, and the stand-in's stored one (same process)
     cluster.clear_requests()
     cluster.inject("GET", pods, Fault.watch_expired(), times=1)  # the next watch (renewed within 5 s) meets 410
-    deadline = time.monotonic() + 30
-    while not any(r.method == "GET" and r.path == pods and "watch" not in r.query for r in cluster.requests):
-        assert time.monotonic() < deadline, "the pods were not listed again within 30 s"
+    deadline = time.monotonic() + 30  # bounds on a failure only
+    # The stream lists again, and then watches from that list: by then the list's objects exist.
+    while not any(r.method == "GET" and r.path == pods and r.query.get("watch") == "true"
+                  for r in cluster.requests[_first_list(cluster, pods) + 1:]):
+        assert time.monotonic() < deadline, "the pods were not listed and watched again within 30 s"
         time.sleep(0.1)
-    time.sleep(1.0)  # the list reaches the hub and the cache
+    # Once the hub has applied the list, its objects must go. Nothing else happens in the
+    # cluster, so a copy kept until the next event would stay for good and fail this wait.
+    deadline = time.monotonic() + 30
+    while (copies := copies_of_the_pod()) != before:
+        assert time.monotonic() < deadline, f"{copies} copies of the pod, {before} before the list"
+        time.sleep(0.2)
     assert renewing_dash.hub.cache.get(r.PODS, POD, NS) is not None
-    assert copies_of_the_pod() == before
+
+
+def _first_list(cluster, pods: str) -> int:  # type: ignore[no-untyped-def]
+    """The index of the first request that lists `pods` (not a watch); len(requests) if none yet."""
+    requests = cluster.requests
+    return next((i for i, q in enumerate(requests) if q.method == "GET" and q.path == pods and "watch" not in q.query),
+                len(requests))

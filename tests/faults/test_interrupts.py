@@ -149,12 +149,12 @@ def test_set_image_interrupted_on_its_put_reads_it_back(server: APIServer) -> No
 def test_a_server_that_does_not_answer_the_read_back_is_unknown_within_seconds(server: APIServer) -> None:
     # Every later GET of the rollout is held back too: the read-back gives up after
     # kube.apply.READ_BACK_SECONDS (3 s) and calls the write unknown.
-    server.inject("PATCH", f"{ROLLOUTS}/web-a", Fault.delay(30))
-    server.inject("GET", f"{ROLLOUTS}/web-a", Fault.delay(30), times=None)
+    server.inject("PATCH", f"{ROLLOUTS}/web-a", Fault.delay(60))
+    server.inject("GET", f"{ROLLOUTS}/web-a", Fault.delay(60), times=None)
     started = time.monotonic()
     code, out, err = _interrupt(server, ["pause", "web-a"], signal.SIGINT,
                                 lambda: _spec(server, "web-a")["spec"].get("paused") is True)
     line = _one_error_line(code, err, signal.SIGINT)
     assert line == (f"Error: interrupted: rollout 'web-a': unknown: PATCH {ROLLOUTS}/web-a "
                     "(not confirmed; reading it back took longer than 3s)")
-    assert time.monotonic() - started < 25  # bounded: not the 30 s the server holds answers back
+    assert time.monotonic() - started < 50  # a hang guard: not the 60 s the server holds answers back

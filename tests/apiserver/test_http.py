@@ -169,11 +169,14 @@ def test_unknown_paths_and_methods(client: Client) -> None:
 # -- lifecycle, concurrency, cost
 
 
-def test_start_is_fast_and_stop_frees_the_port() -> None:
-    started = time.perf_counter()
+def test_start_looks_up_no_name_and_stop_frees_the_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A per-test server must be cheap: http.server's own bind asks for the host's full name,
+    # a reverse DNS lookup that can take seconds. Checked by what start does, not how long.
+    looked_up: list[str] = []
+    monkeypatch.setattr(socket, "getfqdn", lambda name="": looked_up.append(name) or name)
     server = APIServer()
     url = server.start()
-    assert time.perf_counter() - started < 2.0  # a per-test server must be cheap; generous for a loaded CI
+    assert looked_up == []
     assert url == server.url and url.startswith("http://127.0.0.1:")
     server.stop()
     parts = urlsplit(url)
@@ -221,24 +224,6 @@ def test_a_list_joins_the_stored_bytes_instead_of_encoding_each_object(server: A
     assert resp.body.count(b'"kind":"Rollout"') == 1000
     assert resp.json["items"][999]["metadata"]["name"] == "r-0999"
     assert len(encoded) == 1 and encoded[0]["kind"] == "RolloutList", encoded[:3]  # type: ignore[index]
-
-
-def test_latency_does_not_grow_with_requests_served(server: APIServer) -> None:
-    server.seed([rollout("r")])
-    assert server.url
-    client = Client(server.url)
-
-    def batch() -> float:
-        started = time.perf_counter()
-        for _ in range(50):
-            client.get(f"{ROLLOUTS}/r")
-        return time.perf_counter() - started
-
-    first = batch()
-    for _ in range(8):
-        batch()
-    assert batch() < max(3 * first, 0.05)
-    client.close()
 
 
 def test_pods_status_subresource_and_strategic_merge_for_builtins(server: APIServer, client: Client) -> None:

@@ -117,7 +117,7 @@ def test_secret_lookup_failures_name_the_secret_not_a_value(cluster: APIServer, 
 
 
 def dashboard_pages(kubeconfig: Path, routes: tuple[str, ...], done: Callable[[dict[str, str]], bool]) -> tuple[dict[str, str], str]:
-    """Run `dashboard --read-only`, fetch `routes` until `done(pages)` (or 20 s), stop it:
+    """Run `dashboard --read-only`, fetch `routes` until `done(pages)` (or 60 s), stop it:
     (route -> body, the process's stdout and stderr)."""
     script = find_console_script()
     assert script is not None, "kubectl-rollouts_py is not installed"
@@ -128,7 +128,7 @@ def dashboard_pages(kubeconfig: Path, routes: tuple[str, ...], done: Callable[[d
     try:
         match = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline())  # type: ignore[union-attr]
         assert match, proc.stderr.read() if proc.poll() is not None else "no URL"  # type: ignore[union-attr]
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a bound on a failure only: it polls until the pages are there
         while time.monotonic() < deadline:
             for route in routes:
                 try:

@@ -48,6 +48,11 @@ ACCEPTED = [  # the arguments, and the exit code both ways
     (["get", "rollouts", "app-backend", "--namespace", "ithome"], 0),
     (["get", "rollout", "app-backend", "--namespace=ithome"], 0),
     (["get", "rollout", "app-backend", "-n=ithome"], 0),
+    (["get", "rollout", "app-backend", "-n", "ithome", "-o", "json"], 0),
+    (["get", "rollout", "-o=yaml", "app-backend", "--namespace=ithome"], 0),
+    (["get", "rollout", "app-backend", "--output", "text", "-n", "ithome"], 0),
+    (["get", "rollout", "app-backend", "-n", "ithome", "--output=json"], 0),
+    (["get", "rollout", "missing", "-n", "ithome", "-o", "json"], 1),
     # failures: not found, a name or namespace Kubernetes refuses, the kubeconfig's namespace
     (["get", "rollout", "missing", "-n", "ithome"], 1),
     (["get", "rollout", "app-backend"], 1),
@@ -63,7 +68,12 @@ def test_the_same_output_and_exit_code_as_through_click(argv: list[str], code: i
     fast, slow = both_ways(argv, cluster, monkeypatch)
     assert fast == slow
     assert fast.exit_code == code, fast
-    assert (fast.stdout.startswith("Name:            app-backend\n"), fast.stderr) == ((True, "") if code == 0 else (False, fast.stderr))
+    output = next((f for f in ("json", "yaml") if f in " ".join(argv)), "text")
+    if code == 0:
+        assert fast.stderr == ""
+        assert fast.stdout.startswith({"text": "Name:            app-backend\n", "json": "{", "yaml": "kind: RolloutView\n"}[output])
+    else:
+        assert fast.stdout == ""
     if code:
         assert fast.stderr.startswith("Error: ") and fast.stderr.count("\n") == 1, fast.stderr
 
@@ -89,7 +99,7 @@ def test_an_unreachable_server_fails_alike(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("argv", [
     [], ["get"], ["get", "rollout"], ["get", "experiment", "x"], ["status", "x"], ["get", "rollout", "x", "y"],
-    ["get", "rollout", "x", "-o", "json"], ["get", "rollout", "x", "-w"], ["get", "rollout", "x", "-h"],
+    ["get", "rollout", "x", "-w"], ["get", "rollout", "x", "-h"],
     ["get", "rollout", "x", "--"], ["get", "rollout", "--", "x"], ["get", "rollout", "x", "-n"],
     ["get", "rollout", "x", "-n", "a", "-n", "b"], ["get", "rollout", "x", "-n", "-v"], ["get", "rollout", "x", "-n="],
     ["get", "rollout", "x", "--namespace="], ["get", "rollout", "-x"], ["get", "rollout", "x", "--debug"],
@@ -97,6 +107,8 @@ def test_an_unreachable_server_fails_alike(tmp_path: Path, monkeypatch: pytest.M
     ["get", "rollout", "x", "--nam", "a"], ["get", "rollout", "x", "-na"],
     ["version", "--short", "--short"], ["version", "-h"], ["version", "--short=true"], ["--short", "version"],
     ["version", "-n", "x"], ["version", "x"],
+    ["get", "rollout", "x", "-o"], ["get", "rollout", "x", "-o", "JSON"], ["get", "rollout", "x", "-o", "wide"],
+    ["get", "rollout", "x", "-o", "json", "-o", "yaml"], ["get", "rollout", "x", "--output=xml"], ["get", "rollout", "x", "-o="],
 ])
 def test_anything_else_goes_through_click(argv: list[str]) -> None:
     assert quick.quick_command(argv) is None

@@ -391,11 +391,15 @@ def _cancel(alarm: Alarm | None) -> None:
 
 def _dropped(sock: socket.socket) -> bool:
     """True when an idle keep-alive socket has something to read: the server closed it."""
+    # poll(), not select(): select() refuses descriptors numbered 1024 and up (ValueError),
+    # which a busy process (the dashboard, a test run) reaches; every idle connection then
+    # looked closed and none was ever reused.
     try:
-        readable, _, _ = select.select([sock], [], [], 0)
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 # ---------------------------------------------------------------------------------------

@@ -162,9 +162,10 @@ class WatchStreams(BaseHTTPRequestHandler):
         self._hang_up()
 
     def _client_gone(self) -> bool:
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        try:  # poll(), not select(), which refuses descriptors numbered 1024 and up
+            poller = select.poll()
+            poller.register(self.connection, select.POLLIN)
+            return bool(poller.poll(0)) and self.connection.recv(1, socket.MSG_PEEK) == b""
         except OSError:
             return True
 

@@ -39,7 +39,7 @@ def start(cluster, *args: str) -> tuple[subprocess.Popen, str, str]:
 def test_prints_the_url_serves_and_stops_cleanly(cluster, sig) -> None:
     proc, url, _ = start(cluster)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60  # a bound on a failure: the list comes once the watches have listed
         while True:
             with urllib.request.urlopen(url + "api/v1/rollouts", timeout=5) as resp:
                 items = json.load(resp)["items"]

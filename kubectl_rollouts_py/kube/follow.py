@@ -30,9 +30,9 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,12 +120,18 @@ def _is_fatal(exc: BaseException) -> bool:
 
 class _Mailbox:
     """A SimpleQueue whose every `put` also writes a byte into a pipe, so that a reader can
-    sleep in poll() (see the module's doc). Closed once; a put after that is dropped (a
-    stream thread ending late), so no byte goes to a descriptor number reused meanwhile."""
+    sleep in poll() (see the module's doc).
+
+    Closing only marks it closed (a put after that is dropped: a stream thread ending late)
+    and wakes a sleeping reader. The pipe's descriptors are closed when nothing refers to the
+    mailbox any more, never while a thread may still read or write them: a descriptor closed
+    under a reader in another thread gets its number reused by the next socket, and the
+    reader's next read would take that socket's bytes (an HTTP answer cut in two)."""
 
     def __init__(self) -> None:
         self.items: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.read_fd, self.write_fd = os.pipe()
+        weakref.finalize(self, _close_pipe, self.read_fd, self.write_fd)
         os.set_blocking(self.read_fd, False)
         os.set_blocking(self.write_fd, False)
         # Reentrant: a signal handler's put in the thread that is closing must not deadlock.
@@ -137,30 +143,34 @@ class _Mailbox:
             if self._closed:
                 return
             self.items.put(item)
-            try:
-                os.write(self.write_fd, b"\0")
-            except BlockingIOError:
-                pass  # the pipe is full of wake-ups already: the reader will look
+            self._wake()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self.write_fd, b"\0")
+        except BlockingIOError:
+            pass  # the pipe is full of wake-ups already: the reader will look
 
     def take(self, timeout: float | None) -> Any:
         """The next item, waiting at most `timeout` seconds (None: for ever); raises
-        queue.Empty when none came."""
-        if self._closed:
-            return self.items.get_nowait()
+        queue.Empty when none came, or when the mailbox is closed and empty."""
         deadline = None if timeout is None else time.monotonic() + timeout
         poller = select.poll()
         poller.register(self.read_fd, select.POLLIN)
         while True:
             # Drain the wake-ups first, then look: an item put after the look leaves a byte.
-            try:
-                while os.read(self.read_fd, 4096):
+            with self._lock:
+                closed = self._closed
+                try:
+                    while os.read(self.read_fd, 4096):
+                        pass
+                except BlockingIOError:
                     pass
-            except BlockingIOError:
-                pass
             try:
                 return self.items.get_nowait()
             except queue.Empty:
-                pass
+                if closed:
+                    raise
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 raise queue.Empty
@@ -171,11 +181,17 @@ class _Mailbox:
 
     def close(self) -> None:
         with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            os.close(self.read_fd)
-            os.close(self.write_fd)
+            if not self._closed:
+                self._closed = True
+                self._wake()  # a reader asleep in take() returns
+
+
+def _close_pipe(*fds: int) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
 
 
 def _run_stream(source: Any, stream: Stream, stop: threading.Event, out: _Mailbox, max_failures: int | None,

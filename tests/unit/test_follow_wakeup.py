@@ -74,3 +74,42 @@ def test_outside_waking_on_signals_the_wakeup_fd_is_left_alone() -> None:
     finally:
         follower.close()
     assert inside not in (before, -1) and after == before
+
+
+def test_closing_leaves_the_pipe_open_until_nothing_refers_to_the_mailbox() -> None:
+    # A reader in another thread may still be between its poll() and its read when the owner
+    # closes: a descriptor closed under it would have its number reused by the next socket,
+    # and the read would take that socket's bytes. So close() only marks and wakes.
+    import gc
+
+    follower = Follower(source=None, streams=[])
+    read_fd = follower._queue.read_fd
+    pipe = os.fstat(read_fd).st_ino
+    follower.wake("before")
+    follower.close()
+    assert os.fstat(read_fd).st_ino == pipe  # still open
+    assert [w.reason for w in follower.get() or []] == ["before"]  # what came before is still there
+    assert follower.get(timeout=0.01) is None  # closed and empty: nothing more, at once
+    follower.wake("after")  # dropped
+    assert follower.get(timeout=0.01) is None
+    del follower
+    gc.collect()
+    try:  # closed now (the number may have been taken again at once by another descriptor)
+        assert os.fstat(read_fd).st_ino != pipe
+    except OSError:
+        pass
+
+
+def test_a_reader_asleep_in_get_wakes_when_another_thread_closes() -> None:
+    follower = Follower(source=None, streams=[])
+    closer = threading.Thread(target=lambda: (_wait_asleep(threading.main_thread().native_id), follower.close()),
+                              daemon=True)
+    closer.start()
+    assert follower.get() is None
+    closer.join(5)
+
+
+def _wait_asleep(native_id: int | None) -> None:
+    assert native_id is not None
+    while _state(native_id) != "S":
+        os.sched_yield()

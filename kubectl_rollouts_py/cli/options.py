@@ -188,7 +188,9 @@ class _Help:
         command: click.Command = self  # type: ignore[assignment]
         command.format_usage(ctx, formatter)
         command.format_help_text(ctx, formatter)
-        command.format_arguments(ctx, formatter)
+        format_arguments = getattr(command, "format_arguments", None)  # click 8.2 and later
+        if format_arguments is not None:
+            format_arguments(ctx, formatter)
         _format_examples(ctx, formatter)
         command.format_options(ctx, formatter)
         command.format_epilog(ctx, formatter)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import warnings
 from collections.abc import Iterator
 
 import click
@@ -100,7 +101,10 @@ def parse(arguments: list[str]) -> click.Context:
     ctx = app.root.make_context(PROG, list(arguments))
     while isinstance(ctx.command, click.Group):
         group = ctx.command
-        rest = [*ctx._protected_args, *ctx.args]
+        with warnings.catch_warnings():  # public up to click 9, deprecated from 8.2 (then `args` holds all)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            protected = list(getattr(ctx, "protected_args", ()))
+        rest = [*protected, *ctx.args]
         if not rest and group.invoke_without_command:  # `create -f FILE`
             break
         assert rest, f"no command after the group: {arguments}"

@@ -263,8 +263,10 @@ def test_connections_are_reused_when_the_process_has_over_1024_descriptors(clust
     assert handler.connections == 1
 
 
-def test_threads_that_come_and_go_reuse_connections(cluster):
-    # The CLI's fetch runs a GET and four LISTs in a fresh thread pool each time.
+def test_threads_that_come_and_go_reuse_connections(cluster, waits):
+    # The CLI's fetch runs a GET and four LISTs in a fresh thread pool each time. Twenty
+    # requests, at most five at once: five connections do, unless a request had to be retried
+    # (a read cut short on a starved machine), which takes a new one.
     handler = type("Handler", (_CountingHandler,), {"connections": 0})
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
         threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -276,7 +278,7 @@ def test_threads_that_come_and_go_reuse_connections(cluster):
                     assert [o["metadata"]["name"] for o in got] == ["web"] * 5
         finally:
             httpd.shutdown()
-    assert handler.connections <= 5
+    assert handler.connections <= 5 + len(waits), (handler.connections, waits)
 
 
 def test_an_idle_connection_the_server_closed_is_replaced(listener, cluster, waits):

@@ -51,10 +51,19 @@ def _silence_broken_pipe(*streams: Any) -> None:
     # exit quietly. Streams without a file descriptor (an injected StringIO) are left alone.
     for stream in streams:
         try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stream.fileno())
+            fd = stream.fileno()
         except (OSError, ValueError, AttributeError):
+            continue
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+        except OSError:
+            continue
+        try:
+            os.dup2(devnull, fd)
+        except OSError:
             pass
+        finally:
+            os.close(devnull)  # fd itself now points at /dev/null
 
 
 # Exit code and words for each signal that stops the CLI (see errors.Interrupted).

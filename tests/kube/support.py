@@ -154,14 +154,15 @@ class TLSFront:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def close(self) -> None:
-        self._listener.close()
+        """End every connection and the listener. Sockets are only shut down here, and each is
+        closed by the thread that uses it: a descriptor closed under another thread's TLS call
+        goes to the next socket, which then receives that call's alert (a TLS record in front
+        of another test's HTTP request)."""
+        _shut(self._listener)  # wakes the accept, whose thread closes the listener
         with self._lock:
             sockets, self._sockets = self._sockets, []
         for sock in sockets:
-            try:
-                sock.close()
-            except OSError:
-                pass
+            _shut(sock)
 
     def __enter__(self) -> TLSFront:
         return self
@@ -175,12 +176,15 @@ class TLSFront:
         return sock
 
     def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(self._track(conn),), daemon=True).start()
+        try:
+            while True:
+                try:
+                    conn, _ = self._listener.accept()
+                except OSError:
+                    return
+                threading.Thread(target=self._serve, args=(self._track(conn),), daemon=True).start()
+        finally:
+            self._listener.close()
 
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(5)
@@ -205,8 +209,20 @@ class TLSFront:
                 pass
             tls.close()
             return
-        threading.Thread(target=_pipe, args=(upstream, tls), daemon=True).start()
+        back = threading.Thread(target=_pipe, args=(upstream, tls), daemon=True)
+        back.start()
         _pipe(tls, upstream)
+        back.join()  # both directions are done with the sockets: this thread closes them
+        tls.close()
+        upstream.close()
+
+
+def _shut(sock: socket.socket) -> None:
+    """The plain socket's shutdown (SSLSocket's would drop its SSL object under a reader)."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _pipe(source: socket.socket, target: socket.socket) -> None:

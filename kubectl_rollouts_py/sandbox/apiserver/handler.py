@@ -58,6 +58,7 @@ class StandInHTTPServer(QuietThreadingHTTPServer):
         self.api = api
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self.closed = False  # close_connections() ran: a connection that comes later is cut at once
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
@@ -65,9 +66,17 @@ class StandInHTTPServer(QuietThreadingHTTPServer):
     def track(self, conn: socket.socket, alive: bool) -> None:
         with self.connections_lock:
             (self.connections.add if alive else self.connections.discard)(conn)
+            late = alive and self.closed
+        if late:
+            # Accepted just before the server stopped, its handler started after the
+            # connections were cut: it must not go on serving from a stopped server (a client
+            # would see a server that answers lists and ends every watch, never an outage).
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
 
     def close_connections(self) -> None:
         with self.connections_lock:
+            self.closed = True
             live = list(self.connections)
         for conn in live:
             with contextlib.suppress(OSError):

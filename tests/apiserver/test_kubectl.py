@@ -84,7 +84,7 @@ def _wait_for_watch_loop(server: APIServer, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
         with server.store.cond:
-            if server.store.cond._waiters:  # type: ignore[attr-defined]  # threading.Condition's waiting threads
+            if server.store.waiting:  # seen under the lock: a stream is inside cond.wait()
                 return
         assert time.monotonic() < deadline, "the watch never started waiting for changes"
         time.sleep(0.02)

@@ -52,6 +52,7 @@ class Store:
         self.rv = 0
         self.stopping = False
         self.watchers = 0  # open watch streams, so stop() can let them end cleanly
+        self.waiting = 0  # watch streams asleep on `cond` until a change (tests wait for one)
         self._window = window
         self._objects: dict[ResourceType, dict[tuple[str, str], Entry]] = {r: {} for r in RESOURCES}
         self._log: list[Event] = []

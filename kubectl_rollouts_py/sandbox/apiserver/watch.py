@@ -106,8 +106,12 @@ class WatchStreams(BaseHTTPRequestHandler):
                 wake = min(wake, next_bookmark)
             with store.cond:
                 # A condition variable, not polling: a write wakes every watcher at once.
-                while store.rv <= cursor and not store.stopping and time.monotonic() < wake:
-                    store.cond.wait(max(0.0, wake - time.monotonic()))
+                store.waiting += 1
+                try:
+                    while store.rv <= cursor and not store.stopping and time.monotonic() < wake:
+                        store.cond.wait(max(0.0, wake - time.monotonic()))
+                finally:
+                    store.waiting -= 1
                 stopping = store.stopping
                 oldest = store.oldest_resumable
                 fell_behind = cursor < oldest  # more writes went by than the log keeps

@@ -60,7 +60,7 @@ def rollout_status(rollout: dict[str, Any]) -> tuple[str, str]:
     if f.flag(status.get("controllerPause")) and not f.seq(rollout, "status", "pauseConditions"):
         return "Progressing", "waiting for rollout to unpause"
     if _workload_not_observed(rollout):
-        return "Progressing", "waiting for rollout spec update to be observed for the reference workload"
+        return "Progressing", "waiting for rollout spec update to be observed for the referenced workload"
     if f.text(status.get("phase")):
         # Controllers since v1.0 write the phase themselves; trust it.
         return f.text(status.get("phase")), f.text(status.get("message"))

@@ -66,7 +66,7 @@ DEADLINE = {"type": "Progressing", "status": "False", "reason": "ProgressDeadlin
 INVALID = {"type": "InvalidSpec", "status": "True", "reason": "InvalidSpec", "message": "The Rollout \"demo\" is invalid: spec.strategy.canary.steps[0].setWeight: Invalid value: 120"}
 NOT_OBSERVED = ("Progressing", "waiting for rollout spec update to be observed")
 UNPAUSE = ("Progressing", "waiting for rollout to unpause")
-WORKLOAD = ("Progressing", "waiting for rollout spec update to be observed for the reference workload")
+WORKLOAD = ("Progressing", "waiting for rollout spec update to be observed for the referenced workload")
 HEALTHY = ("Healthy", "")
 
 

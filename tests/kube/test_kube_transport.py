@@ -227,7 +227,8 @@ class _CountingHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_sequential_requests_share_one_connection(cluster):
+def _connections_for_three_gets(cluster) -> int:
+    """Three GETs in a row to a counting keep-alive server: how many connections it saw."""
     handler = type("Handler", (_CountingHandler,), {"connections": 0})
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
         threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -237,7 +238,11 @@ def test_sequential_requests_share_one_connection(cluster):
                     assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
         finally:
             httpd.shutdown()
-    assert handler.connections == 1
+    return handler.connections
+
+
+def test_sequential_requests_share_one_connection(cluster):
+    assert _connections_for_three_gets(cluster) == 1
 
 
 def test_connections_are_reused_when_the_process_has_over_1024_descriptors(cluster):
@@ -245,22 +250,14 @@ def test_connections_are_reused_when_the_process_has_over_1024_descriptors(clust
     # which select() refuses: the idle-connection check must not take them for closed.
     import os
 
-    handler = type("Handler", (_CountingHandler,), {"connections": 0})
     null = os.open(os.devnull, os.O_RDONLY)
     filler = [os.dup(null) for _ in range(1100)]
     try:
-        with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
-            threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-            try:
-                with cluster(f"http://127.0.0.1:{httpd.server_address[1]}", request_timeout=5) as src:
-                    for _ in range(3):
-                        assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
-            finally:
-                httpd.shutdown()
+        connections = _connections_for_three_gets(cluster)
     finally:
         for fd in [*filler, null]:
             os.close(fd)
-    assert handler.connections == 1
+    assert connections == 1
 
 
 def test_threads_that_come_and_go_reuse_connections(cluster, waits):

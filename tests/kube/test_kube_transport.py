@@ -77,9 +77,12 @@ def listener() -> Iterator[tuple[socket.socket, list[socket.socket]]]:
         conn.close()
 
 
-def serve(listener_pair, reply: bytes | None, *, replies: int = 1) -> None:
-    """Answer `replies` connections with `reply` and close each; None: accept and stay silent."""
+def serve(listener_pair, reply: bytes | None, *, replies: int = 1) -> list[socket.socket]:
+    """Answer `replies` connections with `reply` and close each; None: accept and stay silent.
+    Returns the connections closed so far, each added once its close() has returned (a
+    socket's fileno() reads -1 before the close itself has run, so it cannot tell)."""
     sock, accepted = listener_pair
+    closed: list[socket.socket] = []
 
     def run() -> None:
         for _ in range(replies):
@@ -92,8 +95,10 @@ def serve(listener_pair, reply: bytes | None, *, replies: int = 1) -> None:
                 conn.recv(65536)
                 conn.sendall(reply)
                 conn.close()
+                closed.append(conn)
 
     threading.Thread(target=run, daemon=True).start()
+    return closed
 
 
 def url_of(listener_pair, scheme: str = "http") -> str:
@@ -281,11 +286,11 @@ def test_threads_that_come_and_go_reuse_connections(cluster, waits):
 def test_an_idle_connection_the_server_closed_is_replaced(listener, cluster, waits):
     # Keep-alive answers (no "Connection: close"), but the server hangs up after each one.
     body = b'{"kind": "Rollout", "metadata": {"name": "web"}}'
-    serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body), replies=2)
+    closed = serve(listener, reply=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body), replies=2)
     accepted = listener[1]
     with cluster(url_of(listener), request_timeout=5) as src:
         assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
-        wait_until(lambda: accepted and accepted[0].fileno() == -1)  # the server has hung up
+        wait_until(lambda: len(closed) == 1)  # the server has hung up
         assert src.get(resources.ROLLOUTS, "web", "default")["metadata"]["name"] == "web"
     assert len(accepted) == 2
     assert waits == []  # replaced before the request went out, not retried after it failed
